@@ -1,0 +1,460 @@
+import { randomBytes } from 'node:crypto';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { ConflictError, DependencyUnavailableError, ValidationError } from '../../domain/errors';
+import { emptySettings } from '../../domain/emergency-access';
+import type {
+  Agent,
+  AuditEvent,
+  EmergencyAccessSettings,
+  IssuedEmergencyCode,
+  LockoutCounters,
+  OfflineAuthentication,
+  SecurityDomain,
+  Token,
+  TokenState,
+  User,
+} from '../../domain/model';
+import type { DueCode, Page, PageRequest, TokenListing, TokenStore } from '../../ports/token-store';
+import { isTransientAwsError } from '../aws-errors';
+import {
+  SK,
+  agentPk,
+  domainPk,
+  expiryDayOf,
+  nameKey,
+  normalizeName,
+  offlineSk,
+  tokenPk,
+  userPk,
+} from './keys';
+import { INDEX, KEY, KEY_ATTRIBUTES, TTL_ATTRIBUTE, type IndexDefinition } from './table-schema';
+
+export interface DynamoDbTokenStoreOptions {
+  tableName: string;
+  /** Audit events are deleted by TTL after this many days (housekeeping, never expiry of codes). */
+  auditRetentionDays?: number;
+}
+
+type Item = Record<string, unknown>;
+
+/** Attributes that exist only for storage; everything else on an item is the entity's own field. */
+const STORAGE_ATTRIBUTES = new Set([...KEY_ATTRIBUTES, TTL_ATTRIBUTE, 'firstNameNormalized']);
+
+const MAX_PAGE = 100;
+
+function entityOf<T>(item: Item): T {
+  const entity: Item = {};
+  for (const [name, value] of Object.entries(item)) if (!STORAGE_ATTRIBUTES.has(name)) entity[name] = value;
+  return entity as T;
+}
+
+/** Key-only query results carry the keys; the listing fields are the projected ones. */
+function listingOf(item: Item): TokenListing {
+  const { serial, kind, enabled, user, securityDomain } = item as unknown as TokenListing;
+  return { serial, kind, enabled, user: user ?? null, securityDomain };
+}
+
+function encodeCursor(key: Item | undefined): string | null {
+  return key === undefined ? null : Buffer.from(JSON.stringify(key)).toString('base64url');
+}
+
+/**
+ * A cursor is the DynamoDB key to continue from. It is accepted only if it names exactly the key
+ * attributes of the query and lies in the partition being queried, so it cannot be bent into reading
+ * another token, user or security domain.
+ */
+function decodeCursor(
+  cursor: string,
+  allowed: readonly string[],
+  partition: { name: string; value: string },
+): Item {
+  const invalid = () => new ValidationError('The cursor is not valid', ['cursor']);
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw invalid();
+  }
+  if (typeof decoded !== 'object' || decoded === null || Array.isArray(decoded)) throw invalid();
+  const entries = Object.entries(decoded);
+  const wellFormed =
+    entries.length === allowed.length &&
+    entries.every(
+      ([name, value]) => allowed.includes(name) && typeof value === 'string' && value.length <= 1024,
+    );
+  if (!wellFormed || (decoded as Item)[partition.name] !== partition.value) throw invalid();
+  return decoded as Item;
+}
+
+export class DynamoDbTokenStore implements TokenStore {
+  private readonly documents: DynamoDBDocumentClient;
+  private readonly tableName: string;
+  private readonly auditRetentionSeconds: number;
+
+  /** `client` is created once per process by the caller (and pointed at DynamoDB Local in tests). */
+  constructor(client: DynamoDBClient, options: DynamoDbTokenStoreOptions) {
+    this.documents = DynamoDBDocumentClient.from(client, {
+      marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+    });
+    this.tableName = options.tableName;
+    this.auditRetentionSeconds = (options.auditRetentionDays ?? 400) * 86_400;
+  }
+
+  // Security domains
+
+  async getSecurityDomain(id: string): Promise<SecurityDomain | null> {
+    return this.getEntity<SecurityDomain>(domainPk(id), SK.profile);
+  }
+
+  async listSecurityDomains(page: PageRequest): Promise<Page<SecurityDomain>> {
+    return this.listByType<SecurityDomain>('DOMAIN', page);
+  }
+
+  async saveSecurityDomain(domain: SecurityDomain): Promise<SecurityDomain> {
+    return this.saveVersioned(domainPk(domain.id), SK.profile, domain, {
+      listType: 'DOMAIN',
+      listKey: domain.id,
+    });
+  }
+
+  // Users and their offline authentications
+
+  async getUser(userId: string): Promise<User | null> {
+    return this.getEntity<User>(userPk(userId), SK.profile);
+  }
+
+  async saveUser(user: User): Promise<User> {
+    return this.saveVersioned(userPk(user.userId), SK.profile, user, {});
+  }
+
+  async listOfflineAuthentications(userId: string): Promise<OfflineAuthentication[]> {
+    const items = await this.queryAll({
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+      ExpressionAttributeNames: { '#pk': KEY.partition, '#sk': KEY.sort },
+      ExpressionAttributeValues: { ':pk': userPk(userId), ':prefix': SK.offlinePrefix },
+      ConsistentRead: true,
+    });
+    return items.map((item) => entityOf<OfflineAuthentication>(item));
+  }
+
+  async saveOfflineAuthentication(record: OfflineAuthentication): Promise<OfflineAuthentication> {
+    return this.saveVersioned(userPk(record.userId), offlineSk(record.agentId), record, {});
+  }
+
+  async deleteOfflineAuthentication(record: OfflineAuthentication): Promise<void> {
+    await this.call(() =>
+      this.documents.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { [KEY.partition]: userPk(record.userId), [KEY.sort]: offlineSk(record.agentId) },
+          ConditionExpression: '#version = :version',
+          ExpressionAttributeNames: { '#version': 'version' },
+          ExpressionAttributeValues: { ':version': record.version },
+        }),
+      ),
+    );
+  }
+
+  // Agents
+
+  async getAgent(agentId: string): Promise<Agent | null> {
+    return this.getEntity<Agent>(agentPk(agentId), SK.profile);
+  }
+
+  async listAgents(page: PageRequest): Promise<Page<Agent>> {
+    return this.listByType<Agent>('AGENT', page);
+  }
+
+  async saveAgent(agent: Agent): Promise<Agent> {
+    return this.saveVersioned(agentPk(agent.agentId), SK.profile, agent, {
+      listType: 'AGENT',
+      listKey: agent.agentId,
+    });
+  }
+
+  // Tokens and their emergency access state
+
+  async getToken(serial: string): Promise<Token | null> {
+    return this.getEntity<Token>(tokenPk(serial), SK.token);
+  }
+
+  async saveToken(token: Token): Promise<Token> {
+    const user = token.user;
+    const searchKeys: Item = {
+      domainKey: domainPk(token.securityDomain),
+      lastNameKey: nameKey(user?.lastName ?? '', user?.firstName ?? '', token.serial),
+      firstNameKey: nameKey(user?.firstName ?? '', user?.lastName ?? '', token.serial),
+      firstNameNormalized: normalizeName(user?.firstName ?? ''),
+    };
+    if (user !== null) searchKeys.userIdKey = userPk(user.userId);
+    return this.saveVersioned(tokenPk(token.serial), SK.token, token, searchKeys);
+  }
+
+  async getTokenState(serial: string): Promise<TokenState | null> {
+    const items = await this.queryAll({
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+      ExpressionAttributeNames: { '#pk': KEY.partition, '#sk': KEY.sort },
+      ExpressionAttributeValues: { ':pk': tokenPk(serial), ':prefix': SK.statePrefix },
+      ConsistentRead: true,
+    });
+    const bySk = new Map(items.map((item) => [item[KEY.sort] as string, item]));
+    const token = bySk.get(SK.token);
+    if (token === undefined) return null;
+    const settings = bySk.get(SK.settings);
+    const issued = bySk.get(SK.issued);
+    const lockout = bySk.get(SK.lockout);
+    return {
+      token: entityOf<Token>(token),
+      settings: settings ? entityOf<EmergencyAccessSettings>(settings) : emptySettings(serial),
+      issued: issued ? entityOf<IssuedEmergencyCode>(issued) : null,
+      lockout: lockout
+        ? entityOf<LockoutCounters>(lockout)
+        : { serial, tokencodeFailures: 0, emergencyAccessFailures: 0, lockedAt: null, version: 0 },
+    };
+  }
+
+  async saveEmergencyAccessSettings(settings: EmergencyAccessSettings): Promise<EmergencyAccessSettings> {
+    return this.saveVersioned(tokenPk(settings.serial), SK.settings, settings, {});
+  }
+
+  async saveIssuedCode(issued: IssuedEmergencyCode): Promise<IssuedEmergencyCode> {
+    // Only active codes are in the sparse expiry index; an expired one drops out of it.
+    const expiryKeys: Item =
+      issued.state === 'active'
+        ? { expiryDay: expiryDayOf(issued.expiresAt), expiryKey: `${issued.expiresAt}#${issued.serial}` }
+        : {};
+    return this.saveVersioned(tokenPk(issued.serial), SK.issued, issued, expiryKeys);
+  }
+
+  async saveLockoutCounters(counters: LockoutCounters): Promise<LockoutCounters> {
+    return this.saveVersioned(tokenPk(counters.serial), SK.lockout, counters, {});
+  }
+
+  // Audit
+
+  async appendAudit(event: AuditEvent): Promise<void> {
+    const sk = `${SK.auditPrefix}${event.at}#${randomBytes(6).toString('hex')}`;
+    const expiresAt = Math.floor(Date.parse(event.at) / 1000) + this.auditRetentionSeconds;
+    await this.call(() =>
+      this.documents.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...event,
+            [KEY.partition]: tokenPk(event.serial),
+            [KEY.sort]: sk,
+            [TTL_ATTRIBUTE]: expiresAt,
+          },
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': KEY.partition },
+        }),
+      ),
+    );
+  }
+
+  async listAudit(serial: string, page: PageRequest): Promise<Page<AuditEvent>> {
+    const result = await this.queryPage<AuditEvent>(
+      {
+        partition: { name: KEY.partition, value: tokenPk(serial) },
+        sortCondition: { expression: 'begins_with(#sk, :prefix)', values: { ':prefix': SK.auditPrefix } },
+        newestFirst: true,
+      },
+      page,
+    );
+    return { items: result.items.map((item) => entityOf<AuditEvent>(item)), cursor: result.cursor };
+  }
+
+  // Search
+
+  async findTokensByUserId(userId: string, page: PageRequest): Promise<Page<TokenListing>> {
+    const result = await this.queryPage(
+      { index: INDEX.byUserId, partition: { name: INDEX.byUserId.partitionKey, value: userPk(userId) } },
+      page,
+    );
+    return { items: result.items.map(listingOf), cursor: result.cursor };
+  }
+
+  async findTokensInDomain(
+    domain: string,
+    names: { lastNamePrefix?: string; firstNamePrefix?: string },
+    page: PageRequest,
+  ): Promise<Page<TokenListing>> {
+    const last = names.lastNamePrefix === undefined ? '' : normalizeName(names.lastNamePrefix);
+    const first = names.firstNamePrefix === undefined ? '' : normalizeName(names.firstNamePrefix);
+    const byFirstName = last === '' && first !== '';
+    const index = byFirstName ? INDEX.byDomainFirstName : INDEX.byDomainLastName;
+    const prefix = byFirstName ? first : last;
+    const result = await this.queryPage(
+      {
+        index,
+        partition: { name: index.partitionKey, value: domainPk(domain) },
+        sortCondition:
+          prefix === ''
+            ? undefined
+            : { expression: 'begins_with(#sk, :prefix)', values: { ':prefix': prefix } },
+        filter:
+          !byFirstName && first !== ''
+            ? {
+                expression: 'begins_with(#first, :first)',
+                names: { '#first': 'firstNameNormalized' },
+                values: { ':first': first },
+              }
+            : undefined,
+      },
+      page,
+    );
+    return { items: result.items.map(listingOf), cursor: result.cursor };
+  }
+
+  async findDueCodes(day: string, now: string, page: PageRequest): Promise<Page<DueCode>> {
+    const result = await this.queryPage(
+      {
+        index: INDEX.byExpiry,
+        partition: { name: INDEX.byExpiry.partitionKey, value: day },
+        // `#` sorts below every character an ISO time or a serial uses, so `<now>#\uffff` bounds them all.
+        sortCondition: { expression: '#sk <= :due', values: { ':due': `${now}#\uffff` } },
+      },
+      page,
+    );
+    return {
+      items: result.items.map((item) => ({
+        serial: item.serial as string,
+        generation: item.generation as number,
+        expiresAt: item.expiresAt as string,
+      })),
+      cursor: result.cursor,
+    };
+  }
+
+  // Plumbing
+
+  private async getEntity<T>(pk: string, sk: string): Promise<T | null> {
+    const result = await this.call(() =>
+      this.documents.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: { [KEY.partition]: pk, [KEY.sort]: sk },
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    return result.Item ? entityOf<T>(result.Item) : null;
+  }
+
+  /**
+   * Writes the whole item if, and only if, it is still at the version the caller read (absent for 0),
+   * and returns the entity at its new version.
+   */
+  private async saveVersioned<T extends { version: number }>(
+    pk: string,
+    sk: string,
+    entity: T,
+    extra: Item,
+  ): Promise<T> {
+    const stored: T = { ...entity, version: entity.version + 1 };
+    const isNew = entity.version === 0;
+    await this.call(() =>
+      this.documents.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...stored, ...extra, [KEY.partition]: pk, [KEY.sort]: sk },
+          ConditionExpression: isNew ? 'attribute_not_exists(#pk)' : '#version = :version',
+          ExpressionAttributeNames: isNew ? { '#pk': KEY.partition } : { '#version': 'version' },
+          ExpressionAttributeValues: isNew ? undefined : { ':version': entity.version },
+        }),
+      ),
+    );
+    return stored;
+  }
+
+  private async listByType<T>(type: 'DOMAIN' | 'AGENT', page: PageRequest): Promise<Page<T>> {
+    const result = await this.queryPage(
+      { index: INDEX.byType, partition: { name: INDEX.byType.partitionKey, value: type } },
+      page,
+    );
+    return { items: result.items.map((item) => entityOf<T>(item)), cursor: result.cursor };
+  }
+
+  private async queryPage<T = Item>(
+    query: {
+      index?: IndexDefinition;
+      partition: { name: string; value: string };
+      sortCondition?: { expression: string; values: Item } | undefined;
+      filter?: { expression: string; names: Record<string, string>; values: Item } | undefined;
+      newestFirst?: boolean;
+    },
+    page: PageRequest,
+  ): Promise<{ items: (T & Item)[]; cursor: string | null }> {
+    if (!Number.isInteger(page.limit) || page.limit < 1 || page.limit > MAX_PAGE) {
+      throw new ValidationError(`limit must be an integer from 1 to ${MAX_PAGE}`, ['limit']);
+    }
+    const sortKeyName = query.index?.sortKey ?? KEY.sort;
+    const cursorKeys = query.index
+      ? [KEY.partition, KEY.sort, query.index.partitionKey, query.index.sortKey]
+      : [KEY.partition, KEY.sort];
+    const startKey = page.cursor ? decodeCursor(page.cursor, cursorKeys, query.partition) : undefined;
+    const result = await this.call(() =>
+      this.documents.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: query.index?.name,
+          KeyConditionExpression: query.sortCondition
+            ? `#pk = :pk AND ${query.sortCondition.expression}`
+            : '#pk = :pk',
+          FilterExpression: query.filter?.expression,
+          ExpressionAttributeNames: {
+            '#pk': query.partition.name,
+            ...(query.sortCondition ? { '#sk': sortKeyName } : {}),
+            ...query.filter?.names,
+          },
+          ExpressionAttributeValues: {
+            ':pk': query.partition.value,
+            ...query.sortCondition?.values,
+            ...query.filter?.values,
+          },
+          Limit: page.limit,
+          ExclusiveStartKey: startKey,
+          ScanIndexForward: !query.newestFirst,
+        }),
+      ),
+    );
+    return { items: (result.Items ?? []) as (T & Item)[], cursor: encodeCursor(result.LastEvaluatedKey) };
+  }
+
+  /** Every item of a small, bounded partition range (a token's state, a user's agents). */
+  private async queryAll(input: Omit<QueryCommandInput, 'TableName'>): Promise<Item[]> {
+    const items: Item[] = [];
+    let startKey: Item | undefined;
+    do {
+      const result = await this.call(() =>
+        this.documents.send(
+          new QueryCommand({ ...input, TableName: this.tableName, ExclusiveStartKey: startKey }),
+        ),
+      );
+      items.push(...(result.Items ?? []));
+      startKey = result.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return items;
+  }
+
+  /** Runs one call, turning a lost condition into ConflictError and an unreachable store into a retryable error. */
+  private async call<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') {
+        throw new ConflictError(undefined, { cause: error });
+      }
+      if (isTransientAwsError(error)) throw new DependencyUnavailableError('DynamoDB', { cause: error });
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,51 @@
+import { pbkdf2, randomBytes, timingSafeEqual } from 'node:crypto';
+import { promisify } from 'node:util';
+import type { SecretVerifier } from './model';
+
+const pbkdf2Async = promisify(pbkdf2);
+
+/**
+ * The verifier KDF for emergency codes and PINs: PBKDF2-HMAC-SHA256.
+ *
+ * Why: an emergency code has 40+ bits and a PIN far fewer, both under the 112 bits below which NIST SP
+ * 800-63B 5.1.2 (look-up secrets) and OWASP ASVS V6.5 ask for a salted password-hashing scheme with a
+ * cost factor. PBKDF2-HMAC-SHA256 is the approved one (NIST SP 800-132), built into Node (no native
+ * module in the Lambda bundle or the agent library), and 600,000 iterations is OWASP's figure for it.
+ * The salt is 128 bits from the CSPRNG (NIST asks for at least 32). The result is compared in constant
+ * time. Parameters travel inside each verifier, so they can be raised later without breaking old ones;
+ * a verifier that asks for fewer iterations than the floor is refused rather than trusted.
+ */
+export const VERIFIER_ITERATIONS = 600_000;
+export const VERIFIER_MIN_ITERATIONS = 600_000;
+export const VERIFIER_SALT_BYTES = 16;
+export const VERIFIER_KEY_BYTES = 32;
+
+export async function createVerifier(
+  secret: string,
+  iterations = VERIFIER_ITERATIONS,
+): Promise<SecretVerifier> {
+  if (iterations < VERIFIER_MIN_ITERATIONS) throw new RangeError('too few KDF iterations');
+  const salt = randomBytes(VERIFIER_SALT_BYTES);
+  const hash = await pbkdf2Async(secret.normalize('NFC'), salt, iterations, VERIFIER_KEY_BYTES, 'sha256');
+  return {
+    algorithm: 'pbkdf2-sha256',
+    iterations,
+    salt: salt.toString('base64'),
+    hash: hash.toString('base64'),
+  };
+}
+
+export async function verifySecret(secret: string, verifier: SecretVerifier): Promise<boolean> {
+  if (verifier.algorithm !== 'pbkdf2-sha256' || verifier.iterations < VERIFIER_MIN_ITERATIONS) return false;
+  const expected = Buffer.from(verifier.hash, 'base64');
+  const salt = Buffer.from(verifier.salt, 'base64');
+  if (expected.length !== VERIFIER_KEY_BYTES || salt.length * 8 < 32) return false;
+  const actual = await pbkdf2Async(
+    secret.normalize('NFC'),
+    salt,
+    verifier.iterations,
+    VERIFIER_KEY_BYTES,
+    'sha256',
+  );
+  return timingSafeEqual(actual, expected);
+}

@@ -1,0 +1,89 @@
+import type {
+  Agent,
+  AuditEvent,
+  EmergencyAccessSettings,
+  IssuedEmergencyCode,
+  LockoutCounters,
+  OfflineAuthentication,
+  SecurityDomain,
+  Token,
+  TokenState,
+  User,
+} from '../domain/model';
+
+/** One page of a query, and an opaque cursor to the next one (null on the last page). */
+export interface Page<T> {
+  items: T[];
+  cursor: string | null;
+}
+
+export interface PageRequest {
+  /** 1 to 100. */
+  limit: number;
+  cursor?: string | null;
+}
+
+/** A token as the search indexes hold it: no secret, no emergency state. */
+export type TokenListing = Pick<Token, 'serial' | 'kind' | 'enabled' | 'user' | 'securityDomain'>;
+
+/** An active code that is due, as the sparse expiry index holds it. */
+export interface DueCode {
+  serial: string;
+  generation: number;
+  expiresAt: string;
+}
+
+/**
+ * The token store. Every method is one GetItem, Query, PutItem or DeleteItem: no Scan, no transaction
+ * (multi-region strong consistency tables have none).
+ *
+ * Writes are optimistic: `save*` takes the entity as it was read (its `version`, 0 for a new one), stores
+ * it with version + 1 only if the stored item is still at that version, and returns what was stored. A
+ * lost race throws ConflictError; nothing is overwritten silently. An unreachable store throws
+ * DependencyUnavailableError.
+ */
+export interface TokenStore {
+  getSecurityDomain(id: string): Promise<SecurityDomain | null>;
+  listSecurityDomains(page: PageRequest): Promise<Page<SecurityDomain>>;
+  saveSecurityDomain(domain: SecurityDomain): Promise<SecurityDomain>;
+
+  getUser(userId: string): Promise<User | null>;
+  saveUser(user: User): Promise<User>;
+  /** The offline-capable agents the user authenticated through, one record each. */
+  listOfflineAuthentications(userId: string): Promise<OfflineAuthentication[]>;
+  saveOfflineAuthentication(record: OfflineAuthentication): Promise<OfflineAuthentication>;
+  deleteOfflineAuthentication(record: OfflineAuthentication): Promise<void>;
+
+  getAgent(agentId: string): Promise<Agent | null>;
+  listAgents(page: PageRequest): Promise<Page<Agent>>;
+  saveAgent(agent: Agent): Promise<Agent>;
+
+  getToken(serial: string): Promise<Token | null>;
+  saveToken(token: Token): Promise<Token>;
+  /** The token with its settings, issued code and counters, in one Query; null if there is no token. */
+  getTokenState(serial: string): Promise<TokenState | null>;
+  saveEmergencyAccessSettings(settings: EmergencyAccessSettings): Promise<EmergencyAccessSettings>;
+  saveIssuedCode(issued: IssuedEmergencyCode): Promise<IssuedEmergencyCode>;
+  saveLockoutCounters(counters: LockoutCounters): Promise<LockoutCounters>;
+
+  /** Audit events are new items, never overwritten. */
+  appendAudit(event: AuditEvent): Promise<void>;
+  /** Newest first. */
+  listAudit(serial: string, page: PageRequest): Promise<Page<AuditEvent>>;
+
+  /** Tokens whose assigned user id is `userId` (case-insensitive). */
+  findTokensByUserId(userId: string, page: PageRequest): Promise<Page<TokenListing>>;
+  /**
+   * Tokens of a security domain, ordered by last name then first name; narrowed by a case-insensitive
+   * last-name prefix (through the index) and first-name prefix (through the first-name index when it is
+   * the only name given, otherwise as a filter).
+   */
+  findTokensInDomain(
+    domain: string,
+    names: { lastNamePrefix?: string; firstNamePrefix?: string },
+    page: PageRequest,
+  ): Promise<Page<TokenListing>>;
+
+  /** Active codes of one expiry day (YYYY-MM-DD) due at or before `now`, oldest first. */
+  findDueCodes(day: string, now: string, page: PageRequest): Promise<Page<DueCode>>;
+}
