@@ -2,6 +2,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
+import globals from 'globals';
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'cdk.out/', '.venv/', '.local/', 'coverage/'] },
@@ -9,8 +10,13 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   prettier,
   {
-    files: ['**/*.mjs'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
+    files: ['**/*.mjs', '**/*.js'],
+    languageOptions: { globals: { ...globals.node } },
+  },
+  {
+    files: ['**/*.js'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
     rules: {
@@ -25,6 +31,20 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         { patterns: [{ group: ['@aws-sdk/*', 'aws-cdk-lib', 'aws-cdk-lib/*'], message: 'No AWS in the domain.' }] },
+      ],
+    },
+  },
+  {
+    // Every request path is a GetItem or a Query (DESIGN.md section 4); no transactions (MRSC has none).
+    files: ['shared/adapters/**/*.ts', 'functions/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        ...['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb'].map((name) => ({
+          name,
+          importNames: ['ScanCommand', 'TransactWriteItemsCommand', 'TransactWriteCommand', 'TransactGetItemsCommand'],
+          message: 'No Scan and no transactions on a request path: use GetItem or Query through an index.',
+        })),
       ],
     },
   },
