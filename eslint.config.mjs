@@ -30,7 +30,11 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['@aws-sdk/*', 'aws-cdk-lib', 'aws-cdk-lib/*'], message: 'No AWS in the domain.' }] },
+        {
+          patterns: [
+            { group: ['@aws-sdk/*', 'aws-cdk-lib', 'aws-cdk-lib/*'], message: 'No AWS in the domain.' },
+          ],
+        },
       ],
     },
   },
@@ -42,7 +46,12 @@ export default tseslint.config(
         'error',
         ...['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb'].map((name) => ({
           name,
-          importNames: ['ScanCommand', 'TransactWriteItemsCommand', 'TransactWriteCommand', 'TransactGetItemsCommand'],
+          importNames: [
+            'ScanCommand',
+            'TransactWriteItemsCommand',
+            'TransactWriteCommand',
+            'TransactGetItemsCommand',
+          ],
           message: 'No Scan and no transactions on a request path: use GetItem or Query through an index.',
         })),
       ],
