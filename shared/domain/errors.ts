@@ -24,7 +24,15 @@ export interface AppErrorOptions {
   cause?: unknown;
 }
 
+/** Marks AppErrors so that they are recognised across copies of this module (bundles, test registries). */
+const APP_ERROR = Symbol.for('emergency-access.AppError');
+
+export function isAppError(error: unknown): error is AppError {
+  return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[APP_ERROR] === true;
+}
+
 export class AppError extends Error {
+  readonly [APP_ERROR] = true;
   readonly code: ErrorCode;
   readonly status: number;
   readonly reasons: readonly string[];

@@ -62,6 +62,8 @@ export interface TokenStore {
   saveToken(token: Token): Promise<Token>;
   /** The token with its settings, issued code and counters, in one Query; null if there is no token. */
   getTokenState(serial: string): Promise<TokenState | null>;
+  /** The issued code item alone (for search listings). */
+  getIssuedCode(serial: string): Promise<IssuedEmergencyCode | null>;
   saveEmergencyAccessSettings(settings: EmergencyAccessSettings): Promise<EmergencyAccessSettings>;
   saveIssuedCode(issued: IssuedEmergencyCode): Promise<IssuedEmergencyCode>;
   saveLockoutCounters(counters: LockoutCounters): Promise<LockoutCounters>;

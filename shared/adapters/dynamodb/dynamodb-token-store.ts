@@ -221,6 +221,10 @@ export class DynamoDbTokenStore implements TokenStore {
     };
   }
 
+  async getIssuedCode(serial: string): Promise<IssuedEmergencyCode | null> {
+    return this.getEntity<IssuedEmergencyCode>(tokenPk(serial), SK.issued);
+  }
+
   async saveEmergencyAccessSettings(settings: EmergencyAccessSettings): Promise<EmergencyAccessSettings> {
     return this.saveVersioned(tokenPk(settings.serial), SK.settings, settings, {});
   }

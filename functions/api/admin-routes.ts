@@ -1,0 +1,127 @@
+import { z } from 'zod';
+import type { RouteDefinition } from '../http/route';
+import {
+  auditEvent,
+  cursor,
+  domainId,
+  emergencyAccessPage,
+  limit,
+  pageOf,
+  pageQuery,
+  personName,
+  serial,
+  serialParams,
+  tokenDetails,
+  tokenSummary,
+  userId,
+} from './schemas';
+
+/** The administrators' emergency access routes (API.md, Administrators). */
+export const searchTokensRoute = {
+  operationId: 'searchTokens',
+  method: 'GET',
+  path: '/v1/tokens',
+  scope: 'eat/admin',
+  group: 'admin-search',
+  summary: 'Search tokens by user id, last and first name prefix, serial and security domain',
+  query: z.strictObject({
+    userId: userId.optional(),
+    lastName: personName.optional(),
+    firstName: personName.optional(),
+    serial: serial.optional(),
+    domain: domainId.optional(),
+    limit: limit.optional(),
+    cursor: cursor.optional(),
+  }),
+  response: { status: 200, schema: pageOf(tokenSummary), description: 'A page of tokens' },
+} as const satisfies RouteDefinition;
+
+export const getTokenRoute = {
+  operationId: 'getToken',
+  method: 'GET',
+  path: '/v1/tokens/{serial}',
+  scope: 'eat/admin',
+  group: 'admin-search',
+  summary: 'A token without secrets, with its lockout counters',
+  params: serialParams,
+  response: { status: 200, schema: tokenDetails, description: 'The token' },
+} as const satisfies RouteDefinition;
+
+export const viewEmergencyAccessRoute = {
+  operationId: 'viewEmergencyAccess',
+  method: 'GET',
+  path: '/v1/tokens/{serial}/emergency-access',
+  scope: 'eat/admin',
+  group: 'admin-view',
+  summary: 'The Manage Emergency Access Tokencodes page, with the offline code in clear; audited',
+  params: serialParams,
+  response: { status: 200, schema: emergencyAccessPage, description: 'The page; ETag header' },
+  audit: 'emergency-access.view',
+} as const satisfies RouteDefinition;
+
+export const saveEmergencyAccessRoute = {
+  operationId: 'saveEmergencyAccess',
+  method: 'PATCH',
+  path: '/v1/tokens/{serial}/emergency-access',
+  scope: 'eat/admin',
+  group: 'admin-change',
+  summary: 'Save: reset the offline code and/or set online use, against the ETag that was read',
+  params: serialParams,
+  body: z
+    .strictObject({ resetOffline: z.literal(true).optional(), onlineUseAllowed: z.boolean().optional() })
+    .refine((body) => body.resetOffline !== undefined || body.onlineUseAllowed !== undefined, {
+      message: 'give resetOffline, onlineUseAllowed or both',
+    }),
+  ifMatch: 'required',
+  response: { status: 200, schema: emergencyAccessPage, description: 'The page without the code; new ETag' },
+  audit: 'emergency-access.reset, emergency-access.online-use',
+} as const satisfies RouteDefinition;
+
+export const resetEmergencyAccessRoute = {
+  operationId: 'resetEmergencyAccess',
+  method: 'POST',
+  path: '/v1/tokens/{serial}/emergency-access/reset',
+  scope: 'eat/admin',
+  group: 'admin-change',
+  summary: 'Request a new offline code at the next online login',
+  params: serialParams,
+  ifMatch: 'optional',
+  response: { status: 200, schema: emergencyAccessPage, description: 'The page without the code; new ETag' },
+  audit: 'emergency-access.reset',
+} as const satisfies RouteDefinition;
+
+export const setOnlineUseRoute = {
+  operationId: 'setOnlineUse',
+  method: 'PUT',
+  path: '/v1/tokens/{serial}/emergency-access/online-use',
+  scope: 'eat/admin',
+  group: 'admin-change',
+  summary: 'Allow or forbid the offline code for online authentication',
+  params: serialParams,
+  body: z.strictObject({ allowed: z.boolean() }),
+  ifMatch: 'optional',
+  response: { status: 200, schema: emergencyAccessPage, description: 'The page without the code; new ETag' },
+  audit: 'emergency-access.online-use',
+} as const satisfies RouteDefinition;
+
+export const auditTrailRoute = {
+  operationId: 'getAuditTrail',
+  method: 'GET',
+  path: '/v1/tokens/{serial}/audit',
+  scope: 'eat/admin',
+  group: 'admin-audit',
+  summary: "The token's audit trail, newest first",
+  params: serialParams,
+  query: pageQuery,
+  response: { status: 200, schema: pageOf(auditEvent), description: 'A page of audit events' },
+} as const satisfies RouteDefinition;
+
+export const ADMIN_ROUTES: readonly RouteDefinition[] = [
+  searchTokensRoute,
+  getTokenRoute,
+  viewEmergencyAccessRoute,
+  saveEmergencyAccessRoute,
+  resetEmergencyAccessRoute,
+  setOnlineUseRoute,
+  auditTrailRoute,
+];

@@ -1,0 +1,136 @@
+import { z } from 'zod';
+import type { RouteDefinition } from '../http/route';
+import { errorBody } from './schemas';
+
+type JsonSchema = Record<string, unknown>;
+
+const ERROR_RESPONSES: Record<number, string> = {
+  400: 'VALIDATION_FAILED: the request is malformed; reasons name the failing fields',
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN: the token lacks the scope',
+  404: 'NOT_FOUND: no such resource, or outside your security domains',
+  409: 'PRECONDITION_NOT_MET: reasons say which precondition fails',
+  412: 'ETAG_MISMATCH: changed since it was read',
+  428: 'IF_MATCH_REQUIRED',
+  429: 'THROTTLED',
+  503: 'DEPENDENCY_UNAVAILABLE: try again',
+};
+
+/** JSON Schema 2020-12 of a zod schema, with named parts moved to components and referenced there. */
+function schemaOf(
+  schema: z.ZodType,
+  io: 'input' | 'output',
+  components: Record<string, JsonSchema>,
+): JsonSchema {
+  const json = z.toJSONSchema(schema, { io, target: 'draft-2020-12', unrepresentable: 'any' }) as JsonSchema;
+  const defs = (json.$defs ?? {}) as Record<string, JsonSchema>;
+  delete json.$schema;
+  delete json.$defs;
+  const rewrite = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(rewrite);
+    if (value === null || typeof value !== 'object') return value;
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [
+        k,
+        k === '$ref' && typeof v === 'string' ? v.replace('#/$defs/', '#/components/schemas/') : rewrite(v),
+      ]),
+    );
+  };
+  for (const [name, def] of Object.entries(defs)) components[name] = rewrite(def) as JsonSchema;
+  return rewrite(json) as JsonSchema;
+}
+
+function parametersOf(
+  schema: z.ZodType | undefined,
+  where: 'path' | 'query',
+  components: Record<string, JsonSchema>,
+) {
+  if (schema === undefined) return [];
+  const json = schemaOf(schema, 'input', components);
+  const properties = (json.properties ?? {}) as Record<string, JsonSchema>;
+  const required = new Set((json.required ?? []) as string[]);
+  return Object.entries(properties).map(([name, property]) => ({
+    name,
+    in: where,
+    required: where === 'path' || required.has(name),
+    schema: property,
+  }));
+}
+
+/** The OpenAPI 3.1 document of the routes, generated from the same schemas that validate requests. */
+export function openApiDocument(routes: readonly RouteDefinition[]): JsonSchema {
+  const components: Record<string, JsonSchema> = {};
+  const paths: Record<string, Record<string, unknown>> = {};
+  const errorSchema = schemaOf(errorBody, 'output', components);
+  for (const route of routes) {
+    const parameters = [
+      ...parametersOf(route.params, 'path', components),
+      ...parametersOf(route.query, 'query', components),
+      ...(route.ifMatch
+        ? [
+            {
+              name: 'If-Match',
+              in: 'header',
+              required: route.ifMatch === 'required',
+              schema: { type: 'string' },
+            },
+          ]
+        : []),
+    ];
+    const errors = Object.fromEntries(
+      Object.entries(ERROR_RESPONSES)
+        .filter(([status]) => route.scope !== null || status === '400')
+        .map(([status, description]) => [
+          status,
+          { description, content: { 'application/json': { schema: errorSchema } } },
+        ]),
+    );
+    paths[route.path] = {
+      ...paths[route.path],
+      [route.method.toLowerCase()]: {
+        operationId: route.operationId,
+        summary: route.summary,
+        security: route.scope === null ? [] : [{ jwt: [route.scope] }],
+        ...(parameters.length > 0 ? { parameters } : {}),
+        ...(route.body
+          ? {
+              requestBody: {
+                required: true,
+                content: { 'application/json': { schema: schemaOf(route.body, 'input', components) } },
+              },
+            }
+          : {}),
+        responses: {
+          [route.response.status]: {
+            description: route.response.description,
+            content: {
+              'application/json': { schema: schemaOf(route.response.schema, 'output', components) },
+            },
+          },
+          ...errors,
+        },
+        ...(route.audit ? { 'x-audit-action': route.audit } : {}),
+      },
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Emergency Access Tokencodes',
+      version: '1',
+      description: 'Offline emergency access tokencodes for locked-out users (API.md, contract version 1).',
+    },
+    paths,
+    components: {
+      schemas: components,
+      securitySchemes: {
+        jwt: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: 'Scopes eat/admin and eat/agent',
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,16 @@
+import { z } from 'zod';
+import type { RouteDefinition } from '../http/route';
+import { ADMIN_ROUTES } from './admin-routes';
+
+export const openApiRoute = {
+  operationId: 'getOpenApi',
+  method: 'GET',
+  path: '/v1/openapi.json',
+  scope: null,
+  group: 'openapi',
+  summary: 'This OpenAPI 3.1 document',
+  response: { status: 200, schema: z.record(z.string(), z.unknown()), description: 'The document' },
+} as const satisfies RouteDefinition;
+
+/** Every route of the API: what the CDK stack, the local gateway and the OpenAPI document are built from. */
+export const ALL_ROUTES: readonly RouteDefinition[] = [...ADMIN_ROUTES, openApiRoute];

@@ -1,0 +1,104 @@
+import { z } from 'zod';
+
+/**
+ * The building blocks of every route's schema. Strings are bounded, objects are strict (an unknown field
+ * is an error), and query strings are parsed from text.
+ */
+export const serial = z.string().regex(/^[A-Za-z0-9]{1,32}$/, 'a serial is 1-32 letters and digits');
+export const userId = z
+  .string()
+  .regex(/^[A-Za-z0-9._@+-]{1,128}$/, 'a user id is 1-128 of A-Z a-z 0-9 . _ @ + -');
+export const domainId = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]{1,64}$/, 'a domain id is 1-64 of A-Z a-z 0-9 . _ -');
+export const agentId = domainId;
+export const personName = z.string().trim().min(1).max(64);
+export const isoTime = z.iso.datetime();
+export const cursor = z.string().regex(/^[A-Za-z0-9_-]{1,2048}$/, 'not a cursor');
+
+/** `limit` as a query string: 1 to 100, 25 when absent. */
+export const limit = z
+  .string()
+  .regex(/^[0-9]{1,3}$/, 'limit is a whole number from 1 to 100')
+  .transform(Number)
+  .pipe(z.number().int().min(1).max(100));
+
+export const serialParams = z.strictObject({ serial });
+
+export const pageQuery = z.strictObject({ limit: limit.optional(), cursor: cursor.optional() });
+
+export const offlineState = z.enum(['none', 'active', 'expired']);
+
+export const userRef = z.object({ userId: z.string(), firstName: z.string(), lastName: z.string() });
+
+export const tokenSummary = z
+  .object({
+    serial: z.string(),
+    kind: z.enum(['securid', 'authenticate']),
+    enabled: z.boolean(),
+    user: userRef.nullable(),
+    securityDomain: z.string(),
+    offlineEmergencyAccess: z.object({ state: offlineState, expiresAt: isoTime.nullable() }),
+  })
+  .meta({ id: 'TokenSummary' });
+
+export const tokenDetails = tokenSummary
+  .extend({
+    lockout: z.object({
+      emergencyAccessFailures: z.number().int(),
+      tokencodeFailures: z.number().int(),
+      locked: z.boolean(),
+    }),
+    lastOnlineAuthenticationAt: isoTime.nullable(),
+  })
+  .meta({ id: 'TokenDetails' });
+
+export const ineligibilityReason = z.enum([
+  'TOKEN_UNASSIGNED',
+  'TOKEN_DISABLED',
+  'DOMAIN_OFFLINE_DISABLED',
+  'DOMAIN_EAT_DOWNLOAD_NOT_PERMITTED',
+  'NO_OFFLINE_AGENT_AUTHENTICATION',
+  'NO_OFFLINE_DATA_DOWNLOADED',
+]);
+
+export const emergencyAccessPage = z
+  .object({
+    serial: z.string(),
+    offline: z.object({
+      tokencode: z.string().nullable(),
+      expiresAt: isoTime.nullable(),
+      state: offlineState,
+      generation: z.number().int().min(0),
+      resetPending: z.boolean(),
+      onlineUseAllowed: z.boolean(),
+    }),
+    eligibility: z.object({ eligible: z.boolean(), reasons: z.array(ineligibilityReason) }),
+  })
+  .meta({ id: 'EmergencyAccessPage' });
+
+export const auditEvent = z
+  .object({
+    at: isoTime,
+    action: z.string(),
+    actor: z.string(),
+    region: z.string(),
+    outcome: z.enum(['success', 'denied', 'failure']),
+    requestId: z.string(),
+    details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+  })
+  .meta({ id: 'AuditEvent' });
+
+export const errorBody = z
+  .object({
+    error: z.object({
+      code: z.string(),
+      message: z.string(),
+      reasons: z.array(z.string()),
+      requestId: z.string(),
+    }),
+  })
+  .meta({ id: 'Error' });
+
+export const pageOf = <T extends z.ZodType>(item: T) =>
+  z.object({ items: z.array(item), nextCursor: z.string().nullable() });

@@ -1,0 +1,50 @@
+import { getNumberFromEnv, getStringFromEnv } from '@aws-lambda-powertools/commons/utils/env';
+
+/**
+ * The functions' configuration, read once at cold start from the environment. A missing or malformed
+ * value stops the cold start with a message naming the variable, rather than failing a request later.
+ */
+export interface FunctionConfig {
+  tableName: string;
+  /** The region name written into audit events (the AWS region, or `local-primary` locally). */
+  regionName: string;
+  sealer: { kind: 'kms'; keyArn: string } | { kind: 'local'; keyFile: string };
+  /** Only for the local system and tests: DynamoDB Local's address. */
+  dynamoDbEndpoint: string | undefined;
+  /** Only for tests against a KMS-compatible server. */
+  kmsEndpoint: string | undefined;
+  maxEmergencyCodeLifetimeDays: number;
+}
+
+function optional(key: string): string | undefined {
+  const value = process.env[key]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+export function loadConfig(): FunctionConfig {
+  const sealerKind = getStringFromEnv({ key: 'SEALER', defaultValue: 'kms' });
+  if (sealerKind !== 'kms' && sealerKind !== 'local') throw new Error('SEALER must be kms or local');
+  const maxLifetime = getNumberFromEnv({ key: 'MAX_EAT_LIFETIME_DAYS', defaultValue: 90 });
+  if (!Number.isInteger(maxLifetime) || maxLifetime < 1 || maxLifetime > 365) {
+    throw new Error('MAX_EAT_LIFETIME_DAYS must be an integer from 1 to 365');
+  }
+  return {
+    tableName: getStringFromEnv({ key: 'TABLE_NAME', errorMessage: 'TABLE_NAME is required' }),
+    regionName:
+      optional('REGION_NAME') ??
+      getStringFromEnv({ key: 'AWS_REGION', errorMessage: 'AWS_REGION is required' }),
+    sealer:
+      sealerKind === 'kms'
+        ? {
+            kind: 'kms',
+            keyArn: getStringFromEnv({ key: 'KMS_KEY_ARN', errorMessage: 'KMS_KEY_ARN is required' }),
+          }
+        : {
+            kind: 'local',
+            keyFile: getStringFromEnv({ key: 'LOCAL_KEY_FILE', errorMessage: 'LOCAL_KEY_FILE is required' }),
+          },
+    dynamoDbEndpoint: optional('DYNAMODB_ENDPOINT'),
+    kmsEndpoint: optional('KMS_ENDPOINT'),
+    maxEmergencyCodeLifetimeDays: maxLifetime,
+  };
+}

@@ -1,0 +1,54 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { DynamoDbTokenStore } from '../shared/adapters/dynamodb/dynamodb-token-store';
+import { createSealer } from '../shared/adapters/sealing';
+import type { Sealer } from '../shared/ports/sealer';
+import type { UseCaseDependencies } from '../shared/use-cases/context';
+import { loadConfig, type FunctionConfig } from './config';
+
+/** A sealer built on first use (the local key file is read asynchronously), then kept for the process. */
+function lazySealer(build: () => Promise<Sealer>): Sealer {
+  let sealer: Promise<Sealer> | undefined;
+  const get = () => (sealer ??= build().catch((error: unknown) => {
+    sealer = undefined;
+    throw error;
+  }));
+  return {
+    seal: async (plaintext, context) => (await get()).seal(plaintext, context),
+    open: async (sealed, context) => (await get()).open(sealed, context),
+  };
+}
+
+/** The clients and adapters of one process, made once at cold start from the configuration. */
+export function dependenciesFrom(config: FunctionConfig): UseCaseDependencies {
+  const region = process.env.AWS_REGION ?? 'us-east-1';
+  const dynamoDb = new DynamoDBClient({
+    region,
+    ...(config.dynamoDbEndpoint ? { endpoint: config.dynamoDbEndpoint } : {}),
+  });
+  const sealerConfig = config.sealer;
+  const sealer =
+    sealerConfig.kind === 'kms'
+      ? lazySealer(() =>
+          createSealer({
+            kind: 'kms',
+            keyArn: sealerConfig.keyArn,
+            client: new KMSClient({ region, ...(config.kmsEndpoint ? { endpoint: config.kmsEndpoint } : {}) }),
+          }),
+        )
+      : lazySealer(() => createSealer({ kind: 'local', keyFile: sealerConfig.keyFile }));
+  return {
+    store: new DynamoDbTokenStore(dynamoDb, { tableName: config.tableName }),
+    sealer,
+    clock: () => new Date(),
+    regionName: config.regionName,
+    policyCaps: { maxEmergencyCodeLifetimeDays: config.maxEmergencyCodeLifetimeDays },
+  };
+}
+
+let production: UseCaseDependencies | undefined;
+
+/** The process's dependencies from the environment; throws at cold start when the configuration is wrong. */
+export function productionDependencies(): UseCaseDependencies {
+  return (production ??= dependenciesFrom(loadConfig()));
+}

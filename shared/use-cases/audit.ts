@@ -1,0 +1,40 @@
+import { NotFoundError } from '../domain/errors';
+import type { AuditAction, AuditDetailValue, AuditEvent, AuditOutcome } from '../domain/model';
+import type { Page, PageRequest } from '../ports/token-store';
+import { canSeeDomain, type AdminActor, type UseCaseDependencies } from './context';
+
+export interface AuditEntry {
+  serial: string;
+  action: AuditAction;
+  actor: string;
+  requestId: string;
+  outcome: AuditOutcome;
+  details?: Record<string, AuditDetailValue>;
+}
+
+/** Appends an audit event, stamped with the time and this region. Details never hold a secret. */
+export async function recordAudit(deps: UseCaseDependencies, entry: AuditEntry): Promise<void> {
+  await deps.store.appendAudit({
+    serial: entry.serial,
+    at: deps.clock().toISOString(),
+    action: entry.action,
+    actor: entry.actor,
+    region: deps.regionName,
+    outcome: entry.outcome,
+    requestId: entry.requestId,
+    details: entry.details ?? {},
+  });
+}
+
+/** A token's audit trail, newest first; 404 outside the actor's domains. */
+export async function listAuditTrail(
+  deps: UseCaseDependencies,
+  actor: AdminActor,
+  serial: string,
+  page: PageRequest,
+): Promise<Page<Omit<AuditEvent, 'serial'>>> {
+  const token = await deps.store.getToken(serial);
+  if (token === null || !canSeeDomain(actor, token.securityDomain)) throw new NotFoundError('No such token');
+  const events = await deps.store.listAudit(serial, page);
+  return { items: events.items.map(({ serial: _serial, ...event }) => event), cursor: events.cursor };
+}

@@ -1,0 +1,25 @@
+import type { Sealer } from '../ports/sealer';
+import type { TokenStore } from '../ports/token-store';
+import type { PolicyCaps } from '../domain/policy';
+
+/** What the use cases need from the outside world, handed in by the functions (or the tests). */
+export interface UseCaseDependencies {
+  store: TokenStore;
+  sealer: Sealer;
+  clock: () => Date;
+  /** The region name written into audit events. */
+  regionName: string;
+  policyCaps: PolicyCaps;
+}
+
+/** An administrator acting through the API. */
+export interface AdminActor {
+  id: string;
+  /** The security domains the administrator may see and change; '*' for all. */
+  domains: '*' | readonly string[];
+  requestId: string;
+}
+
+export function canSeeDomain(actor: Pick<AdminActor, 'domains'>, domain: string): boolean {
+  return actor.domains === '*' || actor.domains.includes(domain);
+}

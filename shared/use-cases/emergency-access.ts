@@ -1,0 +1,175 @@
+import { evaluateEligibility, type Eligibility } from '../domain/eligibility';
+import { isResetPending, offlineEmergencyStateOf } from '../domain/emergency-access';
+import { AppError, NotFoundError, PreconditionError } from '../domain/errors';
+import type { AuditAction, TokenState } from '../domain/model';
+import { recordAudit } from './audit';
+import { canSeeDomain, type AdminActor, type UseCaseDependencies } from './context';
+import {
+  emergencyAccessEtagOf,
+  emergencyAccessPageOf,
+  tokenDetailsOf,
+  type EmergencyAccessPage,
+  type TokenDetails,
+} from './views';
+
+/** A token's state, or 404 when it does not exist or lies outside the actor's domains (the same answer). */
+export async function loadVisibleTokenState(
+  deps: UseCaseDependencies,
+  actor: Pick<AdminActor, 'domains'>,
+  serial: string,
+): Promise<TokenState> {
+  const state = await deps.store.getTokenState(serial);
+  if (state === null || !canSeeDomain(actor, state.token.securityDomain))
+    throw new NotFoundError('No such token');
+  return state;
+}
+
+export async function eligibilityOf(
+  deps: UseCaseDependencies,
+  state: TokenState,
+  now: Date,
+): Promise<Eligibility> {
+  const user = state.token.user;
+  const [domain, offlineAuthentications] = await Promise.all([
+    deps.store.getSecurityDomain(state.token.securityDomain),
+    user === null ? Promise.resolve([]) : deps.store.listOfflineAuthentications(user.userId),
+  ]);
+  return evaluateEligibility({
+    token: state.token,
+    policy: domain?.offlinePolicy ?? null,
+    offlineAuthentications,
+    now,
+  });
+}
+
+export async function getTokenDetails(
+  deps: UseCaseDependencies,
+  actor: AdminActor,
+  serial: string,
+): Promise<TokenDetails> {
+  return tokenDetailsOf(await loadVisibleTokenState(deps, actor, serial), deps.clock());
+}
+
+export interface EmergencyAccessReply {
+  page: EmergencyAccessPage;
+  etag: string;
+}
+
+/**
+ * The Manage Emergency Access Tokencodes page with the code in clear. The code is shown only while it
+ * is active and the token is eligible. The view is audited before the code leaves: if the audit event
+ * cannot be written, nothing is shown.
+ */
+export async function viewEmergencyAccess(
+  deps: UseCaseDependencies,
+  actor: AdminActor,
+  serial: string,
+): Promise<EmergencyAccessReply> {
+  const state = await loadVisibleTokenState(deps, actor, serial);
+  const now = deps.clock();
+  const eligibility = await eligibilityOf(deps, state, now);
+  const issued = state.issued;
+  let tokencode: string | null = null;
+  if (eligibility.eligible && issued?.sealedCode && offlineEmergencyStateOf(issued, now) === 'active') {
+    const plaintext = await deps.sealer.open(issued.sealedCode, {
+      purpose: 'offline-eat',
+      serial,
+      generation: issued.generation,
+    });
+    tokencode = plaintext.toString('utf8');
+    plaintext.fill(0);
+  }
+  await recordAudit(deps, {
+    serial,
+    action: 'emergency-access.view',
+    actor: actor.id,
+    requestId: actor.requestId,
+    outcome: 'success',
+    details: {
+      generation: issued?.generation ?? 0,
+      codeShown: tokencode !== null,
+      eligible: eligibility.eligible,
+    },
+  });
+  return {
+    page: emergencyAccessPageOf(state, eligibility, now, tokencode),
+    etag: emergencyAccessEtagOf(state),
+  };
+}
+
+export interface EmergencyAccessChange {
+  resetOffline?: true;
+  onlineUseAllowed?: boolean;
+}
+
+/**
+ * Reset, the online-use toggle and Save. With `ifMatch`, the change applies only to the page that was
+ * read (412 otherwise). Refused with 409 and the reasons when the token is not eligible, except turning
+ * online use off, which only ever narrows access. Asking for what is already so changes nothing.
+ * The write is conditional on the settings item's version; each change is audited.
+ */
+export async function changeEmergencyAccess(
+  deps: UseCaseDependencies,
+  actor: AdminActor,
+  serial: string,
+  change: EmergencyAccessChange,
+  ifMatch: string | undefined,
+): Promise<EmergencyAccessReply> {
+  const state = await loadVisibleTokenState(deps, actor, serial);
+  if (ifMatch !== undefined && ifMatch !== '*' && ifMatch !== emergencyAccessEtagOf(state)) {
+    throw new AppError('ETAG_MISMATCH', 'The emergency access settings changed since they were read');
+  }
+  const now = deps.clock();
+  const eligibility = await eligibilityOf(deps, state, now);
+  const wanted: { action: AuditAction; details: Record<string, boolean> }[] = [];
+  if (change.resetOffline) wanted.push({ action: 'emergency-access.reset', details: { resetOffline: true } });
+  if (change.onlineUseAllowed !== undefined) {
+    wanted.push({
+      action: 'emergency-access.online-use',
+      details: { onlineUseAllowed: change.onlineUseAllowed },
+    });
+  }
+  const widensAccess = change.resetOffline === true || change.onlineUseAllowed === true;
+  if (widensAccess && !eligibility.eligible) {
+    for (const { action, details } of wanted) {
+      await recordAudit(deps, {
+        serial,
+        action,
+        actor: actor.id,
+        requestId: actor.requestId,
+        outcome: 'denied',
+        details: { ...details, reasons: eligibility.reasons.join(',') },
+      });
+    }
+    throw new PreconditionError(eligibility.reasons);
+  }
+
+  const settings = { ...state.settings };
+  const resetWanted = change.resetOffline === true && !isResetPending(settings, state.issued);
+  if (resetWanted) settings.resetRequestedAtGeneration = state.issued?.generation ?? 0;
+  const toggleWanted =
+    change.onlineUseAllowed !== undefined && change.onlineUseAllowed !== settings.onlineUseAllowed;
+  if (toggleWanted) settings.onlineUseAllowed = change.onlineUseAllowed!;
+
+  let next = state;
+  if (resetWanted || toggleWanted) {
+    const saved = await deps.store.saveEmergencyAccessSettings({
+      ...settings,
+      updatedAt: now.toISOString(),
+      updatedBy: actor.id,
+    });
+    next = { ...state, settings: saved };
+  }
+  for (const { action, details } of wanted) {
+    const changed = action === 'emergency-access.reset' ? resetWanted : toggleWanted;
+    await recordAudit(deps, {
+      serial,
+      action,
+      actor: actor.id,
+      requestId: actor.requestId,
+      outcome: 'success',
+      details: { ...details, changed, generation: state.issued?.generation ?? 0 },
+    });
+  }
+  return { page: emergencyAccessPageOf(next, eligibility, now, null), etag: emergencyAccessEtagOf(next) };
+}

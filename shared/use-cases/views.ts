@@ -1,0 +1,95 @@
+import {
+  isResetPending,
+  offlineEmergencyStateOf,
+  type OfflineEmergencyState,
+} from '../domain/emergency-access';
+import type { Eligibility } from '../domain/eligibility';
+import type { IssuedEmergencyCode, Token, TokenState, UserRef } from '../domain/model';
+import type { TokenListing } from '../ports/token-store';
+
+/** The API's shapes (API.md), built from domain state. None holds a secret but the page's tokencode. */
+
+export interface TokenSummary {
+  serial: string;
+  kind: Token['kind'];
+  enabled: boolean;
+  user: UserRef | null;
+  securityDomain: string;
+  offlineEmergencyAccess: { state: OfflineEmergencyState; expiresAt: string | null };
+}
+
+export interface TokenDetails extends TokenSummary {
+  lockout: { emergencyAccessFailures: number; tokencodeFailures: number; locked: boolean };
+  lastOnlineAuthenticationAt: string | null;
+}
+
+export interface EmergencyAccessPage {
+  serial: string;
+  offline: {
+    tokencode: string | null;
+    expiresAt: string | null;
+    state: OfflineEmergencyState;
+    generation: number;
+    resetPending: boolean;
+    onlineUseAllowed: boolean;
+  };
+  eligibility: Eligibility;
+}
+
+export function tokenSummaryOf(
+  token: TokenListing,
+  issued: IssuedEmergencyCode | null,
+  now: Date,
+): TokenSummary {
+  return {
+    serial: token.serial,
+    kind: token.kind,
+    enabled: token.enabled,
+    user: token.user,
+    securityDomain: token.securityDomain,
+    offlineEmergencyAccess: {
+      state: offlineEmergencyStateOf(issued, now),
+      expiresAt: issued?.expiresAt ?? null,
+    },
+  };
+}
+
+export function tokenDetailsOf(state: TokenState, now: Date): TokenDetails {
+  return {
+    ...tokenSummaryOf(state.token, state.issued, now),
+    lockout: {
+      emergencyAccessFailures: state.lockout.emergencyAccessFailures,
+      tokencodeFailures: state.lockout.tokencodeFailures,
+      locked: state.lockout.lockedAt !== null,
+    },
+    lastOnlineAuthenticationAt: state.token.lastOnlineAuthenticationAt,
+  };
+}
+
+export function emergencyAccessPageOf(
+  state: TokenState,
+  eligibility: Eligibility,
+  now: Date,
+  tokencode: string | null,
+): EmergencyAccessPage {
+  return {
+    serial: state.token.serial,
+    offline: {
+      tokencode,
+      expiresAt: state.issued?.expiresAt ?? null,
+      state: offlineEmergencyStateOf(state.issued, now),
+      generation: state.issued?.generation ?? 0,
+      resetPending: isResetPending(state.settings, state.issued),
+      onlineUseAllowed: state.settings.onlineUseAllowed,
+    },
+    eligibility,
+  };
+}
+
+/**
+ * The page's ETag: the versions of the two items it shows. The settings item changes with Save, the
+ * issued-code item with a login or the sweep; either makes an edit based on the old page stale.
+ */
+export function emergencyAccessEtagOf(state: Pick<TokenState, 'settings' | 'issued'>): string {
+  return `"${state.settings.version}.${state.issued?.version ?? 0}"`;
+}
