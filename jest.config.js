@@ -3,9 +3,10 @@ const swc = ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescri
 const common = {
   testEnvironment: 'node',
   transform: { '^.+\\.(ts|js)$': swc },
-  // middy 6 ships ES modules only, exported for `import` alone: resolve them by path and compile them.
+  // middy 6 and jose 6 ship ES modules only (middy exports them for `import` alone): resolve by path
+  // where needed and compile them to CommonJS like our own code.
   moduleNameMapper: { '^@middy/([a-z-]+)$': '<rootDir>/node_modules/@middy/$1/index.js' },
-  transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(@middy|jose)/)'],
 };
 
 module.exports = {

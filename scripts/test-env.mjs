@@ -87,7 +87,9 @@ function checkJava() {
     '  Debian/Ubuntu: apt-get install -y openjdk-17-jre-headless    macOS: brew install openjdk@17';
   const java = spawnSync('java', ['-version'], { encoding: 'utf8' });
   if (java.error || java.status !== 0) {
-    fail(`\`java -version\` did not work (${java.error ? java.error.message : `exit ${java.status}`}).\n  ${help}`);
+    fail(
+      `\`java -version\` did not work (${java.error ? java.error.message : `exit ${java.status}`}).\n  ${help}`,
+    );
   }
   const text = `${java.stderr}${java.stdout}`;
   const match = /version "(\d+)(?:\.(\d+))?/.exec(text);

@@ -136,6 +136,15 @@ export interface IssuedEmergencyCode {
   state: IssuedCodeState;
   /** Set when a single-use code was spent. */
   usedAt: string | null;
+  /**
+   * A random id of this issue. Two regions can issue the same generation at once and global tables keep
+   * one whole item (the last writer); the id says which of the two an agent holds. Absent on older items.
+   */
+  issueId?: string;
+  /** The region that issued this code. */
+  issuedInRegion?: string;
+  /** The code's length, which splits a PIN from the code in a passcode. Absent on older items. */
+  codeLength?: number;
   version: number;
 }
 
@@ -145,6 +154,8 @@ export interface LockoutCounters {
   tokencodeFailures: number;
   emergencyAccessFailures: number;
   lockedAt: string | null;
+  /** The TOTP step of the last accepted tokencode: each tokencode is accepted once (RFC 6238 section 5.2). */
+  lastAcceptedStep?: number | null;
   version: number;
 }
 

@@ -33,6 +33,14 @@ export interface DueCode {
   expiresAt: string;
 }
 
+/** A user's offline download record whose data has run out, as the sparse expiry index holds it. */
+export interface RunOutDownload {
+  /** Lower-cased, as the keys hold it; every method taking a user id ignores case. */
+  userId: string;
+  agentId: string;
+  validUntil: string;
+}
+
 /**
  * The token store. Every method is one GetItem, Query, PutItem or DeleteItem: no Scan, no transaction
  * (multi-region strong consistency tables have none).
@@ -51,6 +59,7 @@ export interface TokenStore {
   saveUser(user: User): Promise<User>;
   /** The offline-capable agents the user authenticated through, one record each. */
   listOfflineAuthentications(userId: string): Promise<OfflineAuthentication[]>;
+  getOfflineAuthentication(userId: string, agentId: string): Promise<OfflineAuthentication | null>;
   saveOfflineAuthentication(record: OfflineAuthentication): Promise<OfflineAuthentication>;
   deleteOfflineAuthentication(record: OfflineAuthentication): Promise<void>;
 
@@ -88,4 +97,9 @@ export interface TokenStore {
 
   /** Active codes of one expiry day (YYYY-MM-DD) due at or before `now`, oldest first. */
   findDueCodes(day: string, now: string, page: PageRequest): Promise<Page<DueCode>>;
+  /**
+   * Offline download records of one day (YYYY-MM-DD) whose data ran out at or before `now`, oldest first.
+   * Records without a download are never in it.
+   */
+  findRunOutDownloads(day: string, now: string, page: PageRequest): Promise<Page<RunOutDownload>>;
 }

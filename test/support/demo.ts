@@ -1,110 +1,12 @@
 /** The demo data of API.md, and helpers that put a token into a given emergency access situation. */
-import type { OfflinePolicy } from '../../shared/domain/model';
-import { DEFAULT_OFFLINE_POLICY } from '../../shared/domain/policy';
-import { decodeBase32 } from '../../shared/domain/totp';
+import { loadDemoData } from '../../local/demo-data';
 import { createVerifier } from '../../shared/domain/verifier';
 import type { TestSystem } from './system';
 
-export const DOMAINS: Record<string, OfflinePolicy> = {
-  SystemDomain: DEFAULT_OFFLINE_POLICY,
-  Sales: { ...DEFAULT_OFFLINE_POLICY, emergencyCodeDownloadPermitted: false },
-  Contractors: {
-    ...DEFAULT_OFFLINE_POLICY,
-    offlineAuthenticationEnabled: false,
-    emergencyCodeDownloadPermitted: false,
-  },
-};
-
-export const USERS = [
-  {
-    userId: 'alice',
-    firstName: 'Alice',
-    lastName: 'Archer',
-    securityDomain: 'SystemDomain',
-    serial: '000100000001',
-    kind: 'securid',
-    pin: '2468',
-    seed: 'JBSWY3DPEHPK3PXP',
-  },
-  {
-    userId: 'bob',
-    firstName: 'Bob',
-    lastName: 'Baker',
-    securityDomain: 'SystemDomain',
-    serial: '000100000002',
-    kind: 'authenticate',
-    pin: null,
-    seed: 'KRSXG5CTMVRXEZLU',
-  },
-  {
-    userId: 'carol',
-    firstName: 'Carol',
-    lastName: 'Chen',
-    securityDomain: 'Contractors',
-    serial: '000100000003',
-    kind: 'securid',
-    pin: '1357',
-    seed: 'GEZDGNBVGY3TQOJQ',
-  },
-  {
-    userId: 'dave',
-    firstName: 'Dave',
-    lastName: 'Diaz',
-    securityDomain: 'SystemDomain',
-    serial: '000100000004',
-    kind: 'securid',
-    pin: '9753',
-    seed: 'MFRGGZDFMZTWQ2LK',
-  },
-  {
-    userId: 'erin',
-    firstName: 'Erin',
-    lastName: 'Evans',
-    securityDomain: 'Sales',
-    serial: '000100000005',
-    kind: 'securid',
-    pin: '1111',
-    seed: 'ONSWG4TFOQYTEMZU',
-  },
-] as const;
+export { DEMO_DOMAINS as DOMAINS, DEMO_USERS as USERS } from '../../local/demo-data';
 
 export async function seedDemo(system: TestSystem): Promise<void> {
-  const { store } = system.deps;
-  for (const [id, offlinePolicy] of Object.entries(DOMAINS)) {
-    await store.saveSecurityDomain({ id, name: id, offlinePolicy, version: 0 });
-  }
-  await store.saveAgent({
-    agentId: 'win-agent-1',
-    name: 'Windows agent',
-    supportsOfflineAuthentication: true,
-    version: 0,
-  });
-  await store.saveAgent({
-    agentId: 'web-agent',
-    name: 'Web agent',
-    supportsOfflineAuthentication: false,
-    version: 0,
-  });
-  for (const u of USERS) {
-    const { userId, firstName, lastName, securityDomain } = u;
-    await store.saveUser({ userId, firstName, lastName, securityDomain, version: 0 });
-    await store.saveToken({
-      serial: u.serial,
-      kind: u.kind,
-      enabled: true,
-      user: { userId, firstName, lastName },
-      securityDomain,
-      digits: 6,
-      sealedSeed: await system.sealer.seal(decodeBase32(u.seed), {
-        purpose: 'totp-seed',
-        serial: u.serial,
-        generation: 0,
-      }),
-      pinVerifier: u.pin === null ? null : await createVerifier(u.pin),
-      lastOnlineAuthenticationAt: null,
-      version: 0,
-    });
-  }
+  await loadDemoData(system.deps);
 }
 
 const DAY = 86_400_000;

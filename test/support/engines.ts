@@ -5,7 +5,12 @@
  *
  * Each start function picks a free loopback port unless told one, waits until the engine answers a real API
  * call, and returns a handle whose stop() kills the child and resolves once it has exited (so its port is
- * free again). Children are also killed when this process exits or is interrupted, so none outlives a run.
+ * free again).
+ *
+ * No engine outlives the process that started it, even one killed with SIGKILL or a test that forgot stop():
+ * each engine runs under a tiny Node supervisor that kills it as soon as its stdin (a pipe from this process)
+ * closes, which the kernel does whenever this process ends. The supervisor and its pipes are unref'd, so a
+ * forgotten engine does not keep this process alive either; exit and signal hooks kill them too.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -18,7 +23,6 @@ export interface EngineHandle {
   /** http://127.0.0.1:<port> */
   endpoint: string;
   port: number;
-  pid: number;
   /** Kills the engine and resolves once it has exited. Idempotent. */
   stop(): Promise<void>;
 }
@@ -197,17 +201,41 @@ class EngineStartError extends Error {
   }
 }
 
+/**
+ * Runs `argv` and forwards its output; kills it (TERM, then KILL after a grace period) when stdin ends or on
+ * SIGTERM/SIGINT/SIGHUP, and exits once it has exited. Run with `node -e`, so it needs no file of its own.
+ */
+const SUPERVISOR = `
+const { spawn } = require('node:child_process');
+const [command, ...args] = process.argv.slice(1);
+const engine = spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+let stopping = false;
+const stop = () => {
+  if (stopping) return;
+  stopping = true;
+  engine.kill('SIGTERM');
+  setTimeout(() => engine.kill('SIGKILL'), ${STOP_GRACE_MS}).unref();
+};
+engine.on('error', (error) => { process.stderr.write('cannot start ' + command + ': ' + error.message + '\\n'); process.exit(127); });
+engine.on('exit', (code, signal) => process.exit(code === null ? (stopping ? 0 : 128) : code));
+process.stdin.on('end', stop);
+process.stdin.on('error', stop);
+process.stdin.resume();
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP']) process.on(signal, stop);
+`;
+
 async function startOnce(spec: EngineSpec, port: number): Promise<EngineHandle> {
   const endpoint = `http://${LOOPBACK}:${port}`;
-  const child = spawn(spec.command, spec.args(port), {
+  const child = spawn(process.execPath, ['-e', SUPERVISOR, spec.command, ...spec.args(port)], {
     cwd: spec.cwd,
     env: { ...process.env, ...spec.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   const output = new OutputTail(OUTPUT_TAIL_BYTES);
   // Always drain both pipes, or a chatty engine blocks once the pipe buffer is full.
   child.stdout?.on('data', (chunk: Buffer) => output.push(chunk));
   child.stderr?.on('data', (chunk: Buffer) => output.push(chunk));
+  child.stdin?.on('error', () => undefined); // EPIPE once the supervisor is gone
 
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>(
     (done) => {
@@ -222,11 +250,17 @@ async function startOnce(spec: EngineSpec, port: number): Promise<EngineHandle> 
   });
   if (child.pid !== undefined) liveChildren.add(child);
   installExitHooks();
+  // A forgotten engine must not keep this process alive.
+  child.unref();
+  for (const stream of [child.stdin, child.stdout, child.stderr]) {
+    (stream as unknown as { unref?: () => void } | null)?.unref?.();
+  }
 
   const stop = once(async () => {
     if (hasExited) return;
     child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+    // The supervisor waits for the engine; this is only for a supervisor that does not answer.
+    const timer = setTimeout(() => child.kill('SIGKILL'), 2 * STOP_GRACE_MS);
     try {
       await exited;
     } finally {
@@ -256,14 +290,14 @@ async function startOnce(spec: EngineSpec, port: number): Promise<EngineHandle> 
     }
     try {
       await spec.probe(endpoint, AbortSignal.timeout(2_000));
-      if (hasExited) continue; // answered by someone else on that port, and ours died: report it above
+      if (hasExited) continue; // something else answered on that port and ours died: reported above
       break;
     } catch {
       await Promise.race([delay(100), exited]);
     }
   }
 
-  return { endpoint, port, pid: child.pid ?? -1, stop };
+  return { endpoint, port, stop };
 }
 
 /** The last bytes of a child's output, for error messages. */
@@ -296,12 +330,13 @@ function once<T>(fn: () => Promise<T>): () => Promise<T> {
   return () => (result ??= fn());
 }
 
-// Children must not outlive this process: kill them on exit and on the usual termination signals.
+// Belt and braces beside the supervisors' stdin watch: on exit and on the usual termination signals, ask
+// every supervisor to stop its engine (SIGTERM: a killed supervisor could not stop its engine any more).
 const liveChildren = new Set<ChildProcess>();
 let hooksInstalled = false;
 
 function killAll(): void {
-  for (const child of liveChildren) child.kill('SIGKILL');
+  for (const child of liveChildren) child.kill('SIGTERM');
   liveChildren.clear();
 }
 

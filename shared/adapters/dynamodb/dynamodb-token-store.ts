@@ -22,17 +22,30 @@ import type {
   TokenState,
   User,
 } from '../../domain/model';
-import type { DueCode, Page, PageRequest, TokenListing, TokenStore } from '../../ports/token-store';
+import type {
+  DueCode,
+  Page,
+  PageRequest,
+  RunOutDownload,
+  TokenListing,
+  TokenStore,
+} from '../../ports/token-store';
 import { isTransientAwsError } from '../aws-errors';
 import {
   SK,
+  agentIdOfSk,
   agentPk,
   domainPk,
+  downloadExpiryBucket,
+  dueSortKeyBound,
   expiryDayOf,
+  expirySortKey,
   nameKey,
   normalizeName,
   offlineSk,
+  timeOfExpirySortKey,
   tokenPk,
+  userIdOfPk,
   userPk,
 } from './keys';
 import { INDEX, KEY, KEY_ATTRIBUTES, TTL_ATTRIBUTE, type IndexDefinition } from './table-schema';
@@ -145,8 +158,22 @@ export class DynamoDbTokenStore implements TokenStore {
     return items.map((item) => entityOf<OfflineAuthentication>(item));
   }
 
+  async getOfflineAuthentication(userId: string, agentId: string): Promise<OfflineAuthentication | null> {
+    return this.getEntity<OfflineAuthentication>(userPk(userId), offlineSk(agentId));
+  }
+
   async saveOfflineAuthentication(record: OfflineAuthentication): Promise<OfflineAuthentication> {
-    return this.saveVersioned(userPk(record.userId), offlineSk(record.agentId), record, {});
+    const pk = userPk(record.userId);
+    const sk = offlineSk(record.agentId);
+    // A download is in the sparse expiry index until the sweep removes the record once it has run out.
+    const expiryKeys: Item =
+      record.download === null
+        ? {}
+        : {
+            expiryDay: downloadExpiryBucket(expiryDayOf(record.download.validUntil)),
+            expiryKey: expirySortKey(record.download.validUntil, `${pk}#${sk}`),
+          };
+    return this.saveVersioned(pk, sk, record, expiryKeys);
   }
 
   async deleteOfflineAuthentication(record: OfflineAuthentication): Promise<void> {
@@ -233,7 +260,10 @@ export class DynamoDbTokenStore implements TokenStore {
     // Only active codes are in the sparse expiry index; an expired one drops out of it.
     const expiryKeys: Item =
       issued.state === 'active'
-        ? { expiryDay: expiryDayOf(issued.expiresAt), expiryKey: `${issued.expiresAt}#${issued.serial}` }
+        ? {
+            expiryDay: expiryDayOf(issued.expiresAt),
+            expiryKey: expirySortKey(issued.expiresAt, issued.serial),
+          }
         : {};
     return this.saveVersioned(tokenPk(issued.serial), SK.issued, issued, expiryKeys);
   }
@@ -319,15 +349,7 @@ export class DynamoDbTokenStore implements TokenStore {
   }
 
   async findDueCodes(day: string, now: string, page: PageRequest): Promise<Page<DueCode>> {
-    const result = await this.queryPage(
-      {
-        index: INDEX.byExpiry,
-        partition: { name: INDEX.byExpiry.partitionKey, value: day },
-        // `#` sorts below every character an ISO time or a serial uses, so `<now>#\uffff` bounds them all.
-        sortCondition: { expression: '#sk <= :due', values: { ':due': `${now}#\uffff` } },
-      },
-      page,
-    );
+    const result = await this.queryDue(day, now, page);
     return {
       items: result.items.map((item) => ({
         serial: item.serial as string,
@@ -338,7 +360,32 @@ export class DynamoDbTokenStore implements TokenStore {
     };
   }
 
+  async findRunOutDownloads(day: string, now: string, page: PageRequest): Promise<Page<RunOutDownload>> {
+    const result = await this.queryDue(downloadExpiryBucket(day), now, page);
+    // The index projects none of a record's own attributes: the table's keys and the index's say it all.
+    return {
+      items: result.items.map((item) => ({
+        userId: userIdOfPk(item[KEY.partition] as string),
+        agentId: agentIdOfSk(item[KEY.sort] as string),
+        validUntil: timeOfExpirySortKey(item[INDEX.byExpiry.sortKey] as string),
+      })),
+      cursor: result.cursor,
+    };
+  }
+
   // Plumbing
+
+  /** One page of an expiry index bucket, up to and including `now`, oldest first. */
+  private async queryDue(bucket: string, now: string, page: PageRequest) {
+    return this.queryPage(
+      {
+        index: INDEX.byExpiry,
+        partition: { name: INDEX.byExpiry.partitionKey, value: bucket },
+        sortCondition: { expression: '#sk < :due', values: { ':due': dueSortKeyBound(now) } },
+      },
+      page,
+    );
+  }
 
   private async getEntity<T>(pk: string, sk: string): Promise<T | null> {
     const result = await this.call(() =>

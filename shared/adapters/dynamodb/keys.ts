@@ -36,3 +36,42 @@ export function nameKey(first: string, second: string, serial: string): string {
 export function expiryDayOf(isoTime: string): string {
   return isoTime.slice(0, 10);
 }
+
+/**
+ * Download records share the expiry index with the codes, in buckets of their own, so that reading the
+ * codes due on a day never reads a download record and the other way round.
+ */
+export const DOWNLOAD_EXPIRY_PREFIX = 'DOWNLOAD#';
+
+/** The expiry index's bucket of the download records that run out on `day` (YYYY-MM-DD). */
+export function downloadExpiryBucket(day: string): string {
+  return `${DOWNLOAD_EXPIRY_PREFIX}${day}`;
+}
+
+/** `<expiresAt or validUntil>#<what>`: ISO times of one format sort as they compare. */
+export function expirySortKey(isoTime: string, what: string): string {
+  return `${isoTime}#${what}`;
+}
+
+/** The time an expiry sort key starts with. */
+export function timeOfExpirySortKey(key: string): string {
+  return key.slice(0, key.indexOf('#'));
+}
+
+/**
+ * The exclusive upper bound of the sort keys due at `now` (those of times up to and including it): `$` is
+ * the character right after `#`, so it bounds whatever follows the `#`, in any script.
+ */
+export function dueSortKeyBound(now: string): string {
+  return `${now}$`;
+}
+
+/** The user id (lower-cased, as keys hold it) of a `USER#` partition key. */
+export function userIdOfPk(pk: string): string {
+  return pk.slice('USER#'.length);
+}
+
+/** The agent id of an `OFFLINE#` sort key. */
+export function agentIdOfSk(sk: string): string {
+  return sk.slice(SK.offlinePrefix.length);
+}

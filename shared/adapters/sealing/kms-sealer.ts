@@ -157,7 +157,10 @@ function summarise(error: unknown, operation: 'seal' | 'open'): KmsFailureSummar
     $fault?: unknown;
     $metadata?: { httpStatusCode?: unknown; requestId?: unknown; attempts?: unknown };
   };
-  const summary: KmsFailureSummary = { operation, name: typeof e.name === 'string' ? e.name : 'UnknownError' };
+  const summary: KmsFailureSummary = {
+    operation,
+    name: typeof e.name === 'string' ? e.name : 'UnknownError',
+  };
   if (typeof e.code === 'string') summary.code = e.code;
   if (typeof e.$fault === 'string') summary.fault = e.$fault;
   const meta = e.$metadata;

@@ -39,7 +39,9 @@ export function localKeyIdOf(key: Uint8Array): string {
 
 /** The additional authenticated data: the layout version and the context, serialised deterministically. */
 function additionalData(context: SealingContext): Buffer {
-  const entries = Object.entries(encryptionContextOf(context)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const entries = Object.entries(encryptionContextOf(context)).sort(([a], [b]) =>
+    a < b ? -1 : a > b ? 1 : 0,
+  );
   return Buffer.from(JSON.stringify(['eat-local-seal', VERSION, entries]), 'utf8');
 }
 
@@ -122,7 +124,10 @@ export async function readLocalKeyFile(path: string): Promise<Buffer> {
       );
     }
     if (stat.size !== LOCAL_KEY_BYTES) {
-      throw new AppError('INTERNAL', `The local sealing key ${path} must hold exactly ${LOCAL_KEY_BYTES} bytes`);
+      throw new AppError(
+        'INTERNAL',
+        `The local sealing key ${path} must hold exactly ${LOCAL_KEY_BYTES} bytes`,
+      );
     }
     const key = Buffer.alloc(LOCAL_KEY_BYTES);
     const { bytesRead } = await handle.read(key, 0, LOCAL_KEY_BYTES, 0);

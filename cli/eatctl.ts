@@ -1,0 +1,75 @@
+/**
+ * eatctl: the command line of Emergency Access Tokencodes, as `eatctl <words of a verb> [options]`.
+ * Each verb lives in cli/verbs/ and is listed in VERBS; the longest run of leading words that names a
+ * verb picks it.
+ */
+import { agentVerify } from './verbs/agent-verify';
+import { EXIT, UsageError, type Io, type Verb } from './verb';
+
+export const VERBS: readonly Verb[] = [agentVerify];
+
+function help(): string {
+  const lines = VERBS.map((verb) => `  ${verb.name.padEnd(16)} ${verb.summary}`);
+  return `usage: eatctl <verb> [options]\n\nverbs:\n${lines.join('\n')}\n\neatctl <verb> --help for its options\n`;
+}
+
+function findVerb(argv: readonly string[]): { verb: Verb; rest: string[] } | null {
+  const byWords = [...VERBS].sort((a, b) => b.name.split(' ').length - a.name.split(' ').length);
+  for (const verb of byWords) {
+    const words = verb.name.split(' ');
+    if (words.every((word, i) => argv[i] === word)) return { verb, rest: argv.slice(words.length) };
+  }
+  return null;
+}
+
+export async function main(argv: readonly string[], io: Io = processIo()): Promise<number> {
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    io.stdout(help());
+    return argv.length === 0 ? EXIT.usage : EXIT.ok;
+  }
+  const found = findVerb(argv);
+  if (found === null) {
+    io.stderr(`eatctl: no such verb: ${argv.slice(0, 2).join(' ')}\n\n${help()}`);
+    return EXIT.usage;
+  }
+  const { verb, rest } = found;
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.stdout(`${verb.summary}\n\nusage: ${verb.usage}\n`);
+    return EXIT.ok;
+  }
+  try {
+    return await verb.run(rest, io);
+  } catch (error) {
+    // parseArgs reports unknown or malformed options with an ERR_PARSE_ARGS_* code.
+    const code = (error as { code?: unknown }).code;
+    if (error instanceof UsageError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))) {
+      io.stderr(`eatctl ${verb.name}: ${(error as Error).message}\nusage: ${verb.usage}\n`);
+      return EXIT.usage;
+    }
+    throw error;
+  }
+}
+
+function processIo(): Io {
+  return {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    readStdin: async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).toString('utf8');
+    },
+  };
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`eatctl: ${(error as Error).message}\n`);
+      process.exitCode = EXIT.failed;
+    },
+  );
+}

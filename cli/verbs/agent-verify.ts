@@ -1,0 +1,57 @@
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { OfflineDataError, parseOfflineData, verifyOfflinePasscode } from '../../shared/agent';
+import { EXIT, UsageError, type Verb } from '../verb';
+
+/**
+ * `eatctl agent verify`: what an agent does offline. Reads offline data (the file, or a whole agent
+ * authenticate reply holding it), checks the passcode with no network, prints the result as JSON and
+ * exits 0 on accept, 1 on reject. `--passcode -` reads it from standard input, so that it stays out of
+ * the shell history and the process list.
+ */
+export const agentVerify: Verb = {
+  name: 'agent verify',
+  summary: 'check a passcode against downloaded offline data, with no network',
+  usage:
+    'eatctl agent verify --data FILE --passcode PASSCODE|- [--at ISO-TIME] [--last-step STEP]\n' +
+    '  exit 0: accept, 1: reject, 2: usage, 3: unreadable data',
+  async run(args, io) {
+    const { values } = parseArgs({
+      args,
+      options: {
+        data: { type: 'string' },
+        passcode: { type: 'string' },
+        at: { type: 'string' },
+        'last-step': { type: 'string' },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+    if (values.data === undefined) throw new UsageError('--data is required');
+    if (values.passcode === undefined) throw new UsageError('--passcode is required');
+    const at = values.at === undefined ? new Date() : new Date(values.at);
+    if (Number.isNaN(at.getTime())) throw new UsageError('--at must be an ISO 8601 time');
+    const lastStep = values['last-step'] === undefined ? null : Number(values['last-step']);
+    if (lastStep !== null && !Number.isSafeInteger(lastStep))
+      throw new UsageError('--last-step must be a step number');
+    const passcode =
+      values.passcode === '-' ? ((await io.readStdin()).split(/\r?\n/)[0] ?? '') : values.passcode;
+
+    let data;
+    try {
+      data = parseOfflineData(JSON.parse(await readFile(values.data, 'utf8')));
+    } catch (error) {
+      const why =
+        error instanceof OfflineDataError
+          ? error.message
+          : error instanceof SyntaxError
+            ? 'The offline data is not JSON'
+            : `The offline data cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`;
+      io.stderr(`${why}\n`);
+      return EXIT.failed;
+    }
+    const result = await verifyOfflinePasscode(data, passcode, { at, lastAcceptedStep: lastStep });
+    io.stdout(`${JSON.stringify(result)}\n`);
+    return result.outcome === 'accept' ? EXIT.ok : EXIT.rejected;
+  },
+};

@@ -1,0 +1,17 @@
+import { authenticate, type AgentAuthentication } from '../shared/use-cases/authenticate';
+import type { UseCaseDependencies } from '../shared/use-cases/context';
+import { agentAuthenticateRoute } from './api/agent-routes';
+import { productionDependencies } from './dependencies';
+import { bind, httpHandler } from './http/http-handler';
+import { ok } from './http/responses';
+
+export const createHandler = (deps: UseCaseDependencies) =>
+  httpHandler([
+    bind<unknown, unknown, AgentAuthentication>(agentAuthenticateRoute, async (request) =>
+      ok(
+        await authenticate(deps, { agentId: request.caller.id, requestId: request.requestId }, request.body),
+      ),
+    ),
+  ]);
+
+export const handler = createHandler(productionDependencies());

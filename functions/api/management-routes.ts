@@ -1,0 +1,313 @@
+import { z } from 'zod';
+import { decodeBase32 } from '../../shared/domain/totp';
+import { MAX_SEED_BYTES, MIN_SEED_BYTES } from '../../shared/use-cases/management';
+import type { RouteDefinition } from '../http/route';
+import { agentId, domainId, pageOf, pageQuery, serial, serialParams, tokenDetails, userId } from './schemas';
+
+/** The administrators' management routes (README "Management API"): one route group, `admin-manage`. */
+
+const GROUP = 'admin-manage';
+const displayName = z.string().trim().min(1).max(128);
+const personName = z.string().trim().min(1).max(64);
+
+// Security domains
+
+const characterClass = z.enum(['digits', 'uppercase', 'lowercase']);
+
+/**
+ * Types only: the ranges (days, lifetime cap, format entropy) are the domain's offlinePolicyProblems,
+ * which answers every failing reason at once. Omitted fields take the product's defaults.
+ */
+const offlinePolicyInput = z.strictObject({
+  offlineAuthenticationEnabled: z.boolean().optional(),
+  emergencyCodeDownloadPermitted: z.boolean().optional(),
+  offlineDays: z.number().int().optional(),
+  emergencyCodeLifetimeDays: z.number().int().optional(),
+  emergencyCodeFormat: z
+    .strictObject({ length: z.number().int(), characterClasses: z.array(characterClass).min(1).max(3) })
+    .optional(),
+  singleUse: z.boolean().optional(),
+});
+
+export const offlinePolicyView = z
+  .object({
+    offlineAuthenticationEnabled: z.boolean(),
+    emergencyCodeDownloadPermitted: z.boolean(),
+    offlineDays: z.number().int(),
+    emergencyCodeLifetimeDays: z.number().int(),
+    emergencyCodeFormat: z.object({ length: z.number().int(), characterClasses: z.array(characterClass) }),
+    singleUse: z.boolean(),
+  })
+  .meta({ id: 'OfflinePolicy' });
+
+export const securityDomainView = z
+  .object({ id: z.string(), name: z.string(), offlinePolicy: offlinePolicyView })
+  .meta({ id: 'SecurityDomain' });
+
+const domainParams = z.strictObject({ domainId });
+
+export const listSecurityDomainsRoute = {
+  operationId: 'listSecurityDomains',
+  method: 'GET',
+  path: '/v1/security-domains',
+  scope: 'eat/admin',
+  group: GROUP,
+  summary: 'The security domains you administer, with their offline policy',
+  query: pageQuery,
+  response: { status: 200, schema: pageOf(securityDomainView), description: 'A page of security domains' },
+} as const satisfies RouteDefinition;
+
+export const getSecurityDomainRoute = {
+  operationId: 'getSecurityDomain',
+  method: 'GET',
+  path: '/v1/security-domains/{domainId}',
+  scope: 'eat/admin',
+  group: GROUP,
+  summary: 'A security domain and its offline policy',
+  params: domainParams,
+  response: { status: 200, schema: securityDomainView, description: 'The security domain; ETag header' },
+} as const satisfies RouteDefinition;
+
+export const putSecurityDomainRoute = {
+  operationId: 'putSecurityDomain',
+  method: 'PUT',
+  path: '/v1/security-domains/{domainId}',
+  scope: 'eat/admin',
+  group: GROUP,
+  summary:
+    'Create (201) or replace (200, If-Match required) a security domain and its offline policy; administrators of all domains only',
+  params: domainParams,
+  body: z.strictObject({ name: displayName, offlinePolicy: offlinePolicyInput.optional() }),
+  ifMatch: 'optional',
+  response: {
+    status: 200,
+    schema: securityDomainView,
+    description: 'The security domain as stored (201 when created); ETag header',
+  },
+} as const satisfies RouteDefinition;
+
+// Users
+
+export const userView = z
+  .object({ userId: z.string(), firstName: z.string(), lastName: z.string(), securityDomain: z.string() })
+  .meta({ id: 'User' });
+
+const userParams = z.strictObject({ userId });
+
+export const getUserRoute = {
+  operationId: 'getUser',
+  method: 'GET',
+  path: '/v1/users/{userId}',
+  scope: 'eat/admin',
+  group: GROUP,
+  summary: 'A user (case-insensitive id)',
+  params: userParams,
+  response: { status: 200, schema: userView, description: 'The user; ETag header' },
+} as const satisfies RouteDefinition;
+
+export const putUserRoute = {
+  operationId: 'putUser',
+  method: 'PUT',
+  path: '/v1/users/{userId}',
+  scope: 'eat/admin',
+  group: GROUP,
+  summary:
+    "Create (201) or replace (200, If-Match required) a user; the user's tokens follow its names and security domain",
+  params: userParams,
+  body: z.strictObject({ firstName: personName, lastName: personName, securityDomain: domainId }),
+  ifMatch: 'optional',
+  response: { status: 200, schema: userView, description: 'The user as stored (201 when created); ETag header' },
+} as const satisfies RouteDefinition;
+
+// Tokens
+
+export const managedToken = tokenDetails
+  .extend({ digits: z.union([z.literal(6), z.literal(8)]), pinSet: z.boolean() })
+  .meta({ id: 'ManagedToken' });
+
+/**
+ * A TOTP seed in base32 (spaces and padding allowed), 128 to 512 bits: RFC 4226 asks for at least 128.
+ * The messages never repeat the value.
+ */
+const seed = z
+  .string()
+  .max(128, 'a seed is at most 128 characters of base32')
+  .regex(/^[A-Za-z2-7 =]+$/, 'a seed is base32 (A-Z, 2-7)')
+  .refine(
+    (text) => {
+      // zod runs this even when the pattern failed: text that is not base32 simply does not fit.
+      let bytes: Buffer;
+      try {
+        bytes = decodeBase32(text);
+      } catch {
+        return false;
+      }
+      const fits = bytes.length >= MIN_SEED_BYTES && bytes.length <= MAX_SEED_BYTES;
+      bytes.fill(0);
+      return fits;
+    },
+    { message: `a seed is ${MIN_SEED_BYTES * 8} to ${MAX_SEED_BYTES * 8} bits` },
+  );
+
+export const importTokenRoute = {
+  operationId: 'importToken',
+  method: 'POST',
+  path: '/v1/tokens',
+  scope: 'eat/admin',
+  group: GROUP,
+  summary: 'Import a token with its TOTP seed (accepted, sealed, never returned); 409 TOKEN_EXISTS if the serial is taken',
+  body: z.strictObject({
+    serial,
+    kind: z.enum(['securid', 'authenticate']),
+    seed,
+    digits: z.union([z.literal(6), z.literal(8)]),
+    securityDomain: domainId,
+    enabled: z.boolean().optional(),
+  }),
+  response: { status: 201, schema: managedToken, description: 'The token, unassigned; ETag and Location headers' },
+  audit: 'token.manage',
+} as const satisfies RouteDefinition;
+
+export const assignTokenRoute = {
+  operationId: 'assignToken',
+  method: 'PUT',
+  path: '/v1/tokens/{serial}/assignment',
+  scope: 'eat/admin',
+  group: GROUP,
+  summary:
+    "Assign the token to a user; it moves to the user's security domain. 409 TOKEN_ASSIGNED while another user has it",
+  params: serialParams,
+  body: z.strictObject({ userId }),
+  ifMatch: 'optional',
+  response: { status: 200, schema: managedToken, description: 'The token; ETag header' },
+  audit: 'token.manage',
+} as const satisfies RouteDefinition;
+
+export const unassignTokenRoute = {
+  operationId: 'unassignToken',
+  method: 'DELETE',
+  path: '/v1/tokens/{serial}/assignment',
+  scope: 'eat/admin',
+  group: GROUP,
+  summary:
+    'Unassign the token: its PIN is cleared, online use of the offline code revoked and a new offline code requested',
+  params: serialParams,
+  ifMatch: 'optional',
+  response: { status: 200, schema: managedToken, description: 'The token; ETag header' },
+  audit: 'token.manage',
+} as const satisfies RouteDefinition;
+
+export const setTokenEnabledRoute = {
+  operationId: 'setTokenEnabled',
+  method: 'PUT',
+  path: '/v1/tokens/{serial}/enabled',
+  scope: 'eat/admin',
+  group: GROUP,
+  summary: 'Enable or disable the token',
+  params: serialParams,
+  body: z.strictObject({ enabled: z.boolean() }),
+  ifMatch: 'optional',
+  response: { status: 200, schema: managedToken, description: 'The token; ETag header' },
+  audit: 'token.manage',
+} as const satisfies RouteDefinition;
+
+export const setPinRoute = {
+  operationId: 'setPin',
+  method: 'PUT',
+  path: '/v1/tokens/{serial}/pin',
+  scope: 'eat/admin',
+  group: GROUP,
+  summary: 'Set the PIN of an assigned securid token (only its salted verifier is stored)',
+  params: serialParams,
+  body: z.strictObject({ pin: z.string().regex(/^[0-9]{4,8}$/, 'a PIN is 4 to 8 digits') }),
+  ifMatch: 'optional',
+  response: { status: 200, schema: managedToken, description: 'The token; ETag header' },
+  audit: 'token.manage',
+} as const satisfies RouteDefinition;
+
+export const clearPinRoute = {
+  operationId: 'clearPin',
+  method: 'DELETE',
+  path: '/v1/tokens/{serial}/pin',
+  scope: 'eat/admin',
+  group: GROUP,
+  summary: 'Clear the PIN of a securid token',
+  params: serialParams,
+  ifMatch: 'optional',
+  response: { status: 200, schema: managedToken, description: 'The token; ETag header' },
+  audit: 'token.manage',
+} as const satisfies RouteDefinition;
+
+export const unlockTokenRoute = {
+  operationId: 'unlockToken',
+  method: 'POST',
+  path: '/v1/tokens/{serial}/unlock',
+  scope: 'eat/admin',
+  group: GROUP,
+  summary: 'Lift a lockout: both failure counters back to zero',
+  params: serialParams,
+  response: { status: 200, schema: tokenDetails, description: 'The token with its counters' },
+  audit: 'token.unlock',
+} as const satisfies RouteDefinition;
+
+// Agents
+
+export const agentView = z
+  .object({ agentId: z.string(), name: z.string(), supportsOfflineAuthentication: z.boolean() })
+  .meta({ id: 'Agent' });
+
+const agentParams = z.strictObject({ agentId });
+
+export const listAgentsRoute = {
+  operationId: 'listAgents',
+  method: 'GET',
+  path: '/v1/agents',
+  scope: 'eat/admin',
+  group: GROUP,
+  summary: 'The authentication agents; administrators of all domains only',
+  query: pageQuery,
+  response: { status: 200, schema: pageOf(agentView), description: 'A page of agents' },
+} as const satisfies RouteDefinition;
+
+export const getAgentRoute = {
+  operationId: 'getAgent',
+  method: 'GET',
+  path: '/v1/agents/{agentId}',
+  scope: 'eat/admin',
+  group: GROUP,
+  summary: 'An authentication agent; administrators of all domains only',
+  params: agentParams,
+  response: { status: 200, schema: agentView, description: 'The agent; ETag header' },
+} as const satisfies RouteDefinition;
+
+export const putAgentRoute = {
+  operationId: 'putAgent',
+  method: 'PUT',
+  path: '/v1/agents/{agentId}',
+  scope: 'eat/admin',
+  group: GROUP,
+  summary:
+    'Register (201) or replace (200, If-Match required) an authentication agent; administrators of all domains only',
+  params: agentParams,
+  body: z.strictObject({ name: displayName, supportsOfflineAuthentication: z.boolean() }),
+  ifMatch: 'optional',
+  response: { status: 200, schema: agentView, description: 'The agent as stored (201 when created); ETag header' },
+} as const satisfies RouteDefinition;
+
+export const MANAGEMENT_ROUTES: readonly RouteDefinition[] = [
+  listSecurityDomainsRoute,
+  getSecurityDomainRoute,
+  putSecurityDomainRoute,
+  getUserRoute,
+  putUserRoute,
+  importTokenRoute,
+  assignTokenRoute,
+  unassignTokenRoute,
+  setTokenEnabledRoute,
+  setPinRoute,
+  clearPinRoute,
+  unlockTokenRoute,
+  listAgentsRoute,
+  getAgentRoute,
+  putAgentRoute,
+];

@@ -1,0 +1,263 @@
+/**
+ * The deployment's settings, read from CDK context (`cdk.json`, or `-c key=value` on the command line) and
+ * checked once, before any stack is built. Every value has a documented default (README.md, "Deploy"), so
+ * `cdk synth` works with no arguments and no AWS credentials.
+ */
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+
+export interface OidcIdentity {
+  kind: 'oidc';
+  /** The issuer URL whose JWTs the HTTP APIs accept (`iss`), e.g. `https://login.example.com/`. */
+  issuer: string;
+  /** The accepted `aud` (or, for access tokens without one, `client_id`) values. */
+  audience: string[];
+}
+
+export interface CognitoIdentity {
+  kind: 'cognito';
+  /** The prefix of the user pool's hosted domain (`<prefix>.auth.<region>.amazoncognito.com`). */
+  domainPrefix: string | undefined;
+  /** Where the help-desk console may receive authorization codes. */
+  adminCallbackUrls: string[];
+  /** One client-credentials app client per authentication agent; its client id is the agent id. */
+  agentClientNames: string[];
+}
+
+export interface DeploymentConfig {
+  /** The AWS account; undefined leaves it to the credentials at deploy time (`AWS::AccountId`). */
+  account: string | undefined;
+  primaryRegion: string;
+  replicaRegions: string[];
+  /** The primary region first, then the replica regions. */
+  regions: string[];
+  /** Prefix of every stack, function, role and alias name. */
+  namePrefix: string;
+  tableName: string;
+  identity: OidcIdentity | CognitoIdentity;
+  /** The code policy cap: no security domain may set a longer EAT lifetime (MAX_EAT_LIFETIME_DAYS). */
+  maxEmergencyCodeLifetimeDays: number;
+  /** DynamoDB multi-region strong consistency; only with exactly three regions. */
+  multiRegionStrongConsistency: boolean;
+  /** The regions whose sweep schedule is enabled (the schedule exists, disabled, everywhere else). */
+  sweepRegions: string[];
+  /** An EventBridge Scheduler expression: `rate(...)` or `cron(...)`. */
+  sweepSchedule: string;
+  sourceMaps: boolean;
+  apiThrottle: { rateLimit: number; burstLimit: number };
+  logRetention: RetentionDays;
+  /** An SNS topic of this name in each region receives the alarms; none when undefined. */
+  alarmTopicName: string | undefined;
+}
+
+/** The defaults, documented in README.md ("Deploy"); cdk.json states the same values explicitly. */
+export const DEFAULTS = {
+  primaryRegion: 'us-east-1',
+  replicaRegions: 'eu-west-1,ap-southeast-2',
+  namePrefix: 'eat',
+  maxEmergencyCodeLifetimeDays: 90,
+  sweepSchedule: 'rate(15 minutes)',
+  apiThrottleRateLimit: 50,
+  apiThrottleBurstLimit: 100,
+  logRetentionDays: 365,
+  adminCallbackUrls: 'http://localhost:3000/console/',
+  cognitoAgentClients: 'default-agent',
+} as const;
+
+/** The context keys this app reads. */
+export const CONTEXT_KEYS = [
+  'account',
+  'primaryRegion',
+  'replicaRegions',
+  'namePrefix',
+  'tableName',
+  'oidcIssuer',
+  'oidcAudience',
+  'cognitoDomainPrefix',
+  'adminCallbackUrls',
+  'cognitoAgentClients',
+  'maxEmergencyCodeLifetimeDays',
+  'multiRegionStrongConsistency',
+  'sweepRegion',
+  'sweepSchedule',
+  'sourceMaps',
+  'apiThrottleRateLimit',
+  'apiThrottleBurstLimit',
+  'logRetentionDays',
+  'alarmTopicName',
+] as const;
+
+export type ContextKey = (typeof CONTEXT_KEYS)[number];
+export type ContextReader = (key: ContextKey) => unknown;
+
+export class ConfigError extends Error {
+  constructor(key: ContextKey, message: string) {
+    super(`context "${key}": ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
+const NAME_PREFIX = /^[a-z][a-z0-9-]{0,11}$/;
+const TABLE_NAME = /^[a-zA-Z0-9_.-]{3,255}$/;
+
+function text(read: ContextReader, key: ContextKey): string | undefined {
+  const value = read(key);
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
+    if (Array.isArray(value)) return value.map(String).join(',');
+    throw new ConfigError(key, 'must be a string');
+  }
+  const trimmed = String(value).trim();
+  return trimmed === '' ? undefined : trimmed;
+}
+
+function list(read: ContextReader, key: ContextKey, fallback: string): string[] {
+  const value = text(read, key) ?? fallback;
+  return value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
+function integer(read: ContextReader, key: ContextKey, fallback: number, min: number, max: number): number {
+  const raw = text(read, key);
+  const value = raw === undefined ? fallback : Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(key, `must be an integer from ${min} to ${max}, not ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+function flag(read: ContextReader, key: ContextKey, fallback: boolean): boolean {
+  const raw = text(read, key);
+  if (raw === undefined) return fallback;
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  throw new ConfigError(key, `must be true or false, not ${JSON.stringify(raw)}`);
+}
+
+function region(key: ContextKey, value: string): string {
+  if (!REGION.test(value)) throw new ConfigError(key, `${JSON.stringify(value)} is not an AWS region name`);
+  return value;
+}
+
+function url(key: ContextKey, value: string, https: boolean): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new ConfigError(key, `${JSON.stringify(value)} is not a URL`);
+  }
+  const localHttp = parsed.protocol === 'http:' && ['localhost', '127.0.0.1'].includes(parsed.hostname);
+  if (parsed.protocol !== 'https:' && (https || !localHttp)) {
+    throw new ConfigError(key, `${JSON.stringify(value)} must use https`);
+  }
+  return value;
+}
+
+function retention(read: ContextReader): RetentionDays {
+  const days = integer(read, 'logRetentionDays', DEFAULTS.logRetentionDays, 1, 3653);
+  const allowed = Object.values(RetentionDays).filter(
+    (v): v is RetentionDays => typeof v === 'number' && v !== RetentionDays.INFINITE,
+  );
+  if (!allowed.includes(days as RetentionDays)) {
+    throw new ConfigError('logRetentionDays', `must be one of CloudWatch's values: ${allowed.join(', ')}`);
+  }
+  return days as RetentionDays;
+}
+
+/** Reads and checks the deployment's settings; throws ConfigError naming the context key at fault. */
+export function readConfig(read: ContextReader, defaultAccount?: string): DeploymentConfig {
+  const account = text(read, 'account') ?? defaultAccount;
+  if (account !== undefined && !/^\d{12}$/.test(account)) {
+    throw new ConfigError('account', `${JSON.stringify(account)} is not a 12-digit AWS account id`);
+  }
+
+  const primaryRegion = region('primaryRegion', text(read, 'primaryRegion') ?? DEFAULTS.primaryRegion);
+  const replicaRegions = list(read, 'replicaRegions', DEFAULTS.replicaRegions).map((r) =>
+    region('replicaRegions', r),
+  );
+  const regions = [primaryRegion, ...replicaRegions];
+  if (new Set(regions).size !== regions.length) {
+    throw new ConfigError('replicaRegions', 'must not repeat a region or name the primary region');
+  }
+
+  const namePrefix = text(read, 'namePrefix') ?? DEFAULTS.namePrefix;
+  if (!NAME_PREFIX.test(namePrefix)) {
+    throw new ConfigError('namePrefix', 'must be 1-12 lower-case letters, digits or hyphens, from a letter');
+  }
+  const tableName = text(read, 'tableName') ?? `${namePrefix}-tokens`;
+  if (!TABLE_NAME.test(tableName)) throw new ConfigError('tableName', 'is not a DynamoDB table name');
+
+  const issuer = text(read, 'oidcIssuer');
+  let identity: DeploymentConfig['identity'];
+  if (issuer !== undefined) {
+    const audience = list(read, 'oidcAudience', '');
+    if (audience.length === 0) throw new ConfigError('oidcAudience', 'is required when oidcIssuer is given');
+    identity = { kind: 'oidc', issuer: url('oidcIssuer', issuer, true), audience };
+  } else {
+    if (text(read, 'oidcAudience') !== undefined) {
+      throw new ConfigError('oidcAudience', 'needs oidcIssuer (without an issuer, Cognito app clients are used)');
+    }
+    const domainPrefix = text(read, 'cognitoDomainPrefix');
+    if (domainPrefix !== undefined && !/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(domainPrefix)) {
+      throw new ConfigError('cognitoDomainPrefix', 'must be lower-case letters, digits and hyphens');
+    }
+    const agentClientNames = list(read, 'cognitoAgentClients', DEFAULTS.cognitoAgentClients);
+    if (agentClientNames.length === 0 || agentClientNames.some((n) => !/^[A-Za-z0-9_-]{1,64}$/.test(n))) {
+      throw new ConfigError('cognitoAgentClients', 'must list one or more names of letters, digits, - and _');
+    }
+    identity = {
+      kind: 'cognito',
+      domainPrefix,
+      adminCallbackUrls: list(read, 'adminCallbackUrls', DEFAULTS.adminCallbackUrls).map((u) =>
+        url('adminCallbackUrls', u, false),
+      ),
+      agentClientNames,
+    };
+  }
+
+  const multiRegionStrongConsistency = flag(read, 'multiRegionStrongConsistency', false);
+  if (multiRegionStrongConsistency && regions.length !== 3) {
+    throw new ConfigError(
+      'multiRegionStrongConsistency',
+      `needs exactly three regions (a primary and two replicas), not ${regions.length}`,
+    );
+  }
+
+  const sweepRegion = text(read, 'sweepRegion') ?? primaryRegion;
+  if (sweepRegion !== 'all' && !regions.includes(sweepRegion)) {
+    throw new ConfigError('sweepRegion', `must be one of ${regions.join(', ')} or "all"`);
+  }
+  const sweepSchedule = text(read, 'sweepSchedule') ?? DEFAULTS.sweepSchedule;
+  if (!/^(rate|cron)\(.+\)$/.test(sweepSchedule)) {
+    throw new ConfigError('sweepSchedule', 'must be an EventBridge Scheduler rate(...) or cron(...) expression');
+  }
+
+  const rateLimit = integer(read, 'apiThrottleRateLimit', DEFAULTS.apiThrottleRateLimit, 1, 10_000);
+  const burstLimit = integer(read, 'apiThrottleBurstLimit', DEFAULTS.apiThrottleBurstLimit, 1, 5_000);
+
+  return {
+    account,
+    primaryRegion,
+    replicaRegions,
+    regions,
+    namePrefix,
+    tableName,
+    identity,
+    maxEmergencyCodeLifetimeDays: integer(
+      read,
+      'maxEmergencyCodeLifetimeDays',
+      DEFAULTS.maxEmergencyCodeLifetimeDays,
+      1,
+      365,
+    ),
+    multiRegionStrongConsistency,
+    sweepRegions: sweepRegion === 'all' ? regions : [sweepRegion],
+    sweepSchedule,
+    sourceMaps: flag(read, 'sourceMaps', true),
+    apiThrottle: { rateLimit, burstLimit },
+    logRetention: retention(read),
+    alarmTopicName: text(read, 'alarmTopicName'),
+  };
+}

@@ -1,0 +1,189 @@
+/**
+ * The Lambda functions of a region, derived at synth time from the API's route table (ALL_ROUTES): one
+ * function per route group, whose handler is `functions/<group>.ts`, plus the scheduled expiry sweep
+ * (`functions/sweep.ts`). A route added to ALL_ROUTES is wired with no change here.
+ *
+ * What each function may touch is declared below, once: the table and the indexes it queries, whether it
+ * writes or deletes, and which sealing purposes it may open (kms:Decrypt) or seal (kms:Encrypt). The IAM
+ * policies of the functions and the key policies of the sealing keys are both built from these
+ * declarations, so the two cannot drift apart. A route group that has no declaration yet still gets its
+ * function, with the narrowest useful access (see `undeclaredAccess`) and a synth-time warning.
+ */
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { ALL_ROUTES } from '../functions/api/routes';
+import type { RouteDefinition } from '../functions/http/route';
+import { INDEX } from '../shared/adapters/dynamodb/table-schema';
+import type { SealingPurpose } from '../shared/ports/sealer';
+
+export const PROJECT_ROOT = path.resolve(__dirname, '..');
+export const FUNCTIONS_DIR = path.join(PROJECT_ROOT, 'functions');
+
+export type IndexName = keyof typeof INDEX;
+
+export const SEALING_PURPOSES: readonly SealingPurpose[] = ['offline-eat', 'totp-seed'];
+
+export interface DataAccess {
+  /** `read`: GetItem and Query. `read-write`: also PutItem (every write is a conditional put). */
+  table: 'none' | 'read' | 'read-write';
+  /** The global secondary indexes it queries (Query only). */
+  indexes: readonly IndexName[];
+  /** Also DeleteItem. */
+  deletes: boolean;
+  /** kms:Decrypt with the encryption context of these purposes. */
+  opens: readonly SealingPurpose[];
+  /** kms:Encrypt with the encryption context of these purposes. */
+  seals: readonly SealingPurpose[];
+}
+
+export interface FunctionSizing {
+  memorySizeMb: number;
+  timeoutSeconds: number;
+}
+
+export interface FunctionDeclaration {
+  access: DataAccess;
+  sizing?: Partial<FunctionSizing>;
+}
+
+const NO_DATA: DataAccess = { table: 'none', indexes: [], deletes: false, opens: [], seals: [] };
+
+/** Each function's data access, by function name (the route group, or `sweep`). */
+export const FUNCTION_DECLARATIONS: Readonly<Record<string, FunctionDeclaration>> = {
+  /** The public OpenAPI document: built from the route table, no data at all. */
+  openapi: { access: NO_DATA, sizing: { memorySizeMb: 512 } },
+  /** Search: GetItem by serial, the user and domain indexes, the list of domains; listings only. */
+  'admin-search': {
+    access: {
+      ...NO_DATA,
+      table: 'read',
+      indexes: ['byUserId', 'byDomainLastName', 'byDomainFirstName', 'byType'],
+    },
+  },
+  /** The emergency access page: one Query of the token's partition, the code opened, the view audited. */
+  'admin-view': { access: { ...NO_DATA, table: 'read-write', opens: ['offline-eat'] } },
+  /** Reset, online use, Save: the settings item and audit events; never opens a code. */
+  'admin-change': { access: { ...NO_DATA, table: 'read-write' } },
+  /** The audit trail: a Query of the token's audit items. */
+  'admin-audit': { access: { ...NO_DATA, table: 'read' } },
+  /**
+   * Management: domains, users, tokens (a seed is sealed on import, never opened), PINs, unlock, agents.
+   * Deletes: a token's assignment and PIN are removed.
+   */
+  'admin-manage': {
+    access: {
+      ...NO_DATA,
+      table: 'read-write',
+      indexes: ['byUserId', 'byType'],
+      deletes: true,
+      seals: ['totp-seed'],
+    },
+  },
+  /**
+   * Online authentication: the user's token through the user index, the seed opened to check a
+   * tokencode, the held offline code opened to re-deliver it, a new code sealed when one is issued.
+   * The verifier KDF is CPU-bound: a full vCPU (1769 MB) keeps one check near its benchmark time.
+   */
+  'agent-authenticate': {
+    access: {
+      ...NO_DATA,
+      table: 'read-write',
+      indexes: ['byUserId'],
+      opens: ['totp-seed', 'offline-eat'],
+      seals: ['offline-eat'],
+    },
+    sizing: { memorySizeMb: 1769 },
+  },
+  /**
+   * The expiry sweep: the sparse expiry index, each due code re-read and rewritten without its sealed
+   * code (no key use), run-out download records deleted.
+   */
+  sweep: {
+    access: { ...NO_DATA, table: 'read-write', indexes: ['byExpiry'], deletes: true },
+    sizing: { timeoutSeconds: 300 },
+  },
+};
+
+export const DEFAULT_SIZING: FunctionSizing = { memorySizeMb: 1024, timeoutSeconds: 10 };
+
+export const SWEEP_FUNCTION = 'sweep';
+
+/**
+ * The access of a route group nobody has declared yet: its routes' reads (GetItem, Query on the table),
+ * and PutItem when one of its routes changes state or writes audit events. No index and no key: those
+ * must be declared above, where a reviewer sees them.
+ */
+export function undeclaredAccess(routes: readonly RouteDefinition[]): DataAccess {
+  const writes = routes.some((r) => r.method !== 'GET' || r.audit !== undefined);
+  const publicOnly = routes.every((r) => r.scope === null);
+  if (publicOnly && !writes) return NO_DATA;
+  return { ...NO_DATA, table: writes ? 'read-write' : 'read' };
+}
+
+export interface FunctionSpec {
+  /** The route group (`admin-view`), or `sweep`. */
+  name: string;
+  /** The handler module, `functions/<name>.ts`; it exports `handler`. */
+  entry: string;
+  /** The routes it serves (none for the sweep). */
+  routes: readonly RouteDefinition[];
+  access: DataAccess;
+  /** False when FUNCTION_DECLARATIONS has no entry and `undeclaredAccess` was used. */
+  declared: boolean;
+  sizing: FunctionSizing;
+}
+
+export class MissingHandlerError extends Error {
+  constructor(name: string, entry: string) {
+    super(`function "${name}" has no handler module: ${path.relative(PROJECT_ROOT, entry)} does not exist`);
+    this.name = 'MissingHandlerError';
+  }
+}
+
+function specOf(name: string, routes: readonly RouteDefinition[], functionsDir: string): FunctionSpec {
+  const entry = path.join(functionsDir, `${name}.ts`);
+  if (!existsSync(entry)) throw new MissingHandlerError(name, entry);
+  const declaration = FUNCTION_DECLARATIONS[name];
+  return {
+    name,
+    entry,
+    routes,
+    access: declaration?.access ?? undeclaredAccess(routes),
+    declared: declaration !== undefined,
+    sizing: { ...DEFAULT_SIZING, ...declaration?.sizing },
+  };
+}
+
+/** The route groups of `routes`, in first-seen order. */
+export function routeGroupsOf(routes: readonly RouteDefinition[]): Map<string, RouteDefinition[]> {
+  const groups = new Map<string, RouteDefinition[]>();
+  for (const route of routes) {
+    if (!/^[a-z][a-z0-9-]*$/.test(route.group)) {
+      throw new Error(`route ${route.operationId}: group "${route.group}" is not a lower-case file name`);
+    }
+    groups.set(route.group, [...(groups.get(route.group) ?? []), route]);
+  }
+  return groups;
+}
+
+export interface FunctionCatalog {
+  /** One per route group, in route-table order. */
+  routeGroups: FunctionSpec[];
+  sweep: FunctionSpec;
+  all: FunctionSpec[];
+}
+
+/** The functions of one region. Throws MissingHandlerError when a handler module does not exist. */
+export function functionCatalog(
+  routes: readonly RouteDefinition[] = ALL_ROUTES,
+  functionsDir: string = FUNCTIONS_DIR,
+): FunctionCatalog {
+  const routeGroups = [...routeGroupsOf(routes)].map(([name, groupRoutes]) =>
+    specOf(name, groupRoutes, functionsDir),
+  );
+  if (routeGroups.some((spec) => spec.name === SWEEP_FUNCTION)) {
+    throw new Error(`"${SWEEP_FUNCTION}" is the scheduled sweep's name; no route group may use it`);
+  }
+  const sweep = specOf(SWEEP_FUNCTION, [], functionsDir);
+  return { routeGroups, sweep, all: [...routeGroups, sweep] };
+}

@@ -1,0 +1,122 @@
+/**
+ * The demo data of API.md: three security domains, five users with their tokens, two agents. Loaded by
+ * `npm start` on first start, and by the tests.
+ */
+import type { OfflinePolicy, TokenKind } from '../shared/domain/model';
+import { DEFAULT_OFFLINE_POLICY } from '../shared/domain/policy';
+import { decodeBase32 } from '../shared/domain/totp';
+import { createVerifier } from '../shared/domain/verifier';
+import type { UseCaseDependencies } from '../shared/use-cases/context';
+
+export const DEMO_DOMAINS: Record<string, OfflinePolicy> = {
+  SystemDomain: DEFAULT_OFFLINE_POLICY,
+  Sales: { ...DEFAULT_OFFLINE_POLICY, emergencyCodeDownloadPermitted: false },
+  Contractors: {
+    ...DEFAULT_OFFLINE_POLICY,
+    offlineAuthenticationEnabled: false,
+    emergencyCodeDownloadPermitted: false,
+  },
+};
+
+export interface DemoUser {
+  userId: string;
+  firstName: string;
+  lastName: string;
+  securityDomain: string;
+  serial: string;
+  kind: TokenKind;
+  pin: string | null;
+  /** Base32, SHA-1, 6 digits, 60 s. */
+  seed: string;
+}
+
+export const DEMO_USERS = [
+  {
+    userId: 'alice',
+    firstName: 'Alice',
+    lastName: 'Archer',
+    securityDomain: 'SystemDomain',
+    serial: '000100000001',
+    kind: 'securid',
+    pin: '2468',
+    seed: 'JBSWY3DPEHPK3PXP',
+  },
+  {
+    userId: 'bob',
+    firstName: 'Bob',
+    lastName: 'Baker',
+    securityDomain: 'SystemDomain',
+    serial: '000100000002',
+    kind: 'authenticate',
+    pin: null,
+    seed: 'KRSXG5CTMVRXEZLU',
+  },
+  {
+    userId: 'carol',
+    firstName: 'Carol',
+    lastName: 'Chen',
+    securityDomain: 'Contractors',
+    serial: '000100000003',
+    kind: 'securid',
+    pin: '1357',
+    seed: 'GEZDGNBVGY3TQOJQ',
+  },
+  {
+    userId: 'dave',
+    firstName: 'Dave',
+    lastName: 'Diaz',
+    securityDomain: 'SystemDomain',
+    serial: '000100000004',
+    kind: 'securid',
+    pin: '9753',
+    seed: 'MFRGGZDFMZTWQ2LK',
+  },
+  {
+    userId: 'erin',
+    firstName: 'Erin',
+    lastName: 'Evans',
+    securityDomain: 'Sales',
+    serial: '000100000005',
+    kind: 'securid',
+    pin: '1111',
+    seed: 'ONSWG4TFOQYTEMZU',
+  },
+] as const satisfies readonly DemoUser[];
+
+export const DEMO_AGENTS = [
+  { agentId: 'win-agent-1', name: 'Windows login agent', supportsOfflineAuthentication: true },
+  { agentId: 'web-agent', name: 'Web agent', supportsOfflineAuthentication: false },
+] as const;
+
+/** Writes the demo data into an empty table; `progress` hears of each step. */
+export async function loadDemoData(
+  deps: Pick<UseCaseDependencies, 'store' | 'sealer'>,
+  progress: (step: string) => void = () => undefined,
+): Promise<void> {
+  const { store, sealer } = deps;
+  for (const [id, offlinePolicy] of Object.entries(DEMO_DOMAINS)) {
+    await store.saveSecurityDomain({ id, name: id, offlinePolicy, version: 0 });
+  }
+  progress(`${Object.keys(DEMO_DOMAINS).length} security domains`);
+  for (const agent of DEMO_AGENTS) await store.saveAgent({ ...agent, version: 0 });
+  progress(`${DEMO_AGENTS.length} agents`);
+  for (const user of DEMO_USERS) {
+    const { userId, firstName, lastName, securityDomain, serial } = user;
+    await store.saveUser({ userId, firstName, lastName, securityDomain, version: 0 });
+    const seed = decodeBase32(user.seed);
+    await store.saveToken({
+      serial,
+      kind: user.kind,
+      enabled: true,
+      user: { userId, firstName, lastName },
+      securityDomain,
+      digits: 6,
+      sealedSeed: await sealer.seal(seed, { purpose: 'totp-seed', serial, generation: 0 }),
+      pinVerifier: user.pin === null ? null : await createVerifier(user.pin),
+      lastOnlineAuthenticationAt: null,
+      version: 0,
+    });
+    seed.fill(0);
+    progress(`user ${userId} with token ${serial}`);
+  }
+}

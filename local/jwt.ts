@@ -1,0 +1,90 @@
+/**
+ * The local token issuer and the authorizer rules of the deployed HTTP API: a signed JWT (ES256), checked
+ * for signature, issuer, audience, expiry and scope, with the claims handed to the function as API
+ * Gateway hands them (every claim a string; an array as `[a b]`).
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT, type JWK, type JWTPayload } from 'jose';
+import type { LocalClient } from './clients';
+
+export const LOCAL_AUDIENCE = 'emergency-access';
+export const TOKEN_LIFETIME_SECONDS = 3600;
+const ALGORITHM = 'ES256';
+
+type Key = Awaited<ReturnType<typeof importJWK>>;
+
+export interface LocalIssuer {
+  issuer: string;
+  issue(client: LocalClient): Promise<{ access_token: string; token_type: 'Bearer'; expires_in: number; scope: string }>;
+  /** The verified claims, as API Gateway passes them on; null when the token is not acceptable. */
+  verify(token: string): Promise<{ claims: Record<string, string>; scopes: string[] } | null>;
+}
+
+/** The signing key pair, created on first start and kept (mode 0600) so tokens survive a restart. */
+async function signingKeys(file: string): Promise<{ privateKey: Key; publicKey: Key }> {
+  if (!existsSync(file)) {
+    const pair = await generateKeyPair(ALGORITHM, { extractable: true });
+    writeFileSync(file, JSON.stringify(await exportJWK(pair.privateKey)), { mode: 0o600 });
+  }
+  const jwk = JSON.parse(readFileSync(file, 'utf8')) as JWK;
+  const { d: _private, ...publicJwk } = jwk;
+  return { privateKey: await importJWK(jwk, ALGORITHM), publicKey: await importJWK(publicJwk, ALGORITHM) };
+}
+
+function asGatewayClaim(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.join(' ')}]`;
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+export async function createLocalIssuer(keyFile: string, issuer: string): Promise<LocalIssuer> {
+  const { privateKey, publicKey } = await signingKeys(keyFile);
+  return {
+    issuer,
+    issue: async (client) => {
+      const token = await new SignJWT({
+        client_id: client.clientId,
+        scope: client.scope,
+        ...(client.domains ? { domains: client.domains } : {}),
+      })
+        .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
+        .setIssuer(issuer)
+        .setAudience(LOCAL_AUDIENCE)
+        .setSubject(client.clientId)
+        .setIssuedAt()
+        .setExpirationTime(`${TOKEN_LIFETIME_SECONDS}s`)
+        .setJti(crypto.randomUUID())
+        .sign(privateKey);
+      return { access_token: token, token_type: 'Bearer', expires_in: TOKEN_LIFETIME_SECONDS, scope: client.scope };
+    },
+    verify: async (token) => {
+      let payload: JWTPayload;
+      try {
+        ({ payload } = await jwtVerify(token, publicKey, {
+          issuer,
+          audience: LOCAL_AUDIENCE,
+          algorithms: [ALGORITHM],
+          requiredClaims: ['exp', 'sub'],
+        }));
+      } catch {
+        return null;
+      }
+      const claims = Object.fromEntries(Object.entries(payload).map(([k, v]) => [k, asGatewayClaim(v)]));
+      const scopes = typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : [];
+      return { claims, scopes };
+    },
+  };
+}
+
+/** Finds the client whose id and secret match, comparing secrets in constant time. */
+export function authenticateClient(
+  clients: readonly LocalClient[],
+  clientId: string,
+  secret: string,
+): LocalClient | null {
+  const client = clients.find((c) => c.clientId === clientId);
+  if (client === undefined) return null;
+  const given = Buffer.from(secret);
+  const expected = Buffer.from(client.secret);
+  return given.length === expected.length && timingSafeEqual(given, expected) ? client : null;
+}

@@ -1,0 +1,378 @@
+import { evaluateEligibility } from '../domain/eligibility';
+import { AppError } from '../domain/errors';
+import { isCodeUsable } from '../domain/issuance';
+import {
+  countFailure,
+  countSuccess,
+  EMERGENCY_ACCESS_FAILURE_LIMIT,
+  isLocked,
+  isSpentStep,
+  TOKENCODE_FAILURE_LIMIT,
+  type FailedAttempt,
+} from '../domain/lockout';
+import type {
+  Agent,
+  AuditAction,
+  AuditDetailValue,
+  AuditOutcome,
+  IssuedEmergencyCode,
+  OfflinePolicy,
+  SecretVerifier,
+  Token,
+  TokenState,
+} from '../domain/model';
+import type { OfflineData } from '../domain/offline-data';
+import { readPasscode, requiresPin, type PasscodeReading } from '../domain/passcode';
+import { PRODUCT_TOTP, verifyTotp } from '../domain/totp';
+import { createVerifier, verifySecret } from '../domain/verifier';
+import { recordAudit } from './audit';
+import type { UseCaseDependencies } from './context';
+import { isConflict, updateCounters } from './lockout-counters';
+import { deliverOfflineData } from './offline-delivery';
+
+/** An authentication agent calling the agent API; its id comes from its verified JWT. */
+export interface AgentActor {
+  agentId: string;
+  requestId: string;
+}
+
+export interface AgentAuthentication {
+  userId: string;
+  passcode: string;
+  /** The offline emergency code the agent holds, so that a stale one is noticed. */
+  heldOffline?: { generation: number; issueId?: string };
+}
+
+export type AuthenticationMethod = 'tokencode' | 'emergency-access';
+
+export interface AgentAuthenticationResult {
+  outcome: 'accept' | 'reject' | 'locked';
+  method: AuthenticationMethod | null;
+  offlineData: OfflineData | null;
+}
+
+const REJECT: AgentAuthenticationResult = { outcome: 'reject', method: null, offlineData: null };
+const LOCKED: AgentAuthenticationResult = { outcome: 'locked', method: null, offlineData: null };
+
+/** A user holds a handful of tokens at most; one page of the user index is all of them. */
+const MAX_TOKENS_PER_USER = 10;
+
+/**
+ * Online authentication by an agent (API.md, Agents). The passcode is checked against each enabled token
+ * of the user until one accepts. A wrong passcode is `reject`; so is an unknown user, with the same work
+ * done, and audited only when a token exists. On accept by an offline-capable agent in a domain with
+ * offline authentication, the reply carries offline data (offline-delivery.ts).
+ */
+export async function authenticate(
+  deps: UseCaseDependencies,
+  actor: AgentActor,
+  request: AgentAuthentication,
+): Promise<AgentAuthenticationResult> {
+  const agent = await deps.store.getAgent(actor.agentId);
+  if (agent === null) throw new AppError('FORBIDDEN', 'The agent is not registered');
+  const serials = await tokenSerialsOf(deps, request.userId);
+  if (serials.length === 0) {
+    await spendLikeASecretCheck();
+    return REJECT;
+  }
+  let locked = 0;
+  for (const serial of serials) {
+    const result = await authenticateWithToken(deps, actor, agent, serial, request);
+    if (result.outcome === 'accept') return result;
+    if (result.outcome === 'locked') locked += 1;
+  }
+  return locked === serials.length ? LOCKED : REJECT;
+}
+
+async function tokenSerialsOf(deps: UseCaseDependencies, userId: string): Promise<string[]> {
+  const page = await deps.store.findTokensByUserId(userId, { limit: MAX_TOKENS_PER_USER });
+  const wanted = userId.toLowerCase();
+  return page.items
+    .filter((t) => t.user?.userId.toLowerCase() === wanted)
+    .map((t) => t.serial)
+    .sort();
+}
+
+type TokencodeReading = Extract<PasscodeReading, { method: 'tokencode' }>;
+type CodeReading = Extract<PasscodeReading, { method: 'emergency-access' }>;
+
+async function authenticateWithToken(
+  deps: UseCaseDependencies,
+  actor: AgentActor,
+  agent: Agent,
+  serial: string,
+  request: AgentAuthentication,
+): Promise<AgentAuthenticationResult> {
+  const state = await deps.store.getTokenState(serial);
+  if (state === null) return REJECT;
+  const now = deps.clock();
+  const { token, issued } = state;
+  const policy = (await deps.store.getSecurityDomain(token.securityDomain))?.offlinePolicy ?? null;
+  const readings = readPasscode(request.passcode, {
+    kind: token.kind,
+    digits: token.digits,
+    emergencyCodeLength:
+      issued === null ? null : (issued.codeLength ?? policy?.emergencyCodeFormat.length ?? null),
+  });
+  const asTokencode = readings.find((r): r is TokencodeReading => r.method === 'tokencode');
+  const asCode = readings.find((r): r is CodeReading => r.method === 'emergency-access');
+  // A passcode that can only be an emergency code is audited as one; anything else as a tokencode.
+  const attempted: AuditAction =
+    asCode !== undefined && asTokencode === undefined
+      ? 'authenticate.emergency-access'
+      : 'authenticate.tokencode';
+  const audit = (action: AuditAction, outcome: AuditOutcome, details: Record<string, AuditDetailValue>) =>
+    recordAudit(deps, { serial, action, actor: agent.agentId, requestId: actor.requestId, outcome, details });
+
+  if (token.user === null || !token.enabled) {
+    await audit(attempted, 'denied', { reason: token.user === null ? 'TOKEN_UNASSIGNED' : 'TOKEN_DISABLED' });
+    return REJECT;
+  }
+  if (isLocked(state.lockout)) {
+    await audit(attempted, 'denied', { reason: 'LOCKED' });
+    return LOCKED;
+  }
+  const codeRefusal = asCode === undefined ? null : await onlineCodeRefusal(deps, state, policy, now);
+  if (asTokencode === undefined && asCode !== undefined && codeRefusal !== null) {
+    // Nothing secret is tested, so nothing is counted.
+    await audit(attempted, 'denied', { reason: codeRefusal });
+    return REJECT;
+  }
+  const tryCode = asCode !== undefined && codeRefusal === null;
+
+  const seed = new SealedSeed(deps, token);
+  try {
+    const [step, codeMatches] = await Promise.all([
+      asTokencode === undefined ? null : checkTokencode(seed, token, asTokencode, now),
+      tryCode ? checkCode(token, issued!, asCode) : false,
+    ]);
+    const accepted =
+      step !== null
+        ? await acceptTokencode(deps, state, step, asTokencode!)
+        : codeMatches
+          ? await acceptCode(deps, state, policy, now, asCode!)
+          : null;
+    if (accepted?.blocked === 'LOCKED') {
+      await audit(attempted, 'denied', { reason: 'LOCKED' });
+      return LOCKED;
+    }
+    if (accepted === null || accepted.blocked !== null) {
+      const failed: FailedAttempt = {
+        tokencode: asTokencode !== undefined || !tryCode,
+        emergencyAccess: tryCode,
+      };
+      const reason = accepted?.blocked ?? (readings.length === 0 ? 'MALFORMED' : 'NO_MATCH');
+      await countAndAuditFailure(deps, state, failed, now, (action, outcome, details) =>
+        audit(action ?? attempted, outcome, action === null ? { reason, ...details } : details),
+      );
+      return REJECT;
+    }
+    const { method, pin, issued: current } = accepted;
+
+    const offline =
+      agent.supportsOfflineAuthentication && policy?.offlineAuthenticationEnabled === true
+        ? await deliverOfflineData(deps, {
+            state,
+            issued: current,
+            policy,
+            agent,
+            pin,
+            seed: await seed.get(),
+            requestId: actor.requestId,
+            now,
+          })
+        : null;
+    const delivered = offline?.emergency?.issued ?? null;
+    const held = request.heldOffline;
+    await audit(
+      method === 'tokencode' ? 'authenticate.tokencode' : 'authenticate.emergency-access',
+      'success',
+      {
+        offlineData: offline !== null,
+        generation: delivered?.generation ?? null,
+        heldGeneration: held?.generation ?? null,
+        heldReplaced:
+          held !== undefined &&
+          delivered !== null &&
+          (held.generation !== delivered.generation ||
+            (held.issueId !== undefined && held.issueId !== delivered.issueId)),
+      },
+    );
+    return { outcome: 'accept', method, offlineData: offline?.data ?? null };
+  } finally {
+    await seed.wipe();
+  }
+}
+
+/** Why the offline emergency code cannot be used online now; null when it can. */
+async function onlineCodeRefusal(
+  deps: UseCaseDependencies,
+  state: TokenState,
+  policy: OfflinePolicy | null,
+  now: Date,
+): Promise<string | null> {
+  if (!state.settings.onlineUseAllowed) return 'ONLINE_USE_NOT_ALLOWED';
+  if (!isCodeUsable(state.issued, now)) return 'NO_ACTIVE_CODE';
+  const user = state.token.user!;
+  const eligibility = evaluateEligibility({
+    token: state.token,
+    policy,
+    offlineAuthentications: await deps.store.listOfflineAuthentications(user.userId),
+    now,
+  });
+  return eligibility.eligible ? null : 'NOT_ELIGIBLE';
+}
+
+type Blocked = 'LOCKED' | 'REPLAYED' | 'CODE_CHANGED';
+
+interface Acceptance {
+  /** Set when what the counters or the code showed at write time forbids the accept. */
+  blocked: Blocked | null;
+  method: AuthenticationMethod;
+  pin: string | null;
+  /** The issued code after this login. */
+  issued: IssuedEmergencyCode | null;
+}
+
+/** Spends the tokencode's step and resets the counters, unless the token got locked or the step spent meanwhile. */
+async function acceptTokencode(
+  deps: UseCaseDependencies,
+  state: TokenState,
+  step: number,
+  reading: TokencodeReading,
+): Promise<Acceptance> {
+  const seen: { blocked: Blocked | null } = { blocked: null };
+  await updateCounters(deps, state.lockout, (c) => {
+    seen.blocked = isLocked(c) ? 'LOCKED' : isSpentStep(c, step) ? 'REPLAYED' : null;
+    return seen.blocked === null ? countSuccess(c, step) : null;
+  });
+  return { blocked: seen.blocked, method: 'tokencode', pin: reading.pin, issued: state.issued };
+}
+
+/** Resets the counters and spends a single-use code, unless the token got locked or the code changed meanwhile. */
+async function acceptCode(
+  deps: UseCaseDependencies,
+  state: TokenState,
+  policy: OfflinePolicy | null,
+  now: Date,
+  reading: CodeReading,
+): Promise<Acceptance> {
+  const seen: { blocked: Blocked | null } = { blocked: null };
+  await updateCounters(deps, state.lockout, (c) => {
+    seen.blocked = isLocked(c) ? 'LOCKED' : null;
+    return seen.blocked === null ? countSuccess(c, null) : null;
+  });
+  let issued = state.issued;
+  if (seen.blocked === null && policy?.singleUse === true) {
+    issued = await spend(deps, state.issued!, now);
+    if (issued === null) seen.blocked = 'CODE_CHANGED';
+  }
+  return { blocked: seen.blocked, method: 'emergency-access', pin: reading.pin, issued };
+}
+
+/** Counts the failure and audits it (`action` null), then the lockout if this failure caused one. */
+async function countAndAuditFailure(
+  deps: UseCaseDependencies,
+  state: TokenState,
+  failed: FailedAttempt,
+  now: Date,
+  audit: (
+    action: AuditAction | null,
+    outcome: AuditOutcome,
+    details: Record<string, AuditDetailValue>,
+  ) => Promise<void>,
+): Promise<void> {
+  const seen = { lockedNow: false };
+  const counters = (await updateCounters(deps, state.lockout, (c) => {
+    const next = countFailure(c, failed, now);
+    seen.lockedNow = !isLocked(c) && isLocked(next);
+    return next;
+  }))!;
+  const counts = {
+    tokencodeFailures: counters.tokencodeFailures,
+    emergencyAccessFailures: counters.emergencyAccessFailures,
+  };
+  await audit(null, 'failure', counts);
+  if (seen.lockedNow) {
+    await audit('authenticate.lockout', 'denied', {
+      ...counts,
+      tokencodeLimit: TOKENCODE_FAILURE_LIMIT,
+      emergencyAccessLimit: EMERGENCY_ACCESS_FAILURE_LIMIT,
+    });
+  }
+}
+
+/** Marks a single-use code spent; null when the item changed under us (another use, or a new code). */
+async function spend(
+  deps: UseCaseDependencies,
+  issued: IssuedEmergencyCode,
+  now: Date,
+): Promise<IssuedEmergencyCode | null> {
+  try {
+    return await deps.store.saveIssuedCode({ ...issued, usedAt: now.toISOString() });
+  } catch (error) {
+    if (isConflict(error)) return null;
+    throw error;
+  }
+}
+
+/** The step a tokencode (with the right PIN) matches, or null. The PIN is checked whatever the tokencode. */
+async function checkTokencode(
+  seed: SealedSeed,
+  token: Token,
+  reading: TokencodeReading,
+  now: Date,
+): Promise<number | null> {
+  const [secret, pinMatches] = await Promise.all([seed.get(), checkPin(token, reading.pin)]);
+  const step = verifyTotp(secret, reading.tokencode, now, { ...PRODUCT_TOTP, digits: token.digits });
+  return pinMatches && step !== null ? Number(step) : null;
+}
+
+async function checkCode(token: Token, issued: IssuedEmergencyCode, reading: CodeReading): Promise<boolean> {
+  const [codeMatches, pinMatches] = await Promise.all([
+    verifySecret(reading.code, issued.verifier!),
+    checkPin(token, reading.pin),
+  ]);
+  return codeMatches && pinMatches;
+}
+
+async function checkPin(token: Token, pin: string | null): Promise<boolean> {
+  if (!requiresPin(token.kind)) return pin === null;
+  if (pin === null || token.pinVerifier === null) {
+    await spendLikeASecretCheck();
+    return false;
+  }
+  return verifySecret(pin, token.pinVerifier);
+}
+
+let decoy: Promise<SecretVerifier> | undefined;
+
+/** The cost of one verifier check, so that an unknown user or a missing PIN answers no faster. */
+async function spendLikeASecretCheck(): Promise<void> {
+  decoy ??= createVerifier('decoy');
+  await verifySecret('not-the-decoy', await decoy);
+}
+
+/** The token's TOTP seed, opened once on first use and wiped at the end of the attempt. */
+class SealedSeed {
+  private opened: Promise<Buffer> | undefined;
+
+  constructor(
+    private readonly deps: UseCaseDependencies,
+    private readonly token: Token,
+  ) {}
+
+  get(): Promise<Buffer> {
+    this.opened ??= this.deps.sealer.open(this.token.sealedSeed, {
+      purpose: 'totp-seed',
+      serial: this.token.serial,
+      generation: 0,
+    });
+    return this.opened;
+  }
+
+  async wipe(): Promise<void> {
+    const seed = await this.opened?.catch(() => undefined);
+    seed?.fill(0);
+  }
+}

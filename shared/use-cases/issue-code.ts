@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import { generateEmergencyCode } from '../domain/emergency-code';
+import { expiryOf, nextGenerationOf, replacementReasonOf, type ReplacementReason } from '../domain/issuance';
+import type { EmergencyAccessSettings, IssuedEmergencyCode, OfflinePolicy } from '../domain/model';
+import { createVerifier } from '../domain/verifier';
+import { recordAudit } from './audit';
+import type { UseCaseDependencies } from './context';
+import { isConflict } from './lockout-counters';
+
+export interface CurrentEmergencyCode {
+  issued: IssuedEmergencyCode;
+  /** In clear, for the offline verifier only; never logged, stored or returned. */
+  code: string;
+  /** Why a new code was issued by this call; null when the issued one was current. */
+  replaced: ReplacementReason | null;
+}
+
+interface IssueContext {
+  serial: string;
+  settings: EmergencyAccessSettings;
+  policy: OfflinePolicy;
+  actor: string;
+  requestId: string;
+  now: Date;
+}
+
+const ATTEMPTS = 3;
+
+/**
+ * The offline emergency code an agent should hold now: the issued one if it still serves, else a new
+ * generation, sealed and with its verifier, written to the issued-code item only (never the settings).
+ * The write is conditional on the version read. Losing it to a concurrent login in this region means
+ * that login's code is the current one: it is read back and delivered, and no second code is issued.
+ * Across regions, see README "Issuing a code in two regions at once".
+ */
+export async function currentEmergencyCode(
+  deps: UseCaseDependencies,
+  context: IssueContext,
+  issued: IssuedEmergencyCode | null,
+): Promise<CurrentEmergencyCode> {
+  let current = issued;
+  for (let attempt = 1; ; attempt++) {
+    const reason = replacementReasonOf(context.settings, current, context.now);
+    if (reason === null) return { issued: current!, code: await openCode(deps, current!), replaced: null };
+    try {
+      const fresh = await issueCode(deps, context, current);
+      await recordAudit(deps, {
+        serial: context.serial,
+        action: 'emergency-access.issued',
+        actor: context.actor,
+        requestId: context.requestId,
+        outcome: 'success',
+        details: { generation: fresh.issued.generation, reason, issueId: fresh.issued.issueId ?? null },
+      });
+      return { ...fresh, replaced: reason };
+    } catch (error) {
+      if (!isConflict(error) || attempt >= ATTEMPTS) throw error;
+      current = await deps.store.getIssuedCode(context.serial);
+    }
+  }
+}
+
+async function issueCode(
+  deps: UseCaseDependencies,
+  context: IssueContext,
+  previous: IssuedEmergencyCode | null,
+): Promise<{ issued: IssuedEmergencyCode; code: string }> {
+  const { serial, settings, policy, now } = context;
+  const code = generateEmergencyCode(policy.emergencyCodeFormat);
+  const generation = nextGenerationOf(settings, previous);
+  const plaintext = Buffer.from(code, 'utf8');
+  try {
+    const [sealedCode, verifier] = await Promise.all([
+      deps.sealer.seal(plaintext, { purpose: 'offline-eat', serial, generation }),
+      createVerifier(code),
+    ]);
+    const issued = await deps.store.saveIssuedCode({
+      serial,
+      generation,
+      sealedCode,
+      verifier,
+      issuedAt: now.toISOString(),
+      expiresAt: expiryOf(now, policy, deps.policyCaps).toISOString(),
+      state: 'active',
+      usedAt: null,
+      issueId: randomUUID(),
+      issuedInRegion: deps.regionName,
+      codeLength: code.length,
+      version: previous?.version ?? 0,
+    });
+    return { issued, code };
+  } finally {
+    plaintext.fill(0);
+  }
+}
+
+async function openCode(deps: UseCaseDependencies, issued: IssuedEmergencyCode): Promise<string> {
+  const plaintext = await deps.sealer.open(issued.sealedCode!, {
+    purpose: 'offline-eat',
+    serial: issued.serial,
+    generation: issued.generation,
+  });
+  try {
+    return plaintext.toString('utf8');
+  } finally {
+    plaintext.fill(0);
+  }
+}

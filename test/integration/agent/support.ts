@@ -1,0 +1,60 @@
+/** Helpers of the agent API tests: a clock the test moves, logins through the handler, the agent library. */
+import { agentAuthenticateRoute } from '../../../functions/api/agent-routes';
+import { parseOfflineData, verifyOfflinePasscode } from '../../../shared/agent';
+import { decodeBase32, totp } from '../../../shared/domain/totp';
+import type { UseCaseDependencies } from '../../../shared/use-cases/context';
+import type { Claims } from '../../support/events';
+import { AGENT } from '../../support/events';
+import type { TestSystem } from '../../support/system';
+
+export const WEB_AGENT: Claims = { sub: 'web-agent', client_id: 'web-agent', scope: 'eat/agent' };
+
+/** A clock that stands still until the test moves it, starting within the current minute. */
+export class TestClock {
+  now = new Date(Math.floor(Date.now() / 60_000) * 60_000 + 20_000);
+  readonly read = () => this.now;
+  advanceMinutes(minutes: number): Date {
+    this.now = new Date(this.now.getTime() + minutes * 60_000);
+    return this.now;
+  }
+}
+
+export interface Person {
+  userId: string;
+  seed: string;
+  pin: string | null;
+}
+
+/** The token's tokencode one minute on (each TOTP step is accepted once). */
+export function nextTokencode(clock: TestClock, user: Person): string {
+  clock.advanceMinutes(1);
+  return totp(decodeBase32(user.seed), clock.now);
+}
+
+/** PIN and tokencode for SecurID, the tokencode alone for Authenticate, one minute on. */
+export function nextPasscode(clock: TestClock, user: Person): string {
+  return `${user.pin ?? ''}${nextTokencode(clock, user)}`;
+}
+
+export interface LoginOptions {
+  claims?: Claims;
+  heldOffline?: { generation: number; issueId?: string };
+}
+
+export function agentLogin(
+  system: TestSystem,
+  deps: UseCaseDependencies,
+  userId: string,
+  passcode: string,
+  options: LoginOptions = {},
+) {
+  return system.callWith(deps, agentAuthenticateRoute, {
+    claims: options.claims ?? AGENT,
+    body: { userId, passcode, ...(options.heldOffline ? { heldOffline: options.heldOffline } : {}) },
+  });
+}
+
+/** What the agent library says of a passcode against the offline data of a reply, at `at`. */
+export async function offlineCheck(offlineData: unknown, passcode: string, at: Date) {
+  return verifyOfflinePasscode(parseOfflineData(offlineData), passcode, { at });
+}

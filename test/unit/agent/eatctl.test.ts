@@ -1,0 +1,102 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../../cli/eatctl';
+import type { Io } from '../../../cli/verb';
+import { buildOfflineData } from '../../../shared/domain/offline-data';
+import { decodeBase32, totp } from '../../../shared/domain/totp';
+
+const SEED = decodeBase32('KRSXG5CTMVRXEZLU');
+const AT = new Date('2026-12-01T10:00:30.000Z');
+let dir: string;
+let dataFile: string;
+
+function io(stdin = ''): Io & { out: string; err: string } {
+  const captured = {
+    out: '',
+    err: '',
+    stdout: (text: string) => void (captured.out += text),
+    stderr: (text: string) => void (captured.err += text),
+    readStdin: async () => stdin,
+  };
+  return captured;
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'eatctl-'));
+  dataFile = join(dir, 'offline.json');
+  const offlineData = await buildOfflineData({
+    seed: SEED,
+    serial: '000100000002',
+    digits: 6,
+    pin: null,
+    from: AT,
+    days: 1,
+    userId: 'bob',
+    kind: 'authenticate',
+    agentId: 'win-agent-1',
+    emergencyCode: {
+      code: 'BOBCODE22',
+      generation: 1,
+      issueId: 'i-1',
+      expiresAt: '2026-12-02T00:00:00.000Z',
+      singleUse: false,
+    },
+  });
+  // As an agent would save the reply of POST /v1/agent/authenticate.
+  writeFileSync(dataFile, JSON.stringify({ outcome: 'accept', method: 'tokencode', offlineData }));
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const verify = (passcode: string, console = io()) =>
+  main(['agent', 'verify', '--data', dataFile, '--passcode', passcode, '--at', AT.toISOString()], console);
+
+describe('eatctl agent verify', () => {
+  it('accepts a tokencode and the emergency code with exit 0, and says how, as JSON', async () => {
+    const console = io();
+    expect(await verify(totp(SEED, AT), console)).toBe(0);
+    expect(JSON.parse(console.out)).toEqual({
+      outcome: 'accept',
+      method: 'tokencode',
+      step: Math.floor(AT.getTime() / 60_000),
+    });
+    const code = io();
+    expect(await verify('BOBCODE22', code)).toBe(0);
+    expect(JSON.parse(code.out)).toEqual({ outcome: 'accept', method: 'emergency-access' });
+  });
+
+  it('rejects a wrong passcode with exit 1 and never prints the passcode', async () => {
+    const console = io();
+    expect(await verify('BOBCODE23', console)).toBe(1);
+    expect(JSON.parse(console.out)).toMatchObject({ outcome: 'reject', method: null });
+    expect(console.out + console.err).not.toContain('BOBCODE');
+  });
+
+  it('reads the passcode from standard input with --passcode -', async () => {
+    const console = io('BOBCODE22\n');
+    expect(await verify('-', console)).toBe(0);
+  });
+
+  it('exits 2 on a usage mistake and 3 on data it cannot read', async () => {
+    const missing = io();
+    expect(await main(['agent', 'verify', '--passcode', '123456'], missing)).toBe(2);
+    expect(missing.err).toMatch(/--data is required/);
+    expect(await main(['agent', 'verify', '--data', dataFile, '--passcode', 'x', '--bogus'], io())).toBe(2);
+    expect(await main(['agent', 'frobnicate'], io())).toBe(2);
+    const notJson = join(dir, 'not.json');
+    writeFileSync(notJson, 'nope');
+    const unreadable = io();
+    expect(await main(['agent', 'verify', '--data', notJson, '--passcode', 'x'], unreadable)).toBe(3);
+    expect(unreadable.err).toMatch(/not JSON/);
+    expect(await main(['agent', 'verify', '--data', join(dir, 'absent.json'), '--passcode', 'x'], io())).toBe(
+      3,
+    );
+  });
+
+  it('lists its verbs', async () => {
+    const console = io();
+    expect(await main(['--help'], console)).toBe(0);
+    expect(console.out).toMatch(/agent verify/);
+  });
+});
