@@ -111,8 +111,10 @@ function text(read: ContextReader, key: ContextKey): string | undefined {
   return trimmed === '' ? undefined : trimmed;
 }
 
+/** A comma-separated list; absent means the fallback, an empty string means none. */
 function list(read: ContextReader, key: ContextKey, fallback: string): string[] {
-  const value = text(read, key) ?? fallback;
+  const raw = read(key);
+  const value = raw === undefined || raw === null ? fallback : (text(read, key) ?? '');
   return value
     .split(',')
     .map((item) => item.trim())
@@ -197,7 +199,10 @@ export function readConfig(read: ContextReader, defaultAccount?: string): Deploy
     identity = { kind: 'oidc', issuer: url('oidcIssuer', issuer, true), audience };
   } else {
     if (text(read, 'oidcAudience') !== undefined) {
-      throw new ConfigError('oidcAudience', 'needs oidcIssuer (without an issuer, Cognito app clients are used)');
+      throw new ConfigError(
+        'oidcAudience',
+        'needs oidcIssuer (without an issuer, Cognito app clients are used)',
+      );
     }
     const domainPrefix = text(read, 'cognitoDomainPrefix');
     if (domainPrefix !== undefined && !/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(domainPrefix)) {
@@ -231,7 +236,10 @@ export function readConfig(read: ContextReader, defaultAccount?: string): Deploy
   }
   const sweepSchedule = text(read, 'sweepSchedule') ?? DEFAULTS.sweepSchedule;
   if (!/^(rate|cron)\(.+\)$/.test(sweepSchedule)) {
-    throw new ConfigError('sweepSchedule', 'must be an EventBridge Scheduler rate(...) or cron(...) expression');
+    throw new ConfigError(
+      'sweepSchedule',
+      'must be an EventBridge Scheduler rate(...) or cron(...) expression',
+    );
   }
 
   const rateLimit = integer(read, 'apiThrottleRateLimit', DEFAULTS.apiThrottleRateLimit, 1, 10_000);

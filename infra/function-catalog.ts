@@ -67,17 +67,11 @@ export const FUNCTION_DECLARATIONS: Readonly<Record<string, FunctionDeclaration>
   /** The audit trail: a Query of the token's audit items. */
   'admin-audit': { access: { ...NO_DATA, table: 'read' } },
   /**
-   * Management: domains, users, tokens (a seed is sealed on import, never opened), PINs, unlock, agents.
-   * Deletes: a token's assignment and PIN are removed.
+   * Management: security domains and agents (listed through the type index), users and their tokens
+   * (the user index), token import (the seed is sealed, never opened), assignment, PINs, unlock.
    */
   'admin-manage': {
-    access: {
-      ...NO_DATA,
-      table: 'read-write',
-      indexes: ['byUserId', 'byType'],
-      deletes: true,
-      seals: ['totp-seed'],
-    },
+    access: { ...NO_DATA, table: 'read-write', indexes: ['byUserId', 'byType'], seals: ['totp-seed'] },
   },
   /**
    * Online authentication: the user's token through the user index, the seed opened to check a

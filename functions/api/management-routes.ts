@@ -116,7 +116,11 @@ export const putUserRoute = {
   params: userParams,
   body: z.strictObject({ firstName: personName, lastName: personName, securityDomain: domainId }),
   ifMatch: 'optional',
-  response: { status: 200, schema: userView, description: 'The user as stored (201 when created); ETag header' },
+  response: {
+    status: 200,
+    schema: userView,
+    description: 'The user as stored (201 when created); ETag header',
+  },
 } as const satisfies RouteDefinition;
 
 // Tokens
@@ -155,7 +159,8 @@ export const importTokenRoute = {
   path: '/v1/tokens',
   scope: 'eat/admin',
   group: GROUP,
-  summary: 'Import a token with its TOTP seed (accepted, sealed, never returned); 409 TOKEN_EXISTS if the serial is taken',
+  summary:
+    'Import a token with its TOTP seed (accepted, sealed, never returned); 409 TOKEN_EXISTS if the serial is taken',
   body: z.strictObject({
     serial,
     kind: z.enum(['securid', 'authenticate']),
@@ -164,7 +169,11 @@ export const importTokenRoute = {
     securityDomain: domainId,
     enabled: z.boolean().optional(),
   }),
-  response: { status: 201, schema: managedToken, description: 'The token, unassigned; ETag and Location headers' },
+  response: {
+    status: 201,
+    schema: managedToken,
+    description: 'The token, unassigned; ETag and Location headers',
+  },
   audit: 'token.manage',
 } as const satisfies RouteDefinition;
 
@@ -291,7 +300,11 @@ export const putAgentRoute = {
   params: agentParams,
   body: z.strictObject({ name: displayName, supportsOfflineAuthentication: z.boolean() }),
   ifMatch: 'optional',
-  response: { status: 200, schema: agentView, description: 'The agent as stored (201 when created); ETag header' },
+  response: {
+    status: 200,
+    schema: agentView,
+    description: 'The agent as stored (201 when created); ETag header',
+  },
 } as const satisfies RouteDefinition;
 
 export const MANAGEMENT_ROUTES: readonly RouteDefinition[] = [

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { RouteDefinition } from '../http/route';
 import { ADMIN_ROUTES } from './admin-routes';
 import { AGENT_ROUTES } from './agent-routes';
+import { MANAGEMENT_ROUTES } from './management-routes';
 
 export const openApiRoute = {
   operationId: 'getOpenApi',
@@ -14,4 +15,9 @@ export const openApiRoute = {
 } as const satisfies RouteDefinition;
 
 /** Every route of the API: what the CDK stack, the local gateway and the OpenAPI document are built from. */
-export const ALL_ROUTES: readonly RouteDefinition[] = [...ADMIN_ROUTES, ...AGENT_ROUTES, openApiRoute];
+export const ALL_ROUTES: readonly RouteDefinition[] = [
+  ...ADMIN_ROUTES,
+  ...MANAGEMENT_ROUTES,
+  ...AGENT_ROUTES,
+  openApiRoute,
+];

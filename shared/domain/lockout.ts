@@ -20,6 +20,7 @@ export function emptyCounters(serial: string): LockoutCounters {
     emergencyAccessFailures: 0,
     lockedAt: null,
     lastAcceptedStep: null,
+    lastAuthenticatedAt: null,
     version: 0,
   };
 }
@@ -46,12 +47,17 @@ export function countFailure(counters: LockoutCounters, failed: FailedAttempt, n
 }
 
 /** After an accepted passcode: the counters start again, and an accepted tokencode's step is spent. */
-export function countSuccess(counters: LockoutCounters, acceptedStep: number | null): LockoutCounters {
+export function countSuccess(
+  counters: LockoutCounters,
+  acceptedStep: number | null,
+  now: Date,
+): LockoutCounters {
   return {
     ...counters,
     tokencodeFailures: 0,
     emergencyAccessFailures: 0,
     lastAcceptedStep: acceptedStep ?? counters.lastAcceptedStep ?? null,
+    lastAuthenticatedAt: now.toISOString(),
   };
 }
 
@@ -70,6 +76,7 @@ export function sameCounters(a: LockoutCounters, b: LockoutCounters): boolean {
     a.tokencodeFailures === b.tokencodeFailures &&
     a.emergencyAccessFailures === b.emergencyAccessFailures &&
     a.lockedAt === b.lockedAt &&
-    (a.lastAcceptedStep ?? null) === (b.lastAcceptedStep ?? null)
+    (a.lastAcceptedStep ?? null) === (b.lastAcceptedStep ?? null) &&
+    (a.lastAuthenticatedAt ?? null) === (b.lastAuthenticatedAt ?? null)
   );
 }

@@ -156,6 +156,8 @@ export interface LockoutCounters {
   lockedAt: string | null;
   /** The TOTP step of the last accepted tokencode: each tokencode is accepted once (RFC 6238 section 5.2). */
   lastAcceptedStep?: number | null;
+  /** The last accepted online authentication; kept here because management owns the token item. */
+  lastAuthenticatedAt?: string | null;
   version: number;
 }
 

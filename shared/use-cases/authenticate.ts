@@ -148,7 +148,7 @@ async function authenticateWithToken(
     ]);
     const accepted =
       step !== null
-        ? await acceptTokencode(deps, state, step, asTokencode!)
+        ? await acceptTokencode(deps, state, now, step, asTokencode!)
         : codeMatches
           ? await acceptCode(deps, state, policy, now, asCode!)
           : null;
@@ -238,13 +238,14 @@ interface Acceptance {
 async function acceptTokencode(
   deps: UseCaseDependencies,
   state: TokenState,
+  now: Date,
   step: number,
   reading: TokencodeReading,
 ): Promise<Acceptance> {
   const seen: { blocked: Blocked | null } = { blocked: null };
   await updateCounters(deps, state.lockout, (c) => {
     seen.blocked = isLocked(c) ? 'LOCKED' : isSpentStep(c, step) ? 'REPLAYED' : null;
-    return seen.blocked === null ? countSuccess(c, step) : null;
+    return seen.blocked === null ? countSuccess(c, step, now) : null;
   });
   return { blocked: seen.blocked, method: 'tokencode', pin: reading.pin, issued: state.issued };
 }
@@ -260,7 +261,7 @@ async function acceptCode(
   const seen: { blocked: Blocked | null } = { blocked: null };
   await updateCounters(deps, state.lockout, (c) => {
     seen.blocked = isLocked(c) ? 'LOCKED' : null;
-    return seen.blocked === null ? countSuccess(c, null) : null;
+    return seen.blocked === null ? countSuccess(c, null, now) : null;
   });
   let issued = state.issued;
   if (seen.blocked === null && policy?.singleUse === true) {

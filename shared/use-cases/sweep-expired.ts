@@ -21,7 +21,8 @@ import { runPool } from './promise-pool';
  * It remembers nothing between runs: what it handled has left the index, so the next run continues with
  * what is left. Several runs at once (one per region, or a retry) are safe: only one conditional write
  * per item wins, and the others count it as skipped. Across regions (global tables check conditions only
- * in the region written), two regions can both expire a code; the result is the same item twice.
+ * in the region written), two regions can both expire a code: the item ends the same, and each region
+ * audits its own expiry.
  *
  * The look-back bounds each run's empty reads (one Query per empty bucket). A code left behind a longer
  * outage of every region's sweep is still never usable, because every read path treats a code past

@@ -228,7 +228,8 @@ async function startOnce(spec: EngineSpec, port: number): Promise<EngineHandle> 
   const endpoint = `http://${LOOPBACK}:${port}`;
   const child = spawn(process.execPath, ['-e', SUPERVISOR, spec.command, ...spec.args(port)], {
     cwd: spec.cwd,
-    env: { ...process.env, ...spec.env },
+    // No AWS settings of this process (credentials, profiles, endpoints) reach an engine.
+    env: { ...withoutAwsVariables(process.env), ...spec.env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const output = new OutputTail(OUTPUT_TAIL_BYTES);
@@ -319,6 +320,10 @@ class OutputTail {
     const all = Buffer.concat(this.chunks);
     return all.subarray(Math.max(0, all.length - this.limit)).toString('utf8');
   }
+}
+
+function withoutAwsVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith('AWS_')));
 }
 
 function delay(ms: number): Promise<void> {

@@ -134,6 +134,8 @@ const NETWORK_CODES = new Set([
   'ERR_SOCKET_CONNECTION_TIMEOUT',
 ]);
 
+const SDK_WRAPPER_PREFIX = 'AWS SDK error wrapper for ';
+
 /** Maps whatever the KMS client threw to the AppError the port promises. Exported for tests. */
 export function kmsError(error: unknown, operation: 'seal' | 'open'): AppError {
   const summary = summarise(error, operation);
@@ -154,6 +156,7 @@ function summarise(error: unknown, operation: 'seal' | 'open'): KmsFailureSummar
   const e = (typeof error === 'object' && error !== null ? error : {}) as {
     name?: unknown;
     code?: unknown;
+    message?: unknown;
     $fault?: unknown;
     $metadata?: { httpStatusCode?: unknown; requestId?: unknown; attempts?: unknown };
   };
@@ -161,7 +164,15 @@ function summarise(error: unknown, operation: 'seal' | 'open'): KmsFailureSummar
     operation,
     name: typeof e.name === 'string' ? e.name : 'UnknownError',
   };
-  if (typeof e.code === 'string') summary.code = e.code;
+  if (typeof e.code === 'string') {
+    summary.code = e.code;
+  } else if (typeof e.message === 'string' && e.message.startsWith(SDK_WRAPPER_PREFIX)) {
+    // The SDK wraps an error that is not an Error of its own realm (under Jest, Node's socket errors come
+    // from another realm) and keeps only its text: recover a socket error code from that text. The text
+    // itself is not kept.
+    const code = /\b(E[A-Z_]+)\b/.exec(e.message)?.[1];
+    if (code !== undefined && NETWORK_CODES.has(code)) summary.code = code;
+  }
   if (typeof e.$fault === 'string') summary.fault = e.$fault;
   const meta = e.$metadata;
   if (typeof meta?.httpStatusCode === 'number') summary.httpStatusCode = meta.httpStatusCode;

@@ -9,10 +9,16 @@ import type { TestSystem } from '../../support/system';
 
 export const WEB_AGENT: Claims = { sub: 'web-agent', client_id: 'web-agent', scope: 'eat/agent' };
 
-/** A clock that stands still until the test moves it, starting within the current minute. */
+/**
+ * A clock the test moves by minutes, starting 20 s into the current minute. Each reading is a millisecond
+ * after the last, as a real clock's would be, so audit events keep their order.
+ */
 export class TestClock {
   now = new Date(Math.floor(Date.now() / 60_000) * 60_000 + 20_000);
-  readonly read = () => this.now;
+  readonly read = () => {
+    this.now = new Date(this.now.getTime() + 1);
+    return this.now;
+  };
   advanceMinutes(minutes: number): Date {
     this.now = new Date(this.now.getTime() + minutes * 60_000);
     return this.now;

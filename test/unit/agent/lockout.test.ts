@@ -54,7 +54,7 @@ describe('lockout counters', () => {
     );
     expect(later.lockedAt).toBe(NOW.toISOString());
     const partly = fail(3, { tokencode: true, emergencyAccess: true });
-    const success = countSuccess(partly, 500);
+    const success = countSuccess(partly, 500, NOW);
     expect(success).toMatchObject({
       tokencodeFailures: 0,
       emergencyAccessFailures: 0,
@@ -63,7 +63,7 @@ describe('lockout counters', () => {
     expect(isSpentStep(success, 500)).toBe(true);
     expect(isSpentStep(success, 499)).toBe(true);
     expect(isSpentStep(success, 501)).toBe(false);
-    expect(countSuccess(success, null).lastAcceptedStep).toBe(500);
+    expect(countSuccess(success, null, NOW).lastAcceptedStep).toBe(500);
     expect(isSpentStep(emptyCounters('x'), 0)).toBe(false);
   });
 

@@ -1,0 +1,198 @@
+/**
+ * One Lambda function of the service, with the project's fixed defaults: bundled locally by esbuild (no
+ * Docker), minified, ES module output with its own pinned AWS SDK, ARM64, the newest Node.js runtime,
+ * X-Ray tracing, JSON logs into a log group of its own with a retention, and an execution role of its own
+ * that starts with nothing but writing to that log group.
+ *
+ * Access to data is added only through `bindTokenStore`, which grants exactly what the function's
+ * declared DataAccess says (actions on the table and on the indexes it queries, kms:Decrypt or
+ * kms:Encrypt on its region's key under the sealing context of each purpose) and sets the environment
+ * variables that functions/config.ts reads for it.
+ */
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import * as path from 'node:path';
+import { PROJECT_ROOT, type DataAccess, type FunctionSpec } from '../function-catalog';
+import { functionName, functionRoleName } from '../names';
+import { sealingContextConditions } from './sealing-key-policy';
+
+/** The newest Node.js runtime in the installed aws-cdk-lib. */
+export const NODE_RUNTIME = lambda.Runtime.NODEJS_24_X;
+/** esbuild's target for it. */
+export const ESBUILD_TARGET = 'node24';
+
+/** Lets the ES module bundle load the CommonJS dependencies that call `require` at run time. */
+const ESM_REQUIRE_BANNER =
+  "import { createRequire as __cjsRequire } from 'node:module'; const require = __cjsRequire(import.meta.url);";
+
+export const SERVICE_NAME = 'emergency-access-tokencodes';
+
+export interface ServiceFunctionProps {
+  spec: FunctionSpec;
+  namePrefix: string;
+  /** The region the function runs in (its stack's region): audit events name it. */
+  region: string;
+  /** The code policy cap, MAX_EAT_LIFETIME_DAYS. */
+  maxEmergencyCodeLifetimeDays: number;
+  sourceMaps: boolean;
+  logRetention: logs.RetentionDays;
+}
+
+/** The token table as a function sees it: names and ARNs in its own region. */
+export interface TokenTableRef {
+  tableName: string;
+  tableArn: string;
+  indexArn(indexName: string): string;
+}
+
+/** The region's sealing key: the multi-region primary, or the replica of the function's region. */
+export interface SealingKeyRef {
+  keyArn: string;
+}
+
+export class ServiceFunction extends Construct {
+  readonly spec: FunctionSpec;
+  readonly function: nodejs.NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
+    super(scope, id);
+    const { spec, namePrefix, region } = props;
+    this.spec = spec;
+    const name = functionName(namePrefix, spec.name);
+
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      logGroupName: `/aws/lambda/${name}`,
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.role = new iam.Role(this, 'ExecutionRole', {
+      roleName: functionRoleName(namePrefix, spec.name, region),
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of ${name} in ${region}: its log group and its declared data access only`,
+    });
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'WriteOwnLogGroup',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [this.logGroup.logGroupArn],
+      }),
+    );
+
+    const routes = spec.routes.map((r) => `${r.method} ${r.path}`);
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      functionName: name,
+      description:
+        `${SERVICE_NAME}: functions/${spec.name}.ts` +
+        (routes.length > 0 ? ` (${routes.length} route${routes.length > 1 ? 's' : ''})` : ''),
+      entry: spec.entry,
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+      runtime: NODE_RUNTIME,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: spec.sizing.memorySizeMb,
+      timeout: Duration.seconds(spec.sizing.timeoutSeconds),
+      role: this.role,
+      logGroup: this.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
+      systemLogLevelV2: lambda.SystemLogLevel.WARN,
+      tracing: lambda.Tracing.ACTIVE,
+      environment: {
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        REGION_NAME: region,
+        MAX_EAT_LIFETIME_DAYS: String(props.maxEmergencyCodeLifetimeDays),
+        ...(props.sourceMaps ? { NODE_OPTIONS: '--enable-source-maps' } : {}),
+      },
+      bundling: {
+        forceDockerBundling: false,
+        format: nodejs.OutputFormat.ESM,
+        target: ESBUILD_TARGET,
+        mainFields: ['module', 'main'],
+        banner: ESM_REQUIRE_BANNER,
+        minify: true,
+        sourceMap: props.sourceMaps,
+        sourcesContent: false,
+        // Bundle the AWS SDK clients at the version the code was tested with, not the runtime's.
+        externalModules: [],
+        tsconfig: path.join(PROJECT_ROOT, 'tsconfig.json'),
+        logLevel: nodejs.LogLevel.WARNING,
+        charset: nodejs.Charset.UTF8,
+      },
+    });
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Active X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords have no resource-level ' +
+        'permissions (the Service Authorization Reference lists no resource type), so they need Resource *. ' +
+        'They are the only actions on *; every table and key statement names its ARNs.',
+    });
+  }
+
+  /**
+   * Gives the function the token store: TABLE_NAME, SEALER=kms and KMS_KEY_ARN (functions/config.ts needs
+   * all three), and exactly the table, index and key permissions `access` declares.
+   */
+  bindTokenStore(table: TokenTableRef, key: SealingKeyRef, access: DataAccess): void {
+    if (access.table === 'none') {
+      if (access.indexes.length > 0 || access.opens.length > 0 || access.seals.length > 0 || access.deletes) {
+        throw new Error(`${this.spec.name}: a function without table access can have no index or key access`);
+      }
+      return;
+    }
+    this.function.addEnvironment('TABLE_NAME', table.tableName);
+    this.function.addEnvironment('SEALER', 'kms');
+    this.function.addEnvironment('KMS_KEY_ARN', key.keyArn);
+
+    const tableActions = ['dynamodb:GetItem', 'dynamodb:Query'];
+    if (access.table === 'read-write') tableActions.push('dynamodb:PutItem');
+    if (access.deletes) {
+      if (access.table !== 'read-write') throw new Error(`${this.spec.name}: deletes needs read-write`);
+      tableActions.push('dynamodb:DeleteItem');
+    }
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: access.table === 'read' ? 'ReadTokenTable' : 'ReadWriteTokenTable',
+        actions: tableActions,
+        resources: [table.tableArn],
+      }),
+    );
+    if (access.indexes.length > 0) {
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'QueryTokenTableIndexes',
+          actions: ['dynamodb:Query'],
+          resources: access.indexes.map((index) => table.indexArn(index)),
+        }),
+      );
+    }
+    if (access.opens.length > 0) {
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'OpenSealedSecrets',
+          actions: ['kms:Decrypt'],
+          resources: [key.keyArn],
+          conditions: sealingContextConditions(access.opens),
+        }),
+      );
+    }
+    if (access.seals.length > 0) {
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'SealSecrets',
+          actions: ['kms:Encrypt'],
+          resources: [key.keyArn],
+          conditions: sealingContextConditions(access.seals),
+        }),
+      );
+    }
+  }
+}

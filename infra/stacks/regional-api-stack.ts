@@ -1,0 +1,174 @@
+/**
+ * Everything stateless in one region: a function per route group and the sweep function (each with only
+ * its declared access to the table and to this region's sealing key), the HTTP API, the sweep schedule
+ * with its dead-letter queue, and the alarms. Replaceable at will: it holds no data.
+ */
+import { Annotations, Arn, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import type { Construct } from 'constructs';
+import type { FunctionCatalog } from '../function-catalog';
+import { EmergencyAccessHttpApi, type JwtAuthorization } from '../constructs/emergency-access-http-api';
+import { ExpirySweepSchedule } from '../constructs/expiry-sweep-schedule';
+import { ServiceFunction, type TokenTableRef } from '../constructs/service-function';
+
+export interface RegionalApiStackProps extends StackProps {
+  namePrefix: string;
+  catalog: FunctionCatalog;
+  tableName: string;
+  /** This region's sealing key: the primary's ARN in the primary region, the replica's elsewhere. */
+  sealingKeyArn: string;
+  jwt: JwtAuthorization;
+  maxEmergencyCodeLifetimeDays: number;
+  sourceMaps: boolean;
+  logRetention: logs.RetentionDays;
+  apiThrottle: { rateLimit: number; burstLimit: number };
+  sweepSchedule: string;
+  sweepEnabled: boolean;
+  alarmTopicName: string | undefined;
+}
+
+export class RegionalApiStack extends Stack {
+  readonly functions: ServiceFunction[];
+  readonly sweepFunction: ServiceFunction;
+  readonly api: EmergencyAccessHttpApi;
+  readonly sweepSchedule: ExpirySweepSchedule;
+  readonly alarms: cloudwatch.Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: RegionalApiStackProps) {
+    super(scope, id, props);
+    const table: TokenTableRef = {
+      tableName: props.tableName,
+      tableArn: Arn.format({ service: 'dynamodb', resource: 'table', resourceName: props.tableName }, this),
+      indexArn: (indexName) =>
+        Arn.format(
+          { service: 'dynamodb', resource: 'table', resourceName: `${props.tableName}/index/${indexName}` },
+          this,
+        ),
+    };
+    const key = { keyArn: props.sealingKeyArn };
+
+    const make = (spec: FunctionCatalog['all'][number]) => {
+      const fn = new ServiceFunction(this, `${pascal(spec.name)}Function`, {
+        spec,
+        namePrefix: props.namePrefix,
+        region: this.region,
+        maxEmergencyCodeLifetimeDays: props.maxEmergencyCodeLifetimeDays,
+        sourceMaps: props.sourceMaps,
+        logRetention: props.logRetention,
+      });
+      fn.bindTokenStore(table, key, spec.access);
+      if (!spec.declared) {
+        Annotations.of(fn).addWarningV2(
+          'eat:undeclared-data-access',
+          `${spec.name}: no data access declared in infra/function-catalog.ts (FUNCTION_DECLARATIONS); ` +
+            `it gets ${spec.access.table} on the table, no index and no key until one is declared`,
+        );
+      }
+      return fn;
+    };
+    const routeFunctions = props.catalog.routeGroups.map(make);
+    this.sweepFunction = make(props.catalog.sweep);
+    this.functions = [...routeFunctions, this.sweepFunction];
+
+    this.api = new EmergencyAccessHttpApi(this, 'Api', {
+      namePrefix: props.namePrefix,
+      functions: routeFunctions,
+      jwt: props.jwt,
+      throttle: props.apiThrottle,
+      logRetention: props.logRetention,
+    });
+
+    this.sweepSchedule = new ExpirySweepSchedule(this, 'ExpirySweep', {
+      namePrefix: props.namePrefix,
+      sweep: this.sweepFunction,
+      expression: props.sweepSchedule,
+      enabled: props.sweepEnabled,
+    });
+
+    this.addAlarms(props);
+
+    new CfnOutput(this, 'ApiEndpoint', {
+      value: this.api.endpoint,
+      description: `The HTTP API in ${this.region}`,
+    });
+    new CfnOutput(this, 'SweepScheduleName', {
+      value: this.sweepSchedule.schedule.scheduleName,
+      description: `The expiry sweep schedule (${props.sweepEnabled ? 'enabled' : 'disabled'} here)`,
+    });
+  }
+
+  private addAlarms(props: RegionalApiStackProps): void {
+    const period = Duration.minutes(5);
+    const alarm = (id: string, description: string, metric: cloudwatch.IMetric, threshold = 1) => {
+      const created = new cloudwatch.Alarm(this, id, {
+        alarmDescription: description,
+        metric,
+        threshold,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      this.alarms.push(created);
+      return created;
+    };
+
+    for (const fn of this.functions) {
+      const name = pascal(fn.spec.name);
+      const what = fn === this.sweepFunction ? 'The expiry sweep failed' : `${fn.spec.name} failed`;
+      alarm(
+        `${name}ErrorsAlarm`,
+        `${what}: the function ended with an error (an uncaught exception or a timeout)`,
+        fn.function.metricErrors({ period, statistic: cloudwatch.Stats.SUM }),
+      );
+      alarm(
+        `${name}ThrottlesAlarm`,
+        `${fn.spec.name} was throttled: requests were refused for lack of concurrency`,
+        fn.function.metricThrottles({ period, statistic: cloudwatch.Stats.SUM }),
+      );
+    }
+    alarm(
+      'ApiServerErrorsAlarm',
+      'The HTTP API answered 5xx (a dependency unavailable, or a function failure)',
+      this.api.httpApi.metricServerError({ period, statistic: cloudwatch.Stats.SUM }),
+      5,
+    );
+    alarm(
+      'SweepDeadLetterQueueDepthAlarm',
+      'Sweep invocations failed after their retries and wait in the dead-letter queue',
+      this.sweepSchedule.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period,
+        statistic: cloudwatch.Stats.MAXIMUM,
+      }),
+    );
+    alarm(
+      'SweepDeadLetterDeliveryAlarm',
+      'The scheduler could not put a failed sweep invocation into the dead-letter queue',
+      new cloudwatch.Metric({
+        namespace: 'AWS/Scheduler',
+        metricName: 'InvocationsFailedToBeSentToDeadLetterCount',
+        dimensionsMap: { ScheduleGroup: this.sweepSchedule.scheduleGroup.scheduleGroupName },
+        period,
+        statistic: cloudwatch.Stats.SUM,
+      }),
+    );
+
+    if (props.alarmTopicName !== undefined) {
+      const topic = sns.Topic.fromTopicArn(
+        this,
+        'AlarmTopic',
+        Arn.format({ service: 'sns', resource: props.alarmTopicName }, this),
+      );
+      for (const created of this.alarms) created.addAlarmAction(new actions.SnsAction(topic));
+    }
+  }
+}
+
+function pascal(name: string): string {
+  return name
+    .split('-')
+    .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
+    .join('');
+}

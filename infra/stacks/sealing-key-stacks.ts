@@ -1,0 +1,91 @@
+/**
+ * The sealing key: a KMS multi-region key whose primary lives in the primary region (SealingKeyStack) and
+ * whose replicas live one per replica region (SealingKeyReplicaStack). All share one key id (`mrk-...`)
+ * and key material, so a code sealed in one region opens in any other with that region's own key, with
+ * no cross-region call. The same key encrypts the token table at rest (each replica table with its
+ * region's key). Stateful: retained on stack deletion, with a 30-day deletion window.
+ *
+ * The replica stacks need the primary key's ARN, which exists only once the primary is created: it
+ * reaches them as a cross-region reference (CloudFormation `Fn::GetStackOutput`, see README "Deploy").
+ */
+import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type { Construct } from 'constructs';
+import { sealingKeyAlias } from '../names';
+import { sealingKeyPolicy, sealingPrincipalsOf } from '../constructs/sealing-key-policy';
+import type { FunctionSpec } from '../function-catalog';
+
+const KEY_DESCRIPTION =
+  'Emergency access tokencodes: seals offline codes and TOTP seeds (encryption context purpose, serial, ' +
+  'generation) and encrypts the token table';
+
+export interface SealingKeyStackProps extends StackProps {
+  namePrefix: string;
+  /** The functions of this region: the key policy names the roles of those that open or seal. */
+  functions: readonly FunctionSpec[];
+}
+
+export class SealingKeyStack extends Stack {
+  readonly key: kms.CfnKey;
+  /** The primary key's ARN (`arn:...:key/mrk-...`). */
+  readonly keyArn: string;
+  /** The key id, `mrk-...`: the same in every region. */
+  readonly keyId: string;
+
+  constructor(scope: Construct, id: string, props: SealingKeyStackProps) {
+    super(scope, id, props);
+    this.key = new kms.CfnKey(this, 'SealingKey', {
+      description: `${KEY_DESCRIPTION} (multi-region primary)`,
+      multiRegion: true,
+      keySpec: 'SYMMETRIC_DEFAULT',
+      keyUsage: 'ENCRYPT_DECRYPT',
+      enabled: true,
+      enableKeyRotation: true,
+      rotationPeriodInDays: 365,
+      pendingWindowInDays: 30,
+      keyPolicy: sealingKeyPolicy(this, sealingPrincipalsOf(props.functions, props.namePrefix, this)),
+    });
+    this.key.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    new kms.CfnAlias(this, 'SealingKeyAlias', {
+      aliasName: sealingKeyAlias(props.namePrefix),
+      targetKeyId: this.key.ref,
+    });
+    this.keyArn = this.key.attrArn;
+    this.keyId = this.key.ref;
+    new CfnOutput(this, 'SealingKeyArn', { value: this.keyArn, description: 'The primary sealing key' });
+  }
+}
+
+export interface SealingKeyReplicaStackProps extends StackProps {
+  namePrefix: string;
+  /** The primary key's ARN, from SealingKeyStack (a cross-region reference). */
+  primaryKeyArn: string;
+  functions: readonly FunctionSpec[];
+}
+
+export class SealingKeyReplicaStack extends Stack {
+  readonly replicaKey: kms.CfnReplicaKey;
+  /** This region's replica key ARN: the primary's ARN with this region in it. */
+  readonly keyArn: string;
+
+  constructor(scope: Construct, id: string, props: SealingKeyReplicaStackProps) {
+    super(scope, id, props);
+    this.replicaKey = new kms.CfnReplicaKey(this, 'SealingKeyReplica', {
+      description: `${KEY_DESCRIPTION} (replica in ${this.region})`,
+      primaryKeyArn: props.primaryKeyArn,
+      enabled: true,
+      pendingWindowInDays: 30,
+      keyPolicy: sealingKeyPolicy(this, sealingPrincipalsOf(props.functions, props.namePrefix, this)),
+    });
+    this.replicaKey.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    new kms.CfnAlias(this, 'SealingKeyAlias', {
+      aliasName: sealingKeyAlias(props.namePrefix),
+      targetKeyId: this.replicaKey.attrKeyId,
+    });
+    this.keyArn = this.replicaKey.attrArn;
+    new CfnOutput(this, 'SealingKeyArn', {
+      value: this.keyArn,
+      description: `The sealing key in ${this.region}`,
+    });
+  }
+}

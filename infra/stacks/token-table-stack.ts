@@ -1,0 +1,91 @@
+/**
+ * The token table: one DynamoDB global table (TableV2) in the primary region with a replica in each replica
+ * region, built from shared/adapters/dynamodb/table-schema.ts (keys, indexes, TTL attribute), encrypted
+ * at rest with the sealing key of each region, with point-in-time recovery and deletion protection on
+ * every replica. Stateful: retained on stack deletion.
+ *
+ * The replica tables need their region's replica key to exist first, so this stack depends on the replica
+ * key stacks. Their ARNs are known without a reference to them: a multi-region key has the same key id in
+ * every region, so a replica's ARN is the primary key's id in that region.
+ */
+import { Arn, CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type { Construct } from 'constructs';
+import {
+  INDEXES,
+  KEY,
+  TTL_ATTRIBUTE,
+  type IndexDefinition,
+} from '../../shared/adapters/dynamodb/table-schema';
+
+export interface TokenTableStackProps extends StackProps {
+  tableName: string;
+  replicaRegions: string[];
+  /** The primary sealing key's ARN and key id (`mrk-...`), from SealingKeyStack. */
+  primaryKeyArn: string;
+  primaryKeyId: string;
+  multiRegionStrongConsistency: boolean;
+}
+
+/** PITR keeps the longest window DynamoDB offers. */
+export const PITR_RECOVERY_DAYS = 35;
+
+function globalSecondaryIndexOf(index: IndexDefinition): dynamodb.GlobalSecondaryIndexPropsV2 {
+  const keys = {
+    indexName: index.name,
+    partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },
+    sortKey: { name: index.sortKey, type: dynamodb.AttributeType.STRING },
+  };
+  if (index.projection === 'ALL') return { ...keys, projectionType: dynamodb.ProjectionType.ALL };
+  if (index.projection === 'KEYS_ONLY') return { ...keys, projectionType: dynamodb.ProjectionType.KEYS_ONLY };
+  return {
+    ...keys,
+    projectionType: dynamodb.ProjectionType.INCLUDE,
+    nonKeyAttributes: [...index.projection],
+  };
+}
+
+export class TokenTableStack extends Stack {
+  readonly table: dynamodb.TableV2;
+  readonly tableName: string;
+
+  constructor(scope: Construct, id: string, props: TokenTableStackProps) {
+    super(scope, id, props);
+    const primaryKey = kms.Key.fromKeyArn(this, 'SealingKey', props.primaryKeyArn);
+    const replicaKeyArns = Object.fromEntries(
+      props.replicaRegions.map((region) => [
+        region,
+        Arn.format({ service: 'kms', region, resource: 'key', resourceName: props.primaryKeyId }, this),
+      ]),
+    );
+    const pitr = {
+      pointInTimeRecoveryEnabled: true,
+      recoveryPeriodInDays: PITR_RECOVERY_DAYS,
+    };
+
+    this.table = new dynamodb.TableV2(this, 'TokenTable', {
+      tableName: props.tableName,
+      partitionKey: { name: KEY.partition, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: KEY.sort, type: dynamodb.AttributeType.STRING },
+      billing: dynamodb.Billing.onDemand(),
+      globalSecondaryIndexes: INDEXES.map(globalSecondaryIndexOf),
+      // Multi-region strong consistency tables have no TTL (DESIGN.md section 4): audit events then stay.
+      timeToLiveAttribute: props.multiRegionStrongConsistency ? undefined : TTL_ATTRIBUTE,
+      multiRegionConsistency: props.multiRegionStrongConsistency
+        ? dynamodb.MultiRegionConsistency.STRONG
+        : dynamodb.MultiRegionConsistency.EVENTUAL,
+      encryption: dynamodb.TableEncryptionV2.customerManagedKey(primaryKey, replicaKeyArns),
+      pointInTimeRecoverySpecification: pitr,
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+      replicas: props.replicaRegions.map((region) => ({
+        region,
+        deletionProtection: true,
+        pointInTimeRecoverySpecification: pitr,
+      })),
+    });
+    this.tableName = props.tableName;
+    new CfnOutput(this, 'TokenTableName', { value: this.table.tableName, description: 'The global table' });
+  }
+}

@@ -1,0 +1,545 @@
+import { emptySettings, isResetPending } from '../domain/emergency-access';
+import { AppError, NotFoundError, ValidationError } from '../domain/errors';
+import { emptyCounters } from '../domain/lockout';
+import type {
+  Agent,
+  AuditDetailValue,
+  EmergencyAccessSettings,
+  OfflinePolicy,
+  SecurityDomain,
+  Token,
+  TokenKind,
+  TokenState,
+  User,
+  UserRef,
+} from '../domain/model';
+import { DEFAULT_OFFLINE_POLICY, offlinePolicyProblems } from '../domain/policy';
+import { decodeBase32 } from '../domain/totp';
+import { createVerifier } from '../domain/verifier';
+import type { Page, PageRequest } from '../ports/token-store';
+import { recordAudit } from './audit';
+import { canSeeDomain, type AdminActor, type UseCaseDependencies } from './context';
+import { loadVisibleTokenState } from './emergency-access';
+import { isConflict } from './lockout-counters';
+import { tokenDetailsOf, type TokenDetails } from './views';
+
+/**
+ * Management: security domains, users, token import and assignment, PINs, agents (README "Management
+ * API"). Every write is the store's conditional put on the version read; every change to a token is
+ * audited as `token.manage` (never with a seed or a PIN). What lies outside the administrator's domains
+ * answers 404 exactly as if it did not exist; domains and agents are changed by all-domains
+ * administrators only.
+ */
+
+/** RFC 4226 asks for at least 128 bits; 512 bits is a SHA-512 block, more than any TOTP needs. */
+export const MIN_SEED_BYTES = 16;
+export const MAX_SEED_BYTES = 64;
+
+/** An entity as stored, with the ETag of its version; `created` when the call made it. */
+export interface Stored<T> {
+  value: T;
+  etag: string;
+  created: boolean;
+}
+
+export const etagOfVersion = (version: number): string => `"${version}"`;
+
+/**
+ * If-Match against what was read. Replacing an existing domain, user or agent needs it (`required`);
+ * the single-setting token changes take it optionally, as reset and online use do. A resource that
+ * does not exist matches no ETag.
+ */
+function checkIfMatch(
+  current: { version: number } | null,
+  ifMatch: string | undefined,
+  required: boolean,
+): void {
+  const given = ifMatch === '' ? undefined : ifMatch;
+  if (current === null) {
+    if (given !== undefined)
+      throw new AppError('ETAG_MISMATCH', 'It does not exist, so If-Match cannot match');
+    return;
+  }
+  if (given === undefined) {
+    if (required) {
+      throw new AppError('IF_MATCH_REQUIRED', 'Replacing it needs an If-Match header with the ETag you read');
+    }
+    return;
+  }
+  if (given !== '*' && given !== etagOfVersion(current.version)) {
+    throw new AppError('ETAG_MISMATCH', 'It changed since it was read');
+  }
+}
+
+function requireAllDomains(actor: AdminActor, what: string): void {
+  if (actor.domains !== '*') {
+    throw new AppError('FORBIDDEN', `${what} needs an administrator of all security domains`);
+  }
+}
+
+async function requireVisibleDomain(
+  deps: UseCaseDependencies,
+  actor: AdminActor,
+  id: string,
+): Promise<SecurityDomain> {
+  const domain = canSeeDomain(actor, id) ? await deps.store.getSecurityDomain(id) : null;
+  if (domain === null) throw new NotFoundError('No such security domain');
+  return domain;
+}
+
+const withoutVersion = <T extends { version: number }>({
+  version: _version,
+  ...rest
+}: T): Omit<T, 'version'> => rest;
+
+function stored<T extends { version: number }>(entity: T, created = false): Stored<Omit<T, 'version'>> {
+  return { value: withoutVersion(entity), etag: etagOfVersion(entity.version), created };
+}
+
+// Security domains
+
+export type SecurityDomainView = Omit<SecurityDomain, 'version'>;
+
+/** The domains the administrator may see, a page of the domain listing at a time. */
+export async function listSecurityDomains(
+  deps: UseCaseDependencies,
+  actor: AdminActor,
+  page: PageRequest,
+): Promise<Page<SecurityDomainView>> {
+  const result = await deps.store.listSecurityDomains(page);
+  return {
+    items: result.items.filter((d) => canSeeDomain(actor, d.id)).map((d) => withoutVersion(d)),
+    cursor: result.cursor,
+  };
+}
+
+export async function getSecurityDomain(
+  deps: UseCaseDependencies,
+  actor: AdminActor,
+  id: string,
+): Promise<Stored<SecurityDomainView>> {
+  return stored(await requireVisibleDomain(deps, actor, id));
+}
+
+export interface SecurityDomainInput {
+  name: string;
+  /** Omitted fields take DEFAULT_OFFLINE_POLICY's values: a PUT states the whole policy or its defaults. */
+  offlinePolicy?: Partial<OfflinePolicy>;
+}
+
+export async function putSecurityDomain(
+  deps: UseCaseDependencies,
+  actor: AdminActor,
+  id: string,
+  input: SecurityDomainInput,
+  ifMatch: string | undefined,
+): Promise<Stored<SecurityDomainView>> {
+  requireAllDomains(actor, 'Changing security domains');
+  const offlinePolicy: OfflinePolicy = { ...DEFAULT_OFFLINE_POLICY, ...input.offlinePolicy };
+  const problems = offlinePolicyProblems(offlinePolicy, deps.policyCaps);
+  if (problems.length > 0) {
+    throw new ValidationError(
+      'The offline policy is not acceptable',
+      problems.map((p) => `body.offlinePolicy: ${p}`),
+    );
+  }
+  const existing = await deps.store.getSecurityDomain(id);
+  checkIfMatch(existing, ifMatch, true);
+  const saved = await deps.store.saveSecurityDomain({
+    id,
+    name: input.name,
+    offlinePolicy,
+    version: existing?.version ?? 0,
+  });
+  return stored(saved, existing === null);
+}
+
+// Users
+
+export type UserView = Omit<User, 'version'>;
+
+export interface UserInput {
+  firstName: string;
+  lastName: string;
+  securityDomain: string;
+}
+
+const sameUserId = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+const userRefOf = (user: User): UserRef => ({
+  userId: user.userId,
+  firstName: user.firstName,
+  lastName: user.lastName,
+});
+
+async function loadVisibleUser(deps: UseCaseDependencies, actor: AdminActor, userId: string): Promise<User> {
+  const user = await deps.store.getUser(userId);
+  if (user === null || !canSeeDomain(actor, user.securityDomain)) throw new NotFoundError('No such user');
+  return user;
+}
+
+export async function getUser(
+  deps: UseCaseDependencies,
+  actor: AdminActor,
+  userId: string,
+): Promise<Stored<UserView>> {
+  return stored(await loadVisibleUser(deps, actor, userId));
+}
+
+/**
+ * Creates or replaces a user. User ids are unique across domains, so an id taken in a domain the
+ * administrator cannot see answers 404, as for any user there. The user's tokens carry its names and
+ * domain (for search), so a replaced user's tokens are updated to match, each one conditionally and
+ * audited; the same PUT again finishes what a failure left undone.
+ */
+export async function putUser(
+  deps: UseCaseDependencies,
+  actor: AdminActor,
+  userId: string,
+  input: UserInput,
+  ifMatch: string | undefined,
+): Promise<Stored<UserView>> {
+  const existing = await deps.store.getUser(userId);
+  if (existing !== null && !canSeeDomain(actor, existing.securityDomain)) {
+    throw new NotFoundError('No such user');
+  }
+  await requireVisibleDomain(deps, actor, input.securityDomain);
+  checkIfMatch(existing, ifMatch, true);
+  const saved = await deps.store.saveUser({
+    userId: existing?.userId ?? userId,
+    firstName: input.firstName,
+    lastName: input.lastName,
+    securityDomain: input.securityDomain,
+    version: existing?.version ?? 0,
+  });
+  if (existing !== null) await updateTokensOf(deps, actor, saved);
+  return stored(saved, existing === null);
+}
+
+async function updateTokensOf(deps: UseCaseDependencies, actor: AdminActor, user: User): Promise<void> {
+  let cursor: string | null = null;
+  do {
+    const page = await deps.store.findTokensByUserId(user.userId, { limit: 100, cursor });
+    for (const listing of page.items) {
+      if (listing.securityDomain === user.securityDomain && sameRef(listing.user, userRefOf(user))) continue;
+      const token = await deps.store.getToken(listing.serial);
+      if (token === null || token.user === null || !sameUserId(token.user.userId, user.userId)) continue;
+      if (!canSeeDomain(actor, token.securityDomain)) continue;
+      await deps.store.saveToken({ ...token, user: userRefOf(user), securityDomain: user.securityDomain });
+      await auditManage(deps, actor, token.serial, 'success', {
+        change: 'user-update',
+        userId: user.userId,
+        securityDomain: user.securityDomain,
+        changed: true,
+      });
+    }
+    cursor = page.cursor;
+  } while (cursor !== null);
+}
+
+const sameRef = (a: UserRef | null, b: UserRef) =>
+  a !== null && a.userId === b.userId && a.firstName === b.firstName && a.lastName === b.lastName;
+
+// Tokens
+
+/** A token as management shows it: its details, TOTP digits, and whether a PIN is set (never the PIN). */
+export interface ManagedToken extends TokenDetails {
+  digits: Token['digits'];
+  pinSet: boolean;
+}
+
+function managedTokenOf(state: TokenState, now: Date): ManagedToken {
+  return {
+    ...tokenDetailsOf(state, now),
+    digits: state.token.digits,
+    pinSet: state.token.pinVerifier !== null,
+  };
+}
+
+function storedToken(state: TokenState, now: Date, created = false): Stored<ManagedToken> {
+  return { value: managedTokenOf(state, now), etag: etagOfVersion(state.token.version), created };
+}
+
+async function auditManage(
+  deps: UseCaseDependencies,
+  actor: AdminActor,
+  serial: string,
+  outcome: 'success' | 'denied',
+  details: Record<string, AuditDetailValue>,
+): Promise<void> {
+  await recordAudit(deps, {
+    serial,
+    action: 'token.manage',
+    actor: actor.id,
+    requestId: actor.requestId,
+    outcome,
+    details,
+  });
+}
+
+/** Refuses a change the token's state does not allow: audited as denied, then 409 with the reason. */
+async function refuse(
+  deps: UseCaseDependencies,
+  actor: AdminActor,
+  serial: string,
+  reason: string,
+  details: Record<string, AuditDetailValue>,
+): Promise<never> {
+  await auditManage(deps, actor, serial, 'denied', { ...details, reasons: reason });
+  throw new AppError('PRECONDITION_NOT_MET', 'The token does not allow this change', { reasons: [reason] });
+}
+
+/** Saves the token (when `changed`), audits the change, and answers the token as it now is. */
+async function commit(
+  deps: UseCaseDependencies,
+  actor: AdminActor,
+  state: TokenState,
+  next: Token,
+  changed: boolean,
+  details: Record<string, AuditDetailValue>,
+): Promise<Stored<ManagedToken>> {
+  const token = changed ? await deps.store.saveToken(next) : state.token;
+  await auditManage(deps, actor, token.serial, 'success', { ...details, changed });
+  return storedToken({ ...state, token }, deps.clock());
+}
+
+export interface TokenImport {
+  serial: string;
+  kind: TokenKind;
+  /** Base32. Sealed at once, never stored or returned in clear. */
+  seed: string;
+  digits: 6 | 8;
+  securityDomain: string;
+  enabled?: boolean;
+}
+
+const tokenExists = () =>
+  new AppError('PRECONDITION_NOT_MET', 'A token with this serial exists', { reasons: ['TOKEN_EXISTS'] });
+
+/**
+ * Imports a token, unassigned, into a security domain the administrator may see. Serials are unique
+ * across domains: one that is taken anywhere is refused with 409 TOKEN_EXISTS.
+ */
+export async function importToken(
+  deps: UseCaseDependencies,
+  actor: AdminActor,
+  input: TokenImport,
+): Promise<Stored<ManagedToken>> {
+  await requireVisibleDomain(deps, actor, input.securityDomain);
+  if ((await deps.store.getToken(input.serial)) !== null) throw tokenExists();
+  const sealedSeed = await sealSeed(deps, input.serial, input.seed);
+  let token: Token;
+  try {
+    token = await deps.store.saveToken({
+      serial: input.serial,
+      kind: input.kind,
+      enabled: input.enabled ?? true,
+      user: null,
+      securityDomain: input.securityDomain,
+      digits: input.digits,
+      sealedSeed,
+      pinVerifier: null,
+      lastOnlineAuthenticationAt: null,
+      version: 0,
+    });
+  } catch (error) {
+    if (isConflict(error)) throw tokenExists();
+    throw error;
+  }
+  await auditManage(deps, actor, token.serial, 'success', {
+    change: 'import',
+    kind: token.kind,
+    digits: token.digits,
+    securityDomain: token.securityDomain,
+    enabled: token.enabled,
+    changed: true,
+  });
+  const state: TokenState = {
+    token,
+    settings: emptySettings(token.serial),
+    issued: null,
+    lockout: emptyCounters(token.serial),
+  };
+  return storedToken(state, deps.clock(), true);
+}
+
+async function sealSeed(deps: UseCaseDependencies, serial: string, base32: string) {
+  let seed: Buffer;
+  try {
+    seed = decodeBase32(base32);
+  } catch {
+    seed = Buffer.alloc(0);
+  }
+  try {
+    if (seed.length < MIN_SEED_BYTES || seed.length > MAX_SEED_BYTES) {
+      throw new ValidationError('The seed is not acceptable', [
+        `body.seed: a seed is ${MIN_SEED_BYTES * 8} to ${MAX_SEED_BYTES * 8} bits of base32`,
+      ]);
+    }
+    return await deps.sealer.seal(seed, { purpose: 'totp-seed', serial, generation: 0 });
+  } finally {
+    seed.fill(0);
+  }
+}
+
+/**
+ * Assigns the token to a user the administrator may see; the token moves to the user's domain. An
+ * assigned token must be unassigned before it goes to someone else (as in SecurID), so that the PIN and
+ * offline code of one user never pass to another. Assigning it to its own user again refreshes its
+ * copy of the user's names.
+ */
+export async function assignToken(
+  deps: UseCaseDependencies,
+  actor: AdminActor,
+  serial: string,
+  userId: string,
+  ifMatch: string | undefined,
+): Promise<Stored<ManagedToken>> {
+  const state = await loadVisibleTokenState(deps, actor, serial);
+  checkIfMatch(state.token, ifMatch, false);
+  const user = await loadVisibleUser(deps, actor, userId);
+  const details = { change: 'assign', userId: user.userId, securityDomain: user.securityDomain };
+  const current = state.token.user;
+  if (current !== null && !sameUserId(current.userId, user.userId)) {
+    return refuse(deps, actor, serial, 'TOKEN_ASSIGNED', details);
+  }
+  const ref = userRefOf(user);
+  const changed = !sameRef(current, ref) || state.token.securityDomain !== user.securityDomain;
+  const next: Token = { ...state.token, user: ref, securityDomain: user.securityDomain };
+  return commit(deps, actor, state, next, changed, details);
+}
+
+/**
+ * Unassigns the token. What belonged to its user goes with the user: the PIN is cleared, online use of
+ * the offline code is revoked and a new offline code is requested, so the next user can never pass with
+ * the last one's. The settings item is written first: if the token's write then fails, access has only
+ * narrowed.
+ */
+export async function unassignToken(
+  deps: UseCaseDependencies,
+  actor: AdminActor,
+  serial: string,
+  ifMatch: string | undefined,
+): Promise<Stored<ManagedToken>> {
+  const state = await loadVisibleTokenState(deps, actor, serial);
+  checkIfMatch(state.token, ifMatch, false);
+  const previous = state.token.user;
+  if (previous === null) return commit(deps, actor, state, state.token, false, { change: 'unassign' });
+  const narrowed = narrowedSettings(state, deps.clock(), actor);
+  const settings =
+    narrowed === null ? state.settings : await deps.store.saveEmergencyAccessSettings(narrowed);
+  const next: Token = { ...state.token, user: null, pinVerifier: null };
+  return commit(deps, actor, { ...state, settings }, next, true, {
+    change: 'unassign',
+    userId: previous.userId,
+    pinCleared: state.token.pinVerifier !== null,
+    onlineUseRevoked: state.settings.onlineUseAllowed,
+    resetRequested: narrowed?.resetRequestedAtGeneration !== state.settings.resetRequestedAtGeneration,
+  });
+}
+
+function narrowedSettings(state: TokenState, now: Date, actor: AdminActor): EmergencyAccessSettings | null {
+  const { settings, issued } = state;
+  const requestReset = issued !== null && !isResetPending(settings, issued);
+  if (!settings.onlineUseAllowed && !requestReset) return null;
+  return {
+    ...settings,
+    onlineUseAllowed: false,
+    resetRequestedAtGeneration: requestReset ? issued.generation : settings.resetRequestedAtGeneration,
+    updatedAt: now.toISOString(),
+    updatedBy: actor.id,
+  };
+}
+
+export async function setTokenEnabled(
+  deps: UseCaseDependencies,
+  actor: AdminActor,
+  serial: string,
+  enabled: boolean,
+  ifMatch: string | undefined,
+): Promise<Stored<ManagedToken>> {
+  const state = await loadVisibleTokenState(deps, actor, serial);
+  checkIfMatch(state.token, ifMatch, false);
+  return commit(deps, actor, state, { ...state.token, enabled }, state.token.enabled !== enabled, {
+    change: enabled ? 'enable' : 'disable',
+  });
+}
+
+/** Sets the PIN of an assigned securid token: only its salted verifier is kept. */
+export async function setPin(
+  deps: UseCaseDependencies,
+  actor: AdminActor,
+  serial: string,
+  pin: string,
+  ifMatch: string | undefined,
+): Promise<Stored<ManagedToken>> {
+  const state = await loadVisibleTokenState(deps, actor, serial);
+  checkIfMatch(state.token, ifMatch, false);
+  const details = { change: 'pin-set' };
+  if (state.token.kind !== 'securid') return refuse(deps, actor, serial, 'TOKEN_KIND_HAS_NO_PIN', details);
+  if (state.token.user === null) return refuse(deps, actor, serial, 'TOKEN_UNASSIGNED', details);
+  const pinVerifier = await createVerifier(pin);
+  return commit(deps, actor, state, { ...state.token, pinVerifier }, true, details);
+}
+
+export async function clearPin(
+  deps: UseCaseDependencies,
+  actor: AdminActor,
+  serial: string,
+  ifMatch: string | undefined,
+): Promise<Stored<ManagedToken>> {
+  const state = await loadVisibleTokenState(deps, actor, serial);
+  checkIfMatch(state.token, ifMatch, false);
+  const details = { change: 'pin-clear' };
+  if (state.token.kind !== 'securid') return refuse(deps, actor, serial, 'TOKEN_KIND_HAS_NO_PIN', details);
+  const changed = state.token.pinVerifier !== null;
+  return commit(deps, actor, state, { ...state.token, pinVerifier: null }, changed, details);
+}
+
+// Agents
+
+export type AgentView = Omit<Agent, 'version'>;
+
+export interface AgentInput {
+  name: string;
+  supportsOfflineAuthentication: boolean;
+}
+
+export async function listAgents(
+  deps: UseCaseDependencies,
+  actor: AdminActor,
+  page: PageRequest,
+): Promise<Page<AgentView>> {
+  requireAllDomains(actor, 'Managing agents');
+  const result = await deps.store.listAgents(page);
+  return { items: result.items.map((a) => withoutVersion(a)), cursor: result.cursor };
+}
+
+export async function getAgent(
+  deps: UseCaseDependencies,
+  actor: AdminActor,
+  agentId: string,
+): Promise<Stored<AgentView>> {
+  requireAllDomains(actor, 'Managing agents');
+  const agent = await deps.store.getAgent(agentId);
+  if (agent === null) throw new NotFoundError('No such agent');
+  return stored(agent);
+}
+
+export async function putAgent(
+  deps: UseCaseDependencies,
+  actor: AdminActor,
+  agentId: string,
+  input: AgentInput,
+  ifMatch: string | undefined,
+): Promise<Stored<AgentView>> {
+  requireAllDomains(actor, 'Managing agents');
+  const existing = await deps.store.getAgent(agentId);
+  checkIfMatch(existing, ifMatch, true);
+  const saved = await deps.store.saveAgent({
+    agentId,
+    name: input.name,
+    supportsOfflineAuthentication: input.supportsOfflineAuthentication,
+    version: existing?.version ?? 0,
+  });
+  return stored(saved, existing === null);
+}

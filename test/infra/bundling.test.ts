@@ -1,0 +1,87 @@
+/**
+ * Real bundling, which the other infra tests skip: one function (the smallest, the OpenAPI document)
+ * bundled by esbuild on this machine, with no Docker, then loaded as the Lambda runtime would load it
+ * and invoked with an API Gateway v2 event.
+ */
+import { App, Stack } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ServiceFunction } from '../../infra/constructs/service-function';
+import { functionCatalog } from '../../infra/function-catalog';
+
+jest.setTimeout(120_000);
+
+function bundle(sourceMaps: boolean): string {
+  const outdir = mkdtempSync(path.join(tmpdir(), 'eat-bundle-'));
+  outdirs.push(outdir);
+  const app = new App({ outdir });
+  const stack = new Stack(app, 'Bundling', { env: { region: 'us-east-1' } });
+  const spec = functionCatalog().routeGroups.find((s) => s.name === 'openapi')!;
+  new ServiceFunction(stack, 'Openapi', {
+    spec,
+    namePrefix: 'eat',
+    region: 'us-east-1',
+    maxEmergencyCodeLifetimeDays: 90,
+    sourceMaps,
+    logRetention: logs.RetentionDays.ONE_WEEK,
+  });
+  const assembly = app.synth();
+  const assets = readdirSync(assembly.directory).filter((n) => n.startsWith('asset.'));
+  expect(assets).toHaveLength(1);
+  return path.join(assembly.directory, assets[0]!);
+}
+
+/** Loads the bundle in a fresh Node process, as the Lambda runtime does, and invokes its handler once. */
+function invoke(file: string, event: unknown): { statusCode: number; body: string } {
+  const script = `
+    const { handler } = await import(${JSON.stringify(pathToFileURL(file).href)});
+    const context = { awsRequestId: 'bundling-test', getRemainingTimeInMillis: () => 10000 };
+    process.stdout.write(JSON.stringify(await handler(${JSON.stringify(event)}, context)));`;
+  const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1', NODE_OPTIONS: '--enable-source-maps' },
+  });
+  return JSON.parse(output) as { statusCode: number; body: string };
+}
+
+const outdirs: string[] = [];
+afterAll(() => {
+  for (const dir of outdirs) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('bundling', () => {
+  it('bundles a handler locally into one minified ES module, with a source map when asked', () => {
+    const dir = bundle(true);
+    expect(readdirSync(dir).sort()).toEqual(['index.mjs', 'index.mjs.map']);
+    const size = statSync(path.join(dir, 'index.mjs')).size;
+    expect(size).toBeGreaterThan(10_000);
+    expect(size).toBeLessThan(3_000_000);
+
+    const reply = invoke(path.join(dir, 'index.mjs'), {
+      version: '2.0',
+      routeKey: 'GET /v1/openapi.json',
+      rawPath: '/v1/openapi.json',
+      rawQueryString: '',
+      headers: {},
+      requestContext: {
+        http: { method: 'GET', path: '/v1/openapi.json' },
+        requestId: 'bundling-test',
+        routeKey: 'GET /v1/openapi.json',
+        stage: '$default',
+      },
+      isBase64Encoded: false,
+    });
+    expect(reply.statusCode).toBe(200);
+    expect(JSON.parse(reply.body)).toMatchObject({ openapi: expect.stringMatching(/^3\.1/) });
+  });
+
+  it('leaves the source map out when it is not wanted', () => {
+    const dir = bundle(false);
+    expect(readdirSync(dir)).toEqual(['index.mjs']);
+    expect(existsSync(path.join(dir, 'index.mjs.map'))).toBe(false);
+  });
+});

@@ -1,0 +1,85 @@
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { buildApp } from './support';
+
+/** Synthesizes with cdk-nag's AwsSolutions pack, as infra/app.ts does; the error it throws, if any. */
+function nagErrorOf(app: App): Error | undefined {
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  try {
+    app.synth();
+    return undefined;
+  } catch (error) {
+    return error as Error;
+  }
+}
+
+/** Every acknowledgement in the app: the construct path without its stack, the rule and the reason. */
+function acknowledgementsOf(app: App) {
+  const found: { path: string; rule: string; reason: string }[] = [];
+  for (const construct of app.node.findAll()) {
+    for (const entry of construct.node.metadata) {
+      if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
+      for (const [rule, reason] of Object.entries(entry.data as Record<string, string>)) {
+        found.push({ path: construct.node.path.split('/').slice(1).join('/'), rule, reason });
+      }
+    }
+  }
+  return found;
+}
+
+describe('cdk-nag AwsSolutions', () => {
+  it('finds nothing unacknowledged in the whole app', () => {
+    const { app } = buildApp();
+    const error = nagErrorOf(app);
+    expect(error?.message).toBeUndefined();
+  });
+
+  it('acknowledges only the reviewed findings, each with its reason', () => {
+    const { app, catalog, stacks } = buildApp();
+    const acknowledged = acknowledgementsOf(app);
+    const perRegion = [
+      ...catalog.all.map((spec) => ({
+        path: `${pascal(spec.name)}Function/ExecutionRole`,
+        rule: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      })),
+      { path: 'Api/HttpApi/GET--v1--openapi.json', rule: 'AwsSolutions::AwsSolutions-APIG4' },
+      { path: 'ExpirySweep/DeadLetterQueue', rule: 'AwsSolutions::AwsSolutions-SQS3' },
+      {
+        path: 'ExpirySweep/SchedulerRole',
+        rule: expect.stringMatching(
+          /^AwsSolutions::AwsSolutions-IAM5\[Resource::<SweepFunction[0-9A-F]+\.Arn>:\*\]$/,
+        ),
+      },
+    ];
+    expect(acknowledged.map(({ path, rule }) => ({ path, rule }))).toEqual(
+      [...stacks.regionalApis.keys()].flatMap(() => perRegion),
+    );
+    for (const { reason } of acknowledged) expect(reason.length).toBeGreaterThan(80);
+  });
+
+  it('finds nothing unacknowledged with an external OIDC issuer and the sweep in every region', () => {
+    const { app } = buildApp({
+      oidcIssuer: 'https://login.example.com/',
+      oidcAudience: 'eat-api',
+      sweepRegion: 'all',
+      alarmTopicName: 'ops-alarms',
+    });
+    expect(nagErrorOf(app)?.message).toBeUndefined();
+  });
+
+  it('fails the synth on a finding nobody acknowledged (so the two tests above can fail)', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Unreviewed', { env: { region: 'us-east-1' } });
+    new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') }).addToPolicy(
+      new iam.PolicyStatement({ actions: ['dynamodb:*'], resources: ['*'] }),
+    );
+    expect(nagErrorOf(app)?.message).toMatch(/AwsSolutions-IAM5\[Action::dynamodb:\*\]/);
+  });
+});
+
+const pascal = (name: string) =>
+  name
+    .split('-')
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join('');

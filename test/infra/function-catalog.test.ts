@@ -1,0 +1,116 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { ALL_ROUTES } from '../../functions/api/routes';
+import type { RouteDefinition } from '../../functions/http/route';
+import { INDEX } from '../../shared/adapters/dynamodb/table-schema';
+import {
+  FUNCTION_DECLARATIONS,
+  MissingHandlerError,
+  PROJECT_ROOT,
+  functionCatalog,
+  routeGroupsOf,
+  undeclaredAccess,
+} from '../../infra/function-catalog';
+import { buildApp } from './support';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
+
+const route = (overrides: Partial<RouteDefinition>): RouteDefinition =>
+  ({
+    operationId: 'op',
+    method: 'GET',
+    path: '/v1/things',
+    scope: 'eat/admin',
+    group: 'things',
+    summary: '',
+    response: { status: 200, schema: undefined as never, description: '' },
+    ...overrides,
+  }) as RouteDefinition;
+
+/**
+ * A functions folder holding the given handler modules (stubs: bundling is skipped). NodejsFunction wants
+ * its entry under the project root, so it lies in node_modules/.cache, which git ignores.
+ */
+const CACHE = path.join(PROJECT_ROOT, 'node_modules', '.cache');
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+function functionsDir(...names: string[]): string {
+  mkdirSync(CACHE, { recursive: true });
+  const dir = mkdtempSync(path.join(CACHE, 'eat-infra-test-functions-'));
+  made.push(dir);
+  for (const name of names)
+    writeFileSync(path.join(dir, `${name}.ts`), 'export const handler = async () => ({});\n');
+  return dir;
+}
+
+describe('function catalog', () => {
+  it('groups the routes of ALL_ROUTES by their group, in route-table order', () => {
+    const groups = routeGroupsOf(ALL_ROUTES);
+    expect([...groups.keys()]).toEqual([...new Set(ALL_ROUTES.map((r) => r.group))]);
+    expect([...groups.values()].flat()).toHaveLength(ALL_ROUTES.length);
+  });
+
+  it('declares only indexes that table-schema.ts defines', () => {
+    for (const declaration of Object.values(FUNCTION_DECLARATIONS)) {
+      for (const index of declaration.access.indexes) expect(Object.keys(INDEX)).toContain(index);
+      if (declaration.access.deletes) expect(declaration.access.table).toBe('read-write');
+    }
+  });
+
+  it('wires a new route group with no change to the infrastructure code', () => {
+    const routes = [
+      ...ALL_ROUTES,
+      route({ operationId: 'listWidgets', group: 'admin-widgets', path: '/v1/widgets' }),
+      route({ operationId: 'putWidget', group: 'admin-widgets', method: 'PUT', path: '/v1/widgets/{id}' }),
+    ];
+    const groups = [...new Set(ALL_ROUTES.map((r) => r.group)), 'admin-widgets', 'sweep'];
+    const dir = functionsDir(...groups);
+    const catalog = functionCatalog(routes, dir);
+    const widgets = catalog.routeGroups.find((s) => s.name === 'admin-widgets')!;
+    expect(widgets).toMatchObject({
+      entry: path.join(dir, 'admin-widgets.ts'),
+      declared: false,
+      access: { table: 'read-write', indexes: [], opens: [], seals: [], deletes: false },
+    });
+    expect(widgets.routes.map((r) => r.operationId)).toEqual(['listWidgets', 'putWidget']);
+
+    const { stacks, template } = buildApp({}, { catalog });
+    for (const stack of stacks.regionalApis.values()) {
+      template(stack).hasResourceProperties('AWS::ApiGatewayV2::Route', {
+        RouteKey: 'PUT /v1/widgets/{id}',
+        AuthorizationType: 'JWT',
+        AuthorizationScopes: ['eat/admin'],
+      });
+      template(stack).hasResourceProperties('AWS::Lambda::Function', { FunctionName: 'eat-admin-widgets' });
+      Annotations.fromStack(stack).hasWarning(
+        '/*/AdminWidgetsFunction',
+        Match.stringLikeRegexp('admin-widgets: no data access declared'),
+      );
+    }
+  });
+
+  it('gives an undeclared group the narrowest access its routes suggest', () => {
+    expect(undeclaredAccess([route({})])).toMatchObject({ table: 'read', indexes: [], opens: [], seals: [] });
+    expect(undeclaredAccess([route({ audit: 'emergency-access.view' })]).table).toBe('read-write');
+    expect(undeclaredAccess([route({ method: 'POST' })]).table).toBe('read-write');
+    expect(undeclaredAccess([route({ scope: null })]).table).toBe('none');
+  });
+
+  it('refuses a route group whose handler module does not exist', () => {
+    const dir = functionsDir('sweep');
+    expect(() => functionCatalog([route({ group: 'admin-missing' })], dir)).toThrow(MissingHandlerError);
+    expect(() => functionCatalog([route({ group: 'admin-missing' })], dir)).toThrow(
+      /admin-missing.ts does not exist/,
+    );
+  });
+
+  it('refuses a missing sweep, and a route group named like it', () => {
+    expect(() => functionCatalog([route({ group: 'things' })], functionsDir('things'))).toThrow(/sweep/);
+    expect(() => functionCatalog([route({ group: 'sweep' })], functionsDir('sweep'))).toThrow(/sweep/);
+  });
+
+  it('refuses a group that is not a file name', () => {
+    expect(() => routeGroupsOf([route({ group: '../secrets' })])).toThrow(/not a lower-case file name/);
+  });
+});

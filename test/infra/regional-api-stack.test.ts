@@ -1,0 +1,352 @@
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { ALL_ROUTES } from '../../functions/api/routes';
+import { routeKeyOf } from '../../functions/http/route';
+import { SWEEP_MAX_EVENT_AGE, SWEEP_RETRY_ATTEMPTS } from '../../infra/constructs/expiry-sweep-schedule';
+import { PROJECT_ROOT, type FunctionSpec } from '../../infra/function-catalog';
+import { functionName, functionRoleName, stackNames } from '../../infra/names';
+import {
+  actionsOf,
+  buildApp,
+  iamStatementsOf,
+  resourcesOf,
+  statementsAttachedTo,
+  type Statement,
+  type TemplateJson,
+} from './support';
+
+const built = buildApp();
+const { config, catalog, stacks } = built;
+const names = stackNames(config);
+const regional = [...stacks.regionalApis.entries()].map(([region, stack]) => ({
+  region,
+  stack,
+  json: built.template(stack).toJSON() as TemplateJson,
+}));
+
+/** The stack output a cross-region or cross-stack reference reads. */
+const stackOutputRef = (value: unknown) =>
+  (value as { 'Fn::GetStackOutput'?: { StackName: string; Region: string } })['Fn::GetStackOutput'];
+
+function lambdaOf(json: TemplateJson, spec: FunctionSpec) {
+  const found = resourcesOf(json, 'AWS::Lambda::Function').filter(
+    (f) => f.Properties.FunctionName === functionName(config.namePrefix, spec.name),
+  );
+  expect(found).toHaveLength(1);
+  return found[0]!;
+}
+
+/** The statements of the policies attached to a function's execution role (found by its name). */
+function statementsOfRole(json: TemplateJson, region: string, spec: FunctionSpec): Statement[] {
+  const roleName = functionRoleName(config.namePrefix, spec.name, region);
+  const [role] = resourcesOf(json, 'AWS::IAM::Role').filter((r) => r.Properties.RoleName === roleName);
+  expect(role).toBeDefined();
+  return statementsAttachedTo(json, role!.id);
+}
+
+describe('functions', () => {
+  it('derives one function per route group of ALL_ROUTES, plus the sweep', () => {
+    const groups = [...new Set(ALL_ROUTES.map((r) => r.group))];
+    expect(catalog.routeGroups.map((s) => s.name)).toEqual(groups);
+    expect(catalog.sweep.name).toBe('sweep');
+    for (const { json } of regional) {
+      expect(resourcesOf(json, 'AWS::Lambda::Function')).toHaveLength(groups.length + 1);
+    }
+  });
+
+  it.each(catalog.all.map((spec) => [spec.name, spec] as const))(
+    '%s: its handler file exists and exports handler',
+    (_name, spec) => {
+      expect(spec.entry).toBe(path.join(PROJECT_ROOT, 'functions', `${spec.name}.ts`));
+      expect(existsSync(spec.entry)).toBe(true);
+      expect(readFileSync(spec.entry, 'utf8')).toMatch(/^export (const|async function|function) handler\b/m);
+    },
+  );
+
+  it('runs every function on ARM64 and the newest Node runtime, traced, with its own log group', () => {
+    for (const { json } of regional) {
+      for (const spec of catalog.all) {
+        const fn = lambdaOf(json, spec).Properties;
+        expect(fn.Runtime).toBe('nodejs24.x');
+        expect(fn.Architectures).toEqual(['arm64']);
+        expect(fn.Handler).toBe('index.handler');
+        expect(fn.TracingConfig).toEqual({ Mode: 'Active' });
+        expect(fn.LoggingConfig).toMatchObject({ LogFormat: 'JSON', LogGroup: { Ref: expect.any(String) } });
+        expect(fn.MemorySize).toBe(spec.sizing.memorySizeMb);
+        expect(fn.Timeout).toBe(spec.sizing.timeoutSeconds);
+      }
+    }
+  });
+
+  it("names the table and its region's key in the environment of every function that uses data", () => {
+    for (const { region, json } of regional) {
+      const keyStack = region === config.primaryRegion ? names.sealingKey : names.sealingKeyReplica(region);
+      for (const spec of catalog.all) {
+        const env = (lambdaOf(json, spec).Properties.Environment as { Variables: Record<string, unknown> })
+          .Variables;
+        expect(env.REGION_NAME).toBe(region);
+        expect(env.MAX_EAT_LIFETIME_DAYS).toBe(String(config.maxEmergencyCodeLifetimeDays));
+        if (spec.access.table === 'none') {
+          expect(env.TABLE_NAME).toBeUndefined();
+          expect(env.KMS_KEY_ARN).toBeUndefined();
+          continue;
+        }
+        expect(env.TABLE_NAME).toBe(config.tableName);
+        expect(env.SEALER).toBe('kms');
+        expect(stackOutputRef(env.KMS_KEY_ARN)).toMatchObject({ StackName: keyStack, Region: region });
+      }
+    }
+  });
+
+  it('has the openapi function touch no data at all', () => {
+    const openapi = catalog.all.find((s) => s.name === 'openapi')!;
+    expect(openapi.access).toMatchObject({ table: 'none', indexes: [], opens: [], seals: [] });
+  });
+});
+
+describe('least privilege', () => {
+  it('has no IAM statement with a wildcard action, and * resources only for X-Ray', () => {
+    for (const { json } of built.templates()) {
+      for (const { resource, statement } of iamStatementsOf(json)) {
+        for (const action of actionsOf(statement))
+          expect({ resource, action }).toEqual({
+            resource,
+            action: expect.not.stringContaining('*'),
+          });
+        if (
+          statement.Resource === '*' ||
+          (Array.isArray(statement.Resource) && statement.Resource.includes('*'))
+        ) {
+          expect(actionsOf(statement).sort()).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+        }
+      }
+    }
+  });
+
+  it('grants each function exactly its declared table, index and key access', () => {
+    for (const { region, json } of regional) {
+      for (const spec of catalog.all) {
+        const statements = statementsOfRole(json, region, spec);
+        const actions = statements.flatMap(actionsOf).sort();
+        const expected = [
+          'logs:CreateLogStream',
+          'logs:PutLogEvents',
+          'xray:PutTelemetryRecords',
+          'xray:PutTraceSegments',
+        ];
+        const { access } = spec;
+        if (access.table !== 'none') expected.push('dynamodb:GetItem', 'dynamodb:Query');
+        if (access.table === 'read-write') expected.push('dynamodb:PutItem');
+        if (access.deletes) expected.push('dynamodb:DeleteItem');
+        if (access.indexes.length > 0) expected.push('dynamodb:Query');
+        if (access.opens.length > 0) expected.push('kms:Decrypt');
+        if (access.seals.length > 0) expected.push('kms:Encrypt');
+        expect({ fn: spec.name, actions }).toEqual({ fn: spec.name, actions: expected.sort() });
+
+        const indexStatement = statements.find((s) => s.Sid === 'QueryTokenTableIndexes');
+        const indexArns = JSON.stringify(indexStatement?.Resource ?? []);
+        for (const index of ['byUserId', 'byDomainLastName', 'byDomainFirstName', 'byExpiry', 'byType']) {
+          expect({ fn: spec.name, index, granted: indexArns.includes(`/index/${index}"`) }).toEqual({
+            fn: spec.name,
+            index,
+            granted: access.indexes.includes(index as never),
+          });
+        }
+        for (const [sid, purposes] of [
+          ['OpenSealedSecrets', access.opens],
+          ['SealSecrets', access.seals],
+        ] as const) {
+          const statement = statements.find((s) => s.Sid === sid);
+          if (purposes.length === 0) {
+            expect(statement).toBeUndefined();
+            continue;
+          }
+          expect(statement?.Condition).toEqual({
+            StringEquals: { 'kms:EncryptionContext:purpose': [...purposes] },
+            'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['purpose', 'serial', 'generation'] },
+            Null: { 'kms:EncryptionContext:serial': 'false', 'kms:EncryptionContext:generation': 'false' },
+          });
+        }
+      }
+    }
+  });
+
+  it('never grants Scan, BatchGetItem or transactions', () => {
+    for (const { json } of regional) {
+      const actions = iamStatementsOf(json).flatMap(({ statement }) => actionsOf(statement));
+      for (const forbidden of ['dynamodb:Scan', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem']) {
+        expect(actions).not.toContain(forbidden);
+      }
+      expect(actions.filter((a) => a.startsWith('dynamodb:Transact'))).toEqual([]);
+    }
+  });
+
+  it('names each execution role as the key policies expect', () => {
+    for (const { region, json } of regional) {
+      const roleNames = resourcesOf(json, 'AWS::IAM::Role')
+        .map((r) => r.Properties.RoleName)
+        .filter((n) => typeof n === 'string');
+      expect(roleNames.sort()).toEqual(
+        catalog.all.map((s) => functionRoleName(config.namePrefix, s.name, region)).sort(),
+      );
+    }
+  });
+});
+
+describe('HTTP API', () => {
+  it('routes every route of ALL_ROUTES, each behind the JWT authorizer of its scope', () => {
+    for (const { json } of regional) {
+      const authorizers = Object.fromEntries(
+        resourcesOf(json, 'AWS::ApiGatewayV2::Authorizer').map((a) => [a.id, a.Properties]),
+      );
+      const routes = resourcesOf(json, 'AWS::ApiGatewayV2::Route').map((r) => r.Properties);
+      expect(routes.map((r) => r.RouteKey).sort()).toEqual(ALL_ROUTES.map(routeKeyOf).sort());
+      for (const route of ALL_ROUTES) {
+        const props = routes.find((r) => r.RouteKey === routeKeyOf(route))!;
+        if (route.scope === null) {
+          expect(props.AuthorizationType).toBe('NONE');
+          continue;
+        }
+        expect(props.AuthorizationType).toBe('JWT');
+        expect(props.AuthorizationScopes).toEqual([route.scope]);
+        const authorizer = authorizers[(props.AuthorizerId as { Ref: string }).Ref];
+        expect(authorizer).toMatchObject({
+          AuthorizerType: 'JWT',
+          IdentitySource: ['$request.header.Authorization'],
+          Name: `${config.namePrefix}-${route.scope.replace('/', '-')}`,
+        });
+      }
+    }
+  });
+
+  it('only the public OpenAPI document goes without an authorizer', () => {
+    const publicRoutes = ALL_ROUTES.filter((r) => r.scope === null).map(routeKeyOf);
+    expect(publicRoutes).toEqual(['GET /v1/openapi.json']);
+  });
+
+  it('sends each route to its route group function, with payload format 2.0', () => {
+    for (const { json } of regional) {
+      const integrations = Object.fromEntries(
+        resourcesOf(json, 'AWS::ApiGatewayV2::Integration').map((i) => [i.id, i.Properties]),
+      );
+      const functionIds = Object.fromEntries(
+        resourcesOf(json, 'AWS::Lambda::Function').map((f) => [f.id, f.Properties.FunctionName]),
+      );
+      for (const route of resourcesOf(json, 'AWS::ApiGatewayV2::Route')) {
+        const definition = ALL_ROUTES.find((r) => routeKeyOf(r) === route.Properties.RouteKey)!;
+        const target = route.Properties.Target as { 'Fn::Join': [string, unknown[]] };
+        const integrationId = (target['Fn::Join'][1][1] as { Ref: string }).Ref;
+        const integration = integrations[integrationId]!;
+        expect(integration.PayloadFormatVersion).toBe('2.0');
+        const fnId = (integration.IntegrationUri as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+        expect(functionIds[fnId]).toBe(functionName(config.namePrefix, definition.group));
+      }
+    }
+  });
+
+  it('logs every request as JSON and throttles the stage', () => {
+    for (const { json } of regional) {
+      const [stage] = resourcesOf(json, 'AWS::ApiGatewayV2::Stage');
+      expect(stage!.Properties).toMatchObject({
+        StageName: '$default',
+        AutoDeploy: true,
+        DefaultRouteSettings: {
+          ThrottlingRateLimit: config.apiThrottle.rateLimit,
+          ThrottlingBurstLimit: config.apiThrottle.burstLimit,
+        },
+        AccessLogSettings: { DestinationArn: expect.anything(), Format: expect.any(String) },
+      });
+      const format = JSON.parse((stage!.Properties.AccessLogSettings as { Format: string }).Format);
+      expect(format).toMatchObject({ requestId: '$context.requestId', status: '$context.status' });
+      expect(JSON.stringify(format)).not.toMatch(/header|body/i);
+    }
+  });
+
+  it('outputs each region API endpoint', () => {
+    for (const { json } of regional) {
+      expect(json.Outputs?.ApiEndpoint?.Value).toBeDefined();
+    }
+  });
+});
+
+describe('expiry sweep', () => {
+  it('invokes the sweep function on its schedule with retries and a dead-letter queue', () => {
+    for (const { region, json } of regional) {
+      const [schedule] = resourcesOf(json, 'AWS::Scheduler::Schedule');
+      const sweepId = resourcesOf(json, 'AWS::Lambda::Function').find(
+        (f) => f.Properties.FunctionName === functionName(config.namePrefix, 'sweep'),
+      )!.id;
+      const [queue] = resourcesOf(json, 'AWS::SQS::Queue');
+      expect(schedule!.Properties).toMatchObject({
+        ScheduleExpression: config.sweepSchedule,
+        State: region === config.primaryRegion ? 'ENABLED' : 'DISABLED',
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        Target: {
+          Arn: { 'Fn::GetAtt': [sweepId, 'Arn'] },
+          RetryPolicy: {
+            MaximumRetryAttempts: SWEEP_RETRY_ATTEMPTS,
+            MaximumEventAgeInSeconds: SWEEP_MAX_EVENT_AGE.toSeconds(),
+          },
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [queue!.id, 'Arn'] } },
+        },
+      });
+      const target = schedule!.Properties.Target as {
+        RoleArn: { 'Fn::GetAtt': [string, string] };
+        Input: string;
+      };
+      expect(JSON.parse(target.Input)).toEqual(expect.not.objectContaining({ now: expect.anything() }));
+      const roleStatements = statementsAttachedTo(json, target.RoleArn['Fn::GetAtt'][0]);
+      expect(roleStatements.flatMap(actionsOf).sort()).toEqual(['lambda:InvokeFunction', 'sqs:SendMessage']);
+      const invoke = roleStatements.find((s) => actionsOf(s).includes('lambda:InvokeFunction'))!;
+      expect(JSON.stringify(invoke.Resource)).toContain(sweepId);
+      expect(JSON.stringify(invoke.Resource).match(/"Fn::GetAtt"/g)).toHaveLength(2);
+      expect(queue!.Properties).toMatchObject({ SqsManagedSseEnabled: true });
+    }
+  });
+
+  it('enables the schedule in every region with sweepRegion=all', () => {
+    const everywhere = buildApp({ sweepRegion: 'all' });
+    for (const stack of everywhere.stacks.regionalApis.values()) {
+      everywhere.template(stack).hasResourceProperties('AWS::Scheduler::Schedule', { State: 'ENABLED' });
+    }
+  });
+});
+
+describe('alarms', () => {
+  it("alarms on each function's errors and throttles, the sweep's dead letters and the API's 5xx", () => {
+    for (const { json } of regional) {
+      const alarms = resourcesOf(json, 'AWS::CloudWatch::Alarm').map((a) => a.Properties);
+      const functionIds = Object.fromEntries(
+        resourcesOf(json, 'AWS::Lambda::Function').map((f) => [f.id, f.Properties.FunctionName]),
+      );
+      for (const spec of catalog.all) {
+        for (const metric of ['Errors', 'Throttles']) {
+          const found = alarms.filter(
+            (a) =>
+              a.MetricName === metric &&
+              a.Namespace === 'AWS/Lambda' &&
+              functionIds[((a.Dimensions as { Value: { Ref: string } }[])[0]!.Value.Ref as string) ?? ''] ===
+                functionName(config.namePrefix, spec.name),
+          );
+          expect({ fn: spec.name, metric, alarms: found.length }).toEqual({
+            fn: spec.name,
+            metric,
+            alarms: 1,
+          });
+        }
+      }
+      expect(alarms).toContainEqual(
+        expect.objectContaining({ Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible' }),
+      );
+      expect(alarms).toContainEqual(
+        expect.objectContaining({
+          Namespace: 'AWS/Scheduler',
+          MetricName: 'InvocationsFailedToBeSentToDeadLetterCount',
+        }),
+      );
+      expect(alarms).toContainEqual(
+        expect.objectContaining({ Namespace: 'AWS/ApiGateway', MetricName: '5xx' }),
+      );
+    }
+  });
+});
