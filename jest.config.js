@@ -1,5 +1,8 @@
 /** @type {import('jest').Config} */
-const swc = ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }];
+const swc = [
+  '@swc/jest',
+  { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } },
+];
 const common = {
   testEnvironment: 'node',
   transform: { '^.+\\.(ts|js)$': swc },
@@ -10,6 +13,8 @@ const common = {
 };
 
 module.exports = {
+  // A limit for hung tests, not a speed check: the engines start in seconds, longer on a busy machine.
+  testTimeout: 60_000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     {

@@ -175,7 +175,7 @@ async function measureSweep(
   };
 }
 
-async function benchSize(client: DynamoDBClient, n: number, concurrencies: number[]) {
+async function benchSize(client: DynamoDBClient, n: number, concurrencies: number[], print = true) {
   const tableName = `eat-bench-sweep-${n}-${Date.now()}`;
   await client.send(new CreateTableCommand(createTableInput(tableName)));
   const documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
@@ -184,7 +184,7 @@ async function benchSize(client: DynamoDBClient, n: number, concurrencies: numbe
     const seedStart = performance.now();
     await batchWrite(documents, tableName, [...due, ...notDue].map(itemOf));
     const seedSeconds = (performance.now() - seedStart) / 1000;
-    process.stdout.write(`N=${n}: seeded in ${seedSeconds.toFixed(1)} s\n`);
+    if (print) process.stdout.write(`N=${n}: seeded in ${seedSeconds.toFixed(1)} s\n`);
 
     const tally = new Tally();
     client.middlewareStack.add(
@@ -214,7 +214,7 @@ async function benchSize(client: DynamoDBClient, n: number, concurrencies: numbe
     for (const [i, concurrency] of concurrencies.entries()) {
       if (i > 0) await batchWrite(documents, tableName, due.map(itemOf));
       const figures = await measureSweep(deps, tally, concurrency);
-      process.stdout.write(`N=${n}: ${JSON.stringify(figures)}\n`);
+      if (print) process.stdout.write(`N=${n}: ${JSON.stringify(figures)}\n`);
       sweeps.push(figures);
     }
     tally.reset();
@@ -227,7 +227,7 @@ async function benchSize(client: DynamoDBClient, n: number, concurrencies: numbe
       indexItemsRead: tally.indexItemsRead,
       seconds: Number(((performance.now() - emptyStart) / 1000).toFixed(2)),
     };
-    process.stdout.write(`N=${n}: nothing due: ${JSON.stringify(nothingDue)}\n`);
+    if (print) process.stdout.write(`N=${n}: nothing due: ${JSON.stringify(nothingDue)}\n`);
     for (const figures of sweeps) {
       const working = figures.seconds - nothingDue.seconds;
       figures.netExpirationsPerSecond = working > 0 ? Math.round(figures.result.expired / working) : null;
@@ -259,6 +259,8 @@ async function main(): Promise<void> {
     credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
   });
   try {
+    // A small round first, so that no measured run pays for the JIT warming up.
+    await benchSize(client, 2_000, [8], false);
     const runs = [];
     for (const n of sizes) runs.push(await benchSize(client, n, concurrencies));
     const report = {

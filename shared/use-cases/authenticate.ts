@@ -17,18 +17,22 @@ import type {
   AuditOutcome,
   IssuedEmergencyCode,
   OfflinePolicy,
-  SecretVerifier,
-  Token,
   TokenState,
 } from '../domain/model';
 import type { OfflineData } from '../domain/offline-data';
-import { readPasscode, requiresPin, type PasscodeReading } from '../domain/passcode';
-import { PRODUCT_TOTP, verifyTotp } from '../domain/totp';
-import { createVerifier, verifySecret } from '../domain/verifier';
+import { readPasscode } from '../domain/passcode';
 import { recordAudit } from './audit';
 import type { UseCaseDependencies } from './context';
 import { isConflict, updateCounters } from './lockout-counters';
 import { deliverOfflineData } from './offline-delivery';
+import {
+  checkCode,
+  checkTokencode,
+  SealedSeed,
+  spendLikeASecretCheck,
+  type CodeReading,
+  type TokencodeReading,
+} from './passcode-checks';
 
 /** An authentication agent calling the agent API; its id comes from its verified JWT. */
 export interface AgentActor {
@@ -92,9 +96,6 @@ async function tokenSerialsOf(deps: UseCaseDependencies, userId: string): Promis
     .map((t) => t.serial)
     .sort();
 }
-
-type TokencodeReading = Extract<PasscodeReading, { method: 'tokencode' }>;
-type CodeReading = Extract<PasscodeReading, { method: 'emergency-access' }>;
 
 async function authenticateWithToken(
   deps: UseCaseDependencies,
@@ -314,66 +315,5 @@ async function spend(
   } catch (error) {
     if (isConflict(error)) return null;
     throw error;
-  }
-}
-
-/** The step a tokencode (with the right PIN) matches, or null. The PIN is checked whatever the tokencode. */
-async function checkTokencode(
-  seed: SealedSeed,
-  token: Token,
-  reading: TokencodeReading,
-  now: Date,
-): Promise<number | null> {
-  const [secret, pinMatches] = await Promise.all([seed.get(), checkPin(token, reading.pin)]);
-  const step = verifyTotp(secret, reading.tokencode, now, { ...PRODUCT_TOTP, digits: token.digits });
-  return pinMatches && step !== null ? Number(step) : null;
-}
-
-async function checkCode(token: Token, issued: IssuedEmergencyCode, reading: CodeReading): Promise<boolean> {
-  const [codeMatches, pinMatches] = await Promise.all([
-    verifySecret(reading.code, issued.verifier!),
-    checkPin(token, reading.pin),
-  ]);
-  return codeMatches && pinMatches;
-}
-
-async function checkPin(token: Token, pin: string | null): Promise<boolean> {
-  if (!requiresPin(token.kind)) return pin === null;
-  if (pin === null || token.pinVerifier === null) {
-    await spendLikeASecretCheck();
-    return false;
-  }
-  return verifySecret(pin, token.pinVerifier);
-}
-
-let decoy: Promise<SecretVerifier> | undefined;
-
-/** The cost of one verifier check, so that an unknown user or a missing PIN answers no faster. */
-async function spendLikeASecretCheck(): Promise<void> {
-  decoy ??= createVerifier('decoy');
-  await verifySecret('not-the-decoy', await decoy);
-}
-
-/** The token's TOTP seed, opened once on first use and wiped at the end of the attempt. */
-class SealedSeed {
-  private opened: Promise<Buffer> | undefined;
-
-  constructor(
-    private readonly deps: UseCaseDependencies,
-    private readonly token: Token,
-  ) {}
-
-  get(): Promise<Buffer> {
-    this.opened ??= this.deps.sealer.open(this.token.sealedSeed, {
-      purpose: 'totp-seed',
-      serial: this.token.serial,
-      generation: 0,
-    });
-    return this.opened;
-  }
-
-  async wipe(): Promise<void> {
-    const seed = await this.opened?.catch(() => undefined);
-    seed?.fill(0);
   }
 }

@@ -8,6 +8,7 @@
  */
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { readConfig, type DeploymentConfig } from '../../infra/config';
@@ -26,6 +27,8 @@ export interface SynthesizedApp {
   catalog: FunctionCatalog;
   stacks: EmergencyAccessStacks;
   template(stack: Stack): Template;
+  /** The warnings annotated on a stack's constructs, with their construct paths. */
+  warnings(stack: Stack): { path: string; message: string }[];
   /** Every stack's template as JSON. */
   templates(): { stack: Stack; json: TemplateJson }[];
 }
@@ -45,15 +48,22 @@ export function buildApp(
   const config = readConfig((key) => app.node.tryGetContext(key));
   const catalog = options.catalog ?? functionCatalog();
   const stacks = buildEmergencyAccessApp(app, config, catalog);
+  // One synth for all the stacks: Template.fromStack would synthesize the whole app again for each.
+  let assembly: CloudAssembly | undefined;
+  const artifactOf = (stack: Stack) => (assembly ??= app.synth()).getStackArtifact(stack.artifactId);
   const cache = new Map<Stack, Template>();
   const template = (stack: Stack) => {
     let t = cache.get(stack);
     if (t === undefined) {
-      t = Template.fromStack(stack);
+      t = Template.fromJSON(artifactOf(stack).template as Record<string, unknown>);
       cache.set(stack, t);
     }
     return t;
   };
+  const warnings = (stack: Stack) =>
+    artifactOf(stack)
+      .messages.filter((m) => m.level === 'warning')
+      .map((m) => ({ path: m.id, message: String(m.entry.data) }));
   const all = (): Stack[] => [
     stacks.sealingKey,
     ...stacks.sealingKeyReplicas.values(),
@@ -67,6 +77,7 @@ export function buildApp(
     catalog,
     stacks,
     template,
+    warnings,
     templates: () => all().map((stack) => ({ stack, json: template(stack).toJSON() as TemplateJson })),
   };
 }

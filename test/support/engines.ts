@@ -132,16 +132,18 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
 
 export async function startMotoServer(options: MotoServerOptions = {}): Promise<EngineHandle> {
   const venvDir = options.venvDir ?? join(projectRoot(), '.venv');
-  const command = join(venvDir, 'bin', 'moto_server');
-  if (!existsSync(command)) {
-    throw new Error(`${command} is missing: run \`npm run test:env\` to create the venv with moto.`);
+  const command = join(venvDir, 'bin', 'python');
+  if (!existsSync(join(venvDir, 'bin', 'moto_server'))) {
+    throw new Error(`moto is missing from ${venvDir}: run \`npm run test:env\` to create the venv with moto.`);
   }
+  // scripts/moto_server.py is moto's server with its multi-region key id fix (see the script).
+  const launcher = join(projectRoot(), 'scripts', 'moto_server.py');
   return startEngine({
     name: 'moto server',
     port: options.port,
     startTimeoutMs: options.startTimeoutMs,
     command,
-    args: (port) => ['-H', LOOPBACK, '-p', String(port)],
+    args: (port) => [launcher, '-H', LOOPBACK, '-p', String(port)],
     cwd: venvDir,
     env: { PYTHONUNBUFFERED: '1' },
     probe: async (endpoint, signal) => {

@@ -24,7 +24,7 @@ import { DecryptCommand, EncryptCommand, type KMSClient } from '@aws-sdk/client-
 import { AppError, DependencyUnavailableError, SealedSecretRejectedError } from '../../domain/errors';
 import type { SealedSecret } from '../../domain/model';
 import { encryptionContextOf, type Sealer, type SealingContext } from '../../ports/sealer';
-import { isTransientAwsError } from '../aws-errors';
+import { isTransientAwsError, networkErrorCodeOf } from '../aws-errors';
 import { assertSealablePlaintext } from './limits';
 
 export interface KmsSealerOptions {
@@ -120,35 +120,13 @@ const RETRYABLE = new Set([
   'InternalFailure',
 ]);
 
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENETDOWN',
-  'ERR_SOCKET_CONNECTION_TIMEOUT',
-]);
-
-const SDK_WRAPPER_PREFIX = 'AWS SDK error wrapper for ';
-
 /** Maps whatever the KMS client threw to the AppError the port promises. Exported for tests. */
 export function kmsError(error: unknown, operation: 'seal' | 'open'): AppError {
   const summary = summarise(error, operation);
   if (operation === 'open' && REJECTED.has(summary.name)) {
     return new SealedSecretRejectedError({ cause: summary });
   }
-  const retryable =
-    RETRYABLE.has(summary.name) ||
-    (summary.code !== undefined && NETWORK_CODES.has(summary.code)) ||
-    summary.fault === 'server' ||
-    (summary.httpStatusCode !== undefined && summary.httpStatusCode >= 500) ||
-    isTransientAwsError(error) ||
-    isNetworkAggregate(error);
+  const retryable = RETRYABLE.has(summary.name) || isTransientAwsError(error);
   return new DependencyUnavailableError(KMS_DEPENDENCY, { retryable, cause: summary });
 }
 
@@ -164,25 +142,12 @@ function summarise(error: unknown, operation: 'seal' | 'open'): KmsFailureSummar
     operation,
     name: typeof e.name === 'string' ? e.name : 'UnknownError',
   };
-  if (typeof e.code === 'string') {
-    summary.code = e.code;
-  } else if (typeof e.message === 'string' && e.message.startsWith(SDK_WRAPPER_PREFIX)) {
-    // The SDK wraps an error that is not an Error of its own realm (under Jest, Node's socket errors come
-    // from another realm) and keeps only its text: recover a socket error code from that text. The text
-    // itself is not kept.
-    const code = /\b(E[A-Z_]+)\b/.exec(e.message)?.[1];
-    if (code !== undefined && NETWORK_CODES.has(code)) summary.code = code;
-  }
+  const code = typeof e.code === 'string' ? e.code : networkErrorCodeOf(error);
+  if (code !== undefined) summary.code = code;
   if (typeof e.$fault === 'string') summary.fault = e.$fault;
   const meta = e.$metadata;
   if (typeof meta?.httpStatusCode === 'number') summary.httpStatusCode = meta.httpStatusCode;
   if (typeof meta?.requestId === 'string') summary.requestId = meta.requestId;
   if (typeof meta?.attempts === 'number') summary.attempts = meta.attempts;
   return summary;
-}
-
-/** Node reports a failed connection to every address of a host as an AggregateError of socket errors. */
-function isNetworkAggregate(error: unknown): boolean {
-  if (!(error instanceof AggregateError)) return false;
-  return error.errors.some((inner) => NETWORK_CODES.has((inner as { code?: unknown }).code as string));
 }

@@ -293,6 +293,37 @@ describe('two logins at once in one region', () => {
   });
 });
 
+describe('an expired code', () => {
+  it('is refused online, and replaced by a new generation at the next login to an offline agent', async () => {
+    const code = (await admin(viewEmergencyAccessRoute, bob.serial)).body.offline.tokencode as string;
+    const issued = (await deps.store.getIssuedCode(bob.serial))!;
+    await deps.store.saveIssuedCode({
+      ...issued,
+      expiresAt: new Date(clock.now.getTime() - 1000).toISOString(),
+    });
+    expect((await admin(viewEmergencyAccessRoute, bob.serial)).body.offline).toMatchObject({
+      state: 'expired',
+      tokencode: null,
+    });
+    expect((await login('bob', code, { claims: WEB_AGENT })).body).toEqual(REJECT);
+    expect((await trail(bob.serial))[0]).toMatchObject({
+      action: 'authenticate.emergency-access',
+      outcome: 'denied',
+      details: { reason: 'NO_ACTIVE_CODE' },
+    });
+
+    const reply = await login('bob', nextTokencode(clock, bob));
+    expect(reply.body.offlineData.emergencyAccess.generation).toBe(issued.generation + 1);
+    expect((await trail(bob.serial)).find((e) => e.action === 'emergency-access.issued')).toMatchObject({
+      details: { generation: issued.generation + 1, reason: 'expired' },
+    });
+    expect((await admin(viewEmergencyAccessRoute, bob.serial)).body.offline).toMatchObject({
+      state: 'active',
+      generation: issued.generation + 1,
+    });
+  });
+});
+
 describe('domains and agents without offline authentication', () => {
   it('gives a Contractors user no offline data, no record and no code', async () => {
     const reply = await login('carol', nextPasscode(clock, carol));

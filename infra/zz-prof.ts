@@ -1,0 +1,11 @@
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { readConfig } from '/work/main/infra/config';
+import { buildEmergencyAccessApp } from '/work/main/infra/emergency-access-app';
+const t0 = Date.now();
+const app = new App({ outdir: '/tmp/prof-out', context: { 'aws:cdk:bundling-stacks': process.env.BUNDLE ? ['**'] : [] } });
+buildEmergencyAccessApp(app, readConfig((k) => app.node.tryGetContext(k)));
+const t1 = Date.now();
+if (process.env.NAG) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+app.synth();
+console.log('build', t1 - t0, 'synth', Date.now() - t1);
