@@ -2,13 +2,22 @@ import { z } from 'zod';
 import { decodeBase32 } from '../../shared/domain/totp';
 import { MAX_SEED_BYTES, MIN_SEED_BYTES } from '../../shared/use-cases/management';
 import type { RouteDefinition } from '../http/route';
-import { agentId, domainId, pageOf, pageQuery, serial, serialParams, tokenDetails, userId } from './schemas';
+import {
+  agentId,
+  domainId,
+  pageOf,
+  pageQuery,
+  personName,
+  serial,
+  serialParams,
+  tokenDetails,
+  userId,
+} from './schemas';
 
 /** The administrators' management routes (README "Management API"): one route group, `admin-manage`. */
 
 const GROUP = 'admin-manage';
 const displayName = z.string().trim().min(1).max(128);
-const personName = z.string().trim().min(1).max(64);
 
 // Security domains
 

@@ -117,7 +117,11 @@ const validate = (): MiddlewareObj<HttpEvent, HttpResult, Error, ApiContext> => 
       return result.data;
     };
     const params = parse(route.params, request.event.pathParameters ?? {}, 'path');
-    const query = parse(route.query, request.event.queryStringParameters ?? {}, 'query');
+    const query = route.query
+      ? parse(route.query, request.event.queryStringParameters ?? {}, 'query')
+      : Object.keys(request.event.queryStringParameters ?? {}).length > 0
+        ? (reasons.push('query: this route takes no query parameters'), {})
+        : {};
     const body = parse(route.body, (request.event.body as unknown) ?? undefined, 'body');
     if (reasons.length > 0) throw new ValidationError('The request is not valid', reasons);
     const ifMatch = request.event.headers['if-match'];
@@ -151,7 +155,9 @@ const errorHandler = (): MiddlewareObj<HttpEvent, HttpResult, Error, ApiContext>
           : 'The body is not valid JSON',
       );
     } else {
-      logger.error('Unhandled error', { errorName: error.name, error });
+      // Name and stack frames only: an unexpected error's message may quote what it was handling.
+      const frames = (error.stack ?? '').split('\n').filter((line) => line.trimStart().startsWith('at '));
+      logger.error('Unhandled error', { errorName: error.name, frames: frames.slice(0, 10) });
       appError = new AppError('INTERNAL', 'Something went wrong; the request id identifies it in the logs');
     }
     if (appError.status >= 500) {

@@ -1,11 +1,19 @@
 /**
  * The expiry sweep's schedule in one region: an EventBridge Scheduler schedule that invokes the sweep
- * function, with retries bounded to less than one period and a dead-letter queue for the invocations that
- * still fail. The schedule exists in every region; it is enabled only in the sweep regions (context
- * `sweepRegion`), so moving the sweep is a redeploy or one `aws scheduler update-schedule` call.
+ * function, with retries bounded to less than one period and one dead-letter queue for what still fails.
+ *
+ * Scheduler invokes Lambda asynchronously, so failures come in two kinds, and both end in that queue:
+ * an invocation Scheduler cannot deliver (throttled, missing permission) is retried by Scheduler (its
+ * retry policy and DeadLetterConfig); a run that fails (the sweep throws when it cannot read the expiry
+ * index, or times out) is retried by Lambda's asynchronous invocation (the function's event invoke
+ * config and its on-failure destination). Each run is idempotent (conditional writes), so retries are safe.
+ *
+ * The schedule exists in every region; it is enabled only in the sweep regions (context `sweepRegion`),
+ * so moving the sweep is a redeploy or one `aws scheduler update-schedule` call.
  */
 import { type CfnResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -20,9 +28,9 @@ export interface ExpirySweepScheduleProps {
   enabled: boolean;
 }
 
-/** Retries of a failed invocation; each run is idempotent (conditional writes), so a retry is safe. */
+/** Retries of an undelivered invocation (Scheduler) and of a failed run (Lambda). */
 export const SWEEP_RETRY_ATTEMPTS = 2;
-/** A run not delivered within this is dropped to the DLQ: the next scheduled run takes over. */
+/** An invocation not delivered, or a run not succeeded, within this goes to the DLQ: the next run takes over. */
 export const SWEEP_MAX_EVENT_AGE = Duration.minutes(10);
 
 export class ExpirySweepSchedule extends Construct {
@@ -40,12 +48,18 @@ export class ExpirySweepSchedule extends Construct {
       retentionPeriod: Duration.days(14),
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    props.sweep.function.configureAsyncInvoke({
+      retryAttempts: SWEEP_RETRY_ATTEMPTS,
+      maxEventAge: SWEEP_MAX_EVENT_AGE,
+      onFailure: new destinations.SqsDestination(this.deadLetterQueue),
+    });
     Validations.of(this.deadLetterQueue).acknowledge({
       id: 'AwsSolutions::AwsSolutions-SQS3',
       reason:
         'This queue is itself a dead-letter queue: the DeadLetterConfig of the sweep schedule (EventBridge ' +
-        'Scheduler), which cdk-nag does not recognise as DLQ use. Nothing consumes it automatically; an ' +
-        'alarm watches its depth and an operator inspects and deletes what lands in it.',
+        "Scheduler) and the on-failure destination of the sweep function's asynchronous invocations, which " +
+        'cdk-nag does not recognise as DLQ use. Nothing consumes it automatically; an alarm watches its ' +
+        'depth and an operator inspects and deletes what lands in it.',
     });
     this.scheduleGroup = new scheduler.ScheduleGroup(this, 'ScheduleGroup', {
       scheduleGroupName: `${props.namePrefix}-sweep`,

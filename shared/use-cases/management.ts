@@ -224,6 +224,8 @@ async function updateTokensOf(deps: UseCaseDependencies, actor: AdminActor, user
       const token = await deps.store.getToken(listing.serial);
       if (token === null || token.user === null || !sameUserId(token.user.userId, user.userId)) continue;
       if (!canSeeDomain(actor, token.securityDomain)) continue;
+      // The index is eventually consistent: the token itself may already be up to date.
+      if (token.securityDomain === user.securityDomain && sameRef(token.user, userRefOf(user))) continue;
       await deps.store.saveToken({ ...token, user: userRefOf(user), securityDomain: user.securityDomain });
       await auditManage(deps, actor, token.serial, 'success', {
         change: 'user-update',

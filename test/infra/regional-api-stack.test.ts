@@ -141,6 +141,9 @@ describe('least privilege', () => {
         if (access.indexes.length > 0) expected.push('dynamodb:Query');
         if (access.opens.length > 0) expected.push('kms:Decrypt');
         if (access.seals.length > 0) expected.push('kms:Encrypt');
+        // The sweep hands its failed runs to its dead-letter queue (Lambda's asynchronous on-failure).
+        if (spec.name === 'sweep')
+          expected.push('sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage');
         expect({ fn: spec.name, actions }).toEqual({ fn: spec.name, actions: expected.sort() });
 
         const indexStatement = statements.find((s) => s.Sid === 'QueryTokenTableIndexes');
@@ -301,6 +304,24 @@ describe('expiry sweep', () => {
       expect(JSON.stringify(invoke.Resource)).toContain(sweepId);
       expect(JSON.stringify(invoke.Resource).match(/"Fn::GetAtt"/g)).toHaveLength(2);
       expect(queue!.Properties).toMatchObject({ SqsManagedSseEnabled: true });
+    }
+  });
+
+  it('retries a failed run (Lambda invokes it asynchronously) and hands it to the same queue', () => {
+    for (const { json } of regional) {
+      const sweepId = resourcesOf(json, 'AWS::Lambda::Function').find(
+        (f) => f.Properties.FunctionName === functionName(config.namePrefix, 'sweep'),
+      )!.id;
+      const [queue] = resourcesOf(json, 'AWS::SQS::Queue');
+      const configs = resourcesOf(json, 'AWS::Lambda::EventInvokeConfig');
+      expect(configs).toHaveLength(1);
+      expect(configs[0]!.Properties).toEqual({
+        FunctionName: { Ref: sweepId },
+        Qualifier: '$LATEST',
+        MaximumRetryAttempts: SWEEP_RETRY_ATTEMPTS,
+        MaximumEventAgeInSeconds: SWEEP_MAX_EVENT_AGE.toSeconds(),
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queue!.id, 'Arn'] } } },
+      });
     }
   });
 

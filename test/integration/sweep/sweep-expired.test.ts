@@ -244,8 +244,8 @@ describe('the expiry sweep', () => {
 
   it('expires each code once when two sweeps run at once over the same entries', async () => {
     const serials = Array.from({ length: 24 }, (_, i) => `BOTH${String(i).padStart(8, '0')}`);
-    for (const [i, serial] of serials.entries()) await seedCode(serial, at(-(i + 1) * HOUR));
-    // Both sweeps read the whole index before either writes, so they contend for every code.
+    // One bucket, one page: both sweeps read every entry before either writes, so they contend for each.
+    for (const [i, serial] of serials.entries()) await seedCode(serial, at(-(i + 1) * 60_000));
     let waiting = 2;
     let release!: () => void;
     const bothHaveRead = new Promise<void>((resolve) => (release = resolve));
