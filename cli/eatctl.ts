@@ -4,12 +4,13 @@
  * verb picks it.
  */
 import { agentVerify } from './verbs/agent-verify';
+import { API_VERBS } from './verbs/api-verbs';
 import { EXIT, UsageError, type Io, type Verb } from './verb';
 
-export const VERBS: readonly Verb[] = [agentVerify];
+export const VERBS: readonly Verb[] = [...API_VERBS, agentVerify];
 
 function help(): string {
-  const lines = VERBS.map((verb) => `  ${verb.name.padEnd(16)} ${verb.summary}`);
+  const lines = VERBS.map((verb) => `  ${verb.name.padEnd(20)} ${verb.summary}`);
   return `usage: eatctl <verb> [options]\n\nverbs:\n${lines.join('\n')}\n\neatctl <verb> --help for its options\n`;
 }
 

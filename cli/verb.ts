@@ -15,7 +15,7 @@ export interface Verb {
 }
 
 /** Exit codes shared by the verbs. */
-export const EXIT = { ok: 0, rejected: 1, usage: 2, failed: 3 } as const;
+export const EXIT = { ok: 0, rejected: 1, usage: 2, failed: 3, refused: 4 } as const;
 
 /** A mistake in how the command was called: the verb's usage is printed with it. */
 export class UsageError extends Error {

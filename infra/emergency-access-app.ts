@@ -12,7 +12,14 @@
  * Deployment order follows the references: the primary key, then the replica keys (they need the primary's
  * ARN), then the table (its replicas need their region's key), then each region's API stack.
  */
-import { Annotations, Tags, type App, type StackProps } from 'aws-cdk-lib';
+import {
+  Annotations,
+  CrossStackReferences,
+  ReferenceStrength,
+  Tags,
+  type App,
+  type StackProps,
+} from 'aws-cdk-lib';
 import type { DeploymentConfig } from './config';
 import type { JwtAuthorization } from './constructs/emergency-access-http-api';
 import { functionCatalog, type FunctionCatalog } from './function-catalog';
@@ -35,6 +42,9 @@ export function buildEmergencyAccessApp(
   config: DeploymentConfig,
   catalog: FunctionCatalog = functionCatalog(),
 ): EmergencyAccessStacks {
+  // Cross-stack and cross-region values are read with Fn::GetStackOutput (README "Deploy"), whatever
+  // cdk.json says: no export locks, no custom resources writing SSM parameters into other regions.
+  CrossStackReferences.of(app).consume(ReferenceStrength.WEAK);
   const names = stackNames(config);
   const stackProps = (
     region: string,

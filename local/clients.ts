@@ -9,7 +9,12 @@ export interface LocalClient {
 }
 
 export const LOCAL_CLIENTS: readonly LocalClient[] = [
-  { clientId: 'helpdesk', secret: 'helpdesk-secret', scope: 'eat/admin', description: 'administrator, all domains' },
+  {
+    clientId: 'helpdesk',
+    secret: 'helpdesk-secret',
+    scope: 'eat/admin',
+    description: 'administrator, all domains',
+  },
   {
     clientId: 'helpdesk-sales',
     secret: 'helpdesk-sales-secret',
@@ -23,5 +28,10 @@ export const LOCAL_CLIENTS: readonly LocalClient[] = [
     scope: 'eat/agent',
     description: 'agent with offline authentication',
   },
-  { clientId: 'web-agent', secret: 'web-agent-secret', scope: 'eat/agent', description: 'agent without offline authentication' },
+  {
+    clientId: 'web-agent',
+    secret: 'web-agent-secret',
+    scope: 'eat/agent',
+    description: 'agent without offline authentication',
+  },
 ];

@@ -4,13 +4,20 @@
  * same handler module that deploys to Lambda.
  */
 import { randomUUID } from 'node:crypto';
-import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type {
+  APIGatewayProxyEventV2WithJWTAuthorizer,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+} from 'aws-lambda';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import formBody from '@fastify/formbody';
 import type { RouteDefinition } from '../functions/http/route';
 import type { LocalIssuer } from './jwt';
 
-export type LambdaHandler = (event: APIGatewayProxyEventV2WithJWTAuthorizer, context: Context) => Promise<unknown>;
+export type LambdaHandler = (
+  event: APIGatewayProxyEventV2WithJWTAuthorizer,
+  context: Context,
+) => Promise<unknown>;
 
 export interface GatewayOptions {
   regionName: string;
@@ -22,7 +29,13 @@ export interface GatewayOptions {
   extend?: (app: FastifyInstance) => void;
 }
 
-function contractError(reply: FastifyReply, status: number, code: string, message: string, requestId: string) {
+function contractError(
+  reply: FastifyReply,
+  status: number,
+  code: string,
+  message: string,
+  requestId: string,
+) {
   return reply
     .status(status)
     .header('content-type', 'application/json')
@@ -88,7 +101,13 @@ export function createGateway(options: GatewayOptions): FastifyInstance {
           const match = /^Bearer\s+(\S+)$/i.exec(headers.authorization ?? '');
           const verified = match ? await options.issuer.verify(match[1]!) : null;
           if (verified === null) {
-            return contractError(reply, 401, 'UNAUTHENTICATED', 'A valid bearer token is required', requestId);
+            return contractError(
+              reply,
+              401,
+              'UNAUTHENTICATED',
+              'A valid bearer token is required',
+              requestId,
+            );
           }
           if (!verified.scopes.includes(route.scope)) {
             return contractError(reply, 403, 'FORBIDDEN', `The ${route.scope} scope is required`, requestId);
@@ -143,7 +162,9 @@ export function createGateway(options: GatewayOptions): FastifyInstance {
     });
   }
 
-  app.setNotFoundHandler((_request, reply) => contractError(reply, 404, 'NOT_FOUND', 'No such route', randomUUID()));
+  app.setNotFoundHandler((_request, reply) =>
+    contractError(reply, 404, 'NOT_FOUND', 'No such route', randomUUID()),
+  );
   // Only what fastify itself refuses reaches this (an over-long body, a malformed request line).
   app.setErrorHandler((error: { statusCode?: number }, _request, reply) => {
     const clientFault = error.statusCode !== undefined && error.statusCode < 500;

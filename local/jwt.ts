@@ -16,7 +16,9 @@ type Key = Awaited<ReturnType<typeof importJWK>>;
 
 export interface LocalIssuer {
   issuer: string;
-  issue(client: LocalClient): Promise<{ access_token: string; token_type: 'Bearer'; expires_in: number; scope: string }>;
+  issue(
+    client: LocalClient,
+  ): Promise<{ access_token: string; token_type: 'Bearer'; expires_in: number; scope: string }>;
   /** The verified claims, as API Gateway passes them on; null when the token is not acceptable. */
   verify(token: string): Promise<{ claims: Record<string, string>; scopes: string[] } | null>;
 }
@@ -55,7 +57,12 @@ export async function createLocalIssuer(keyFile: string, issuer: string): Promis
         .setExpirationTime(`${TOKEN_LIFETIME_SECONDS}s`)
         .setJti(crypto.randomUUID())
         .sign(privateKey);
-      return { access_token: token, token_type: 'Bearer', expires_in: TOKEN_LIFETIME_SECONDS, scope: client.scope };
+      return {
+        access_token: token,
+        token_type: 'Bearer',
+        expires_in: TOKEN_LIFETIME_SECONDS,
+        scope: client.scope,
+      };
     },
     verify: async (token) => {
       let payload: JWTPayload;

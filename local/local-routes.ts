@@ -57,7 +57,12 @@ export function localRoutes(options: LocalRoutesOptions) {
       const parsed = sweepRequest.safeParse(body);
       if (!parsed.success) {
         return reply.status(400).send({
-          error: { code: 'VALIDATION_FAILED', message: 'Give {"now": "<ISO time>"} or nothing', reasons: [], requestId: '' },
+          error: {
+            code: 'VALIDATION_FAILED',
+            message: 'Give {"now": "<ISO time>"} or nothing',
+            reasons: [],
+            requestId: '',
+          },
         });
       }
       const now = parsed.data.now ? new Date(parsed.data.now) : new Date();

@@ -2,7 +2,7 @@
  * `npm start`: the whole product on this machine, no cloud account. DynamoDB Local keeps its data in
  * .local/dynamodb (git ignores .local), the local sealing key and JWT signing key are created on first
  * start, the demo data is loaded into an empty table, and a primary and a replica gateway serve the API
- * over the same data. `npm start -- --fresh` starts with an empty table.
+ * over the same data. `npm start -- --fresh` starts over: an empty table, then the demo data.
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -58,7 +58,7 @@ function handlersFor(deps: UseCaseDependencies): (group: string) => LambdaHandle
   };
 }
 
-function banner(primary: string, replica: string, seconds: number, fresh: { data: boolean }) {
+function banner(primary: string, replica: string, seconds: number, data: { dir: string; fresh: boolean }) {
   const rule = '-'.repeat(78);
   say(rule);
   say(`Emergency Access Tokencodes, local system: up in ${seconds.toFixed(1)} s`);
@@ -68,23 +68,31 @@ function banner(primary: string, replica: string, seconds: number, fresh: { data
   say(`  OpenAPI                   ${primary}/v1/openapi.json`);
   say(`  token issuer              POST ${primary}/local/oauth2/token (client credentials)`);
   say(`  expiry sweep              POST ${primary}/local/sweep  {"now": "..."} optional`);
-  say(`  data                      .local/dynamodb ${fresh.data ? '(new: demo data loaded)' : '(kept from the last run)'}`);
+  say(
+    `  data                      ${data.dir} ${data.fresh ? '(new: demo data loaded)' : '(kept from the last run)'}`,
+  );
   say('');
   say('  OAuth clients (client_id / secret, scope):');
-  for (const c of LOCAL_CLIENTS) say(`    ${c.clientId.padEnd(15)} ${c.secret.padEnd(22)} ${c.scope}  ${c.description}`);
+  for (const c of LOCAL_CLIENTS)
+    say(`    ${c.clientId.padEnd(15)} ${c.secret.padEnd(22)} ${c.scope}  ${c.description}`);
   say('');
   say('  Demo users (token serial, kind, PIN, TOTP seed):');
   for (const u of DEMO_USERS) {
-    say(`    ${u.userId.padEnd(6)} ${u.serial}  ${u.kind.padEnd(12)} ${(u.pin ?? '-').padEnd(5)} ${u.seed}  ${u.securityDomain}`);
+    say(
+      `    ${u.userId.padEnd(6)} ${u.serial}  ${u.kind.padEnd(12)} ${(u.pin ?? '-').padEnd(5)} ${u.seed}  ${u.securityDomain}`,
+    );
   }
   say('');
-  say('  Try:  npm run eatctl -- login helpdesk helpdesk-secret && npm run eatctl -- search --last-name a');
-  say('  Stop: Ctrl-C (the data is kept; `npm start -- --fresh` starts empty)');
+  say('  Try:  export EATCTL_CLIENT_ID=helpdesk EATCTL_CLIENT_SECRET=helpdesk-secret');
+  say('        npm run eatctl -- search --last-name a');
+  say('  Stop: Ctrl-C (the data is kept; `npm start -- --fresh` starts over with the demo data)');
   say(rule);
 }
 
 async function main(): Promise<void> {
   const started = performance.now();
+  // Lambda runs a newer Node; here the SDK's notice about Node 20 would only be noise.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const { values } = parseArgs({ options: { fresh: { type: 'boolean', default: false } } });
   const port = Number(process.env.PORT ?? 3000);
   const replicaPort = Number(process.env.REPLICA_PORT ?? 3001);
@@ -151,7 +159,7 @@ async function main(): Promise<void> {
     `http://127.0.0.1:${port}`,
     `http://127.0.0.1:${replicaPort}`,
     (performance.now() - started) / 1000,
-    { data: tableCreated || empty },
+    { dir: dataDir, fresh: tableCreated || empty },
   );
 
   let stopping = false;
@@ -163,7 +171,7 @@ async function main(): Promise<void> {
     await Promise.all(gateways.map((g) => g.close()));
     admin.destroy();
     await dynamoDb.stop();
-    say('Stopped. The data is in .local/dynamodb.');
+    say(`Stopped. The data is in ${dataDir}.`);
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

@@ -34,6 +34,37 @@ describe('stacks', () => {
     }
   });
 
+  it('reads every value of another stack with Fn::GetStackOutput: no exports, no custom resources', () => {
+    const strong = buildApp({ '@aws-cdk/core:defaultCrossStackReferences': 'strong' });
+    for (const { json: template } of [...built.templates(), ...strong.templates()]) {
+      const text = JSON.stringify(template);
+      expect(text).not.toContain('Fn::ImportValue');
+      expect(text).not.toMatch(/Custom::CrossRegion|ExportsWriter|ExportsReader/);
+      for (const output of Object.values(template.Outputs ?? {})) expect(output).not.toHaveProperty('Export');
+    }
+    const replicaKey = resourcesOf(
+      json(stacks.sealingKeyReplicas.get('eu-west-1')!),
+      'AWS::KMS::ReplicaKey',
+    )[0]!;
+    expect(stackOutputRef(replicaKey.Properties.PrimaryKeyArn)).toMatchObject({
+      StackName: names.sealingKey,
+      Region: config.primaryRegion,
+    });
+  });
+
+  it('also deploys to a single region', () => {
+    const single = buildApp({ replicaRegions: '' });
+    expect(single.stacks.sealingKeyReplicas.size).toBe(0);
+    expect([...single.stacks.regionalApis.keys()]).toEqual([single.config.primaryRegion]);
+    const [table] = resourcesOf(
+      single.template(single.stacks.tokenTable).toJSON() as TemplateJson,
+      'AWS::DynamoDB::GlobalTable',
+    );
+    expect((table!.Properties.Replicas as { Region: string }[]).map((r) => r.Region)).toEqual([
+      single.config.primaryRegion,
+    ]);
+  });
+
   it('deploys keys, then replica keys, then the table, then the regional APIs', () => {
     const deps = (stack: { dependencies: { stackName: string }[] }) =>
       stack.dependencies.map((s) => s.stackName);

@@ -1,0 +1,486 @@
+/**
+ * The `eatctl` verbs that call the API: administrators' (search, show, view, reset, online use, save,
+ * audit), management, the local sweep and an agent's online authentication. Human-readable output by
+ * default, `--json` for scripts. Exit codes: 0 done (an agent accept), 1 an agent reject or lockout,
+ * 2 usage, 3 unreachable or a server fault, 4 the API refused the request (4xx).
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import {
+  ApiError,
+  callApi,
+  connectionFrom,
+  CONNECTION_OPTIONS,
+  CONNECTION_USAGE,
+  type Connection,
+} from '../api-client';
+import { EXIT, UsageError, type Io, type Verb } from '../verb';
+import { keyValues, table } from '../render';
+
+type Values = Record<string, string | boolean | undefined>;
+
+interface ApiVerb {
+  name: string;
+  summary: string;
+  /** Positional arguments, in order. */
+  args?: string[];
+  options?: ParseArgsConfig['options'];
+  usage?: string;
+  run(
+    connection: Connection,
+    values: Values,
+    args: string[],
+    io: Io,
+  ): Promise<{ body: unknown; text: string; exit?: number }>;
+}
+
+const q = (value: string) => encodeURIComponent(value);
+const str = (values: Values, name: string) => values[name] as string | undefined;
+
+async function secretArg(value: string | undefined, io: Io, what: string): Promise<string> {
+  if (value === undefined)
+    throw new UsageError(`--${what} is required (use - to read it from standard input)`);
+  return value === '-' ? ((await io.readStdin()).split(/\r?\n/)[0] ?? '') : value;
+}
+
+function summaryRows(items: Record<string, unknown>[]): string {
+  return table(
+    ['serial', 'kind', 'enabled', 'user', 'name', 'domain', 'offline code', 'expires'],
+    items.map((t) => {
+      const user = t.user as { userId: string; firstName: string; lastName: string } | null;
+      const offline = t.offlineEmergencyAccess as { state: string; expiresAt: string | null };
+      return [
+        t.serial,
+        t.kind,
+        t.enabled ? 'yes' : 'no',
+        user?.userId ?? '-',
+        user ? `${user.firstName} ${user.lastName}` : '-',
+        t.securityDomain,
+        offline.state,
+        offline.expiresAt ?? '-',
+      ].map(String);
+    }),
+  );
+}
+
+function pageText(
+  body: { items: Record<string, unknown>[]; nextCursor: string | null },
+  rows: string,
+): string {
+  return `${rows}${body.nextCursor ? `\nmore: --cursor ${body.nextCursor}\n` : ''}`;
+}
+
+function emergencyAccessText(body: Record<string, unknown>, etag: string | null): string {
+  const offline = body.offline as Record<string, unknown>;
+  const eligibility = body.eligibility as { eligible: boolean; reasons: string[] };
+  return keyValues([
+    ['serial', body.serial],
+    ['offline emergency code', offline.tokencode ?? '-'],
+    ['state', offline.state],
+    ['expires', offline.expiresAt ?? '-'],
+    ['generation', offline.generation],
+    ['reset pending', offline.resetPending],
+    ['online use allowed', offline.onlineUseAllowed],
+    ['eligible', eligibility.eligible ? 'yes' : `no: ${eligibility.reasons.join(', ')}`],
+    ['etag', etag ?? '-'],
+  ]);
+}
+
+const changeReply = async (reply: { body: unknown; headers: Headers }) => ({
+  body: { ...(reply.body as object), etag: reply.headers.get('etag') },
+  text: emergencyAccessText(reply.body as Record<string, unknown>, reply.headers.get('etag')),
+});
+
+const VERBS: ApiVerb[] = [
+  {
+    name: 'search',
+    summary: 'search tokens by user id, last or first name prefix, serial, security domain',
+    options: {
+      'user-id': { type: 'string' },
+      'last-name': { type: 'string' },
+      'first-name': { type: 'string' },
+      serial: { type: 'string' },
+      domain: { type: 'string' },
+      limit: { type: 'string' },
+      cursor: { type: 'string' },
+    },
+    usage:
+      '[--user-id U] [--last-name L] [--first-name F] [--serial S] [--domain D] [--limit N] [--cursor C]',
+    run: async (c, v) => {
+      const names: [string, string][] = [
+        ['user-id', 'userId'],
+        ['last-name', 'lastName'],
+        ['first-name', 'firstName'],
+        ['serial', 'serial'],
+        ['domain', 'domain'],
+        ['limit', 'limit'],
+        ['cursor', 'cursor'],
+      ];
+      const query = new URLSearchParams(
+        names.flatMap(([flag, name]): [string, string][] => (v[flag] ? [[name, String(v[flag])]] : [])),
+      );
+      const reply = await callApi(c, 'GET', `/v1/tokens${query.size ? `?${query}` : ''}`);
+      const body = reply.body as { items: Record<string, unknown>[]; nextCursor: string | null };
+      return { body, text: pageText(body, summaryRows(body.items)) };
+    },
+  },
+  {
+    name: 'show',
+    summary: 'a token without secrets, with its lockout counters',
+    args: ['SERIAL'],
+    run: async (c, _v, [serial]) => {
+      const { body } = await callApi(c, 'GET', `/v1/tokens/${q(serial!)}`);
+      const t = body as Record<string, unknown>;
+      const lockout = t.lockout as Record<string, unknown>;
+      return {
+        body,
+        text: `${summaryRows([t])}\n${keyValues([
+          ['tokencode failures', lockout.tokencodeFailures],
+          ['emergency code failures', lockout.emergencyAccessFailures],
+          ['locked', lockout.locked],
+          ['last online authentication', t.lastOnlineAuthenticationAt ?? '-'],
+        ])}`,
+      };
+    },
+  },
+  {
+    name: 'view',
+    summary: 'the emergency access page, with the offline code in clear (audited)',
+    args: ['SERIAL'],
+    run: async (c, _v, [serial]) =>
+      changeReply(await callApi(c, 'GET', `/v1/tokens/${q(serial!)}/emergency-access`)),
+  },
+  {
+    name: 'reset',
+    summary: 'a new offline code at the next online login',
+    args: ['SERIAL'],
+    run: async (c, _v, [serial]) =>
+      changeReply(await callApi(c, 'POST', `/v1/tokens/${q(serial!)}/emergency-access/reset`)),
+  },
+  {
+    name: 'online-use',
+    summary: 'allow (on) or forbid (off) the offline code for online authentication',
+    args: ['SERIAL', 'on|off'],
+    run: async (c, _v, [serial, state]) => {
+      if (state !== 'on' && state !== 'off') throw new UsageError('say on or off');
+      return changeReply(
+        await callApi(c, 'PUT', `/v1/tokens/${q(serial!)}/emergency-access/online-use`, {
+          body: { allowed: state === 'on' },
+        }),
+      );
+    },
+  },
+  {
+    name: 'save',
+    summary: 'Save: reset and/or online use in one change, against the ETag that was viewed',
+    args: ['SERIAL'],
+    options: { etag: { type: 'string' }, reset: { type: 'boolean' }, 'online-use': { type: 'string' } },
+    usage: 'SERIAL --etag ETAG [--reset] [--online-use on|off]',
+    run: async (c, v, [serial]) => {
+      if (!str(v, 'etag')) throw new UsageError('--etag is required (from eatctl view)');
+      const onlineUse = str(v, 'online-use');
+      if (onlineUse !== undefined && onlineUse !== 'on' && onlineUse !== 'off')
+        throw new UsageError('--online-use on|off');
+      const body = {
+        ...(v.reset ? { resetOffline: true } : {}),
+        ...(onlineUse ? { onlineUseAllowed: onlineUse === 'on' } : {}),
+      };
+      return changeReply(
+        await callApi(c, 'PATCH', `/v1/tokens/${q(serial!)}/emergency-access`, {
+          body,
+          headers: { 'if-match': str(v, 'etag')! },
+        }),
+      );
+    },
+  },
+  {
+    name: 'audit',
+    summary: "a token's audit trail, newest first",
+    args: ['SERIAL'],
+    options: { limit: { type: 'string' }, cursor: { type: 'string' } },
+    usage: 'SERIAL [--limit N] [--cursor C]',
+    run: async (c, v, [serial]) => {
+      const query = new URLSearchParams({
+        ...(str(v, 'limit') ? { limit: str(v, 'limit')! } : {}),
+        ...(str(v, 'cursor') ? { cursor: str(v, 'cursor')! } : {}),
+      });
+      const reply = await callApi(c, 'GET', `/v1/tokens/${q(serial!)}/audit${query.size ? `?${query}` : ''}`);
+      const body = reply.body as { items: Record<string, unknown>[]; nextCursor: string | null };
+      const rows = table(
+        ['at', 'action', 'actor', 'region', 'outcome', 'details'],
+        body.items.map((e) =>
+          [e.at, e.action, e.actor, e.region, e.outcome, JSON.stringify(e.details)].map(String),
+        ),
+      );
+      return { body, text: pageText(body, rows) };
+    },
+  },
+  {
+    name: 'sweep',
+    summary: 'run the expiry sweep of the local system, as of now or --now',
+    options: { now: { type: 'string' } },
+    usage: '[--now ISO-TIME]',
+    run: async (c, v) => {
+      const { body } = await callApi(c, 'POST', '/local/sweep', {
+        anonymous: true,
+        body: str(v, 'now') ? { now: str(v, 'now') } : {},
+      });
+      const r = body as Record<string, unknown>;
+      return {
+        body,
+        text: keyValues(['now', 'due', 'expired', 'skipped', 'failed', 'stopReason'].map((k) => [k, r[k]])),
+      };
+    },
+  },
+  {
+    name: 'agent authenticate',
+    summary: 'online authentication as an agent; --save-data keeps the offline data it downloads',
+    options: {
+      user: { type: 'string' },
+      passcode: { type: 'string' },
+      'held-generation': { type: 'string' },
+      'save-data': { type: 'string' },
+    },
+    usage: '--user USER --passcode PASSCODE|- [--held-generation N] [--save-data FILE]',
+    run: async (c, v, _args, io) => {
+      if (!str(v, 'user')) throw new UsageError('--user is required');
+      const passcode = await secretArg(str(v, 'passcode'), io, 'passcode');
+      const held = str(v, 'held-generation');
+      const { body } = await callApi(c, 'POST', '/v1/agent/authenticate', {
+        body: {
+          userId: str(v, 'user'),
+          passcode,
+          ...(held ? { heldOffline: { generation: Number(held) } } : {}),
+        },
+      });
+      const reply = body as {
+        outcome: string;
+        method: string | null;
+        offlineData: Record<string, unknown> | null;
+      };
+      if (reply.offlineData && str(v, 'save-data')) {
+        await writeFile(str(v, 'save-data')!, JSON.stringify(reply.offlineData), { mode: 0o600 });
+      }
+      const emergency = reply.offlineData?.emergencyAccess as {
+        generation: number;
+        expiresAt: string;
+      } | null;
+      return {
+        body,
+        exit: reply.outcome === 'accept' ? EXIT.ok : EXIT.rejected,
+        text: keyValues([
+          ['outcome', reply.outcome],
+          ['method', reply.method ?? '-'],
+          [
+            'offline data',
+            reply.offlineData ? `${reply.offlineData.days} days until ${reply.offlineData.validUntil}` : '-',
+          ],
+          [
+            'offline emergency code',
+            emergency ? `generation ${emergency.generation}, expires ${emergency.expiresAt}` : '-',
+          ],
+        ]),
+      };
+    },
+  },
+  {
+    name: 'domain list',
+    summary: 'security domains and their offline policy',
+    run: async (c) => {
+      const { body } = await callApi(c, 'GET', '/v1/security-domains?limit=100');
+      const items = (body as { items: Record<string, unknown>[] }).items;
+      return {
+        body,
+        text: table(
+          ['id', 'name', 'offline', 'code download', 'days', 'code lifetime'],
+          items.map((d) => {
+            const p = d.offlinePolicy as Record<string, unknown>;
+            return [
+              d.id,
+              d.name,
+              p.offlineAuthenticationEnabled,
+              p.emergencyCodeDownloadPermitted,
+              p.offlineDays,
+              p.emergencyCodeLifetimeDays,
+            ].map(String);
+          }),
+        ),
+      };
+    },
+  },
+  {
+    name: 'domain put',
+    summary: 'create or replace a security domain; --policy FILE holds the offline policy as JSON',
+    args: ['DOMAIN'],
+    options: { name: { type: 'string' }, policy: { type: 'string' }, etag: { type: 'string' } },
+    usage: 'DOMAIN --name NAME [--policy FILE] [--etag ETAG]',
+    run: async (c, v, [id]) => {
+      const offlinePolicy = str(v, 'policy')
+        ? JSON.parse(await readFile(str(v, 'policy')!, 'utf8'))
+        : undefined;
+      const { body } = await callApi(c, 'PUT', `/v1/security-domains/${q(id!)}`, {
+        body: { name: str(v, 'name') ?? id, ...(offlinePolicy ? { offlinePolicy } : {}) },
+        headers: str(v, 'etag') ? { 'if-match': str(v, 'etag')! } : {},
+      });
+      return { body, text: `saved security domain ${id}\n` };
+    },
+  },
+  {
+    name: 'user put',
+    summary: 'create or replace a user',
+    args: ['USER'],
+    options: {
+      'first-name': { type: 'string' },
+      'last-name': { type: 'string' },
+      domain: { type: 'string' },
+      etag: { type: 'string' },
+    },
+    usage: 'USER --first-name F --last-name L --domain D [--etag ETAG]',
+    run: async (c, v, [userId]) => {
+      const { body } = await callApi(c, 'PUT', `/v1/users/${q(userId!)}`, {
+        body: {
+          firstName: str(v, 'first-name'),
+          lastName: str(v, 'last-name'),
+          securityDomain: str(v, 'domain'),
+        },
+        headers: str(v, 'etag') ? { 'if-match': str(v, 'etag')! } : {},
+      });
+      return { body, text: `saved user ${userId}\n` };
+    },
+  },
+  {
+    name: 'token import',
+    summary: 'import tokens from a JSON file: [{serial, kind, seed, digits, securityDomain}], with progress',
+    options: { file: { type: 'string' } },
+    usage: '--file FILE',
+    run: async (c, v, _args, io) => {
+      if (!str(v, 'file')) throw new UsageError('--file is required');
+      const tokens = JSON.parse(await readFile(str(v, 'file')!, 'utf8')) as Record<string, unknown>[];
+      if (!Array.isArray(tokens)) throw new UsageError('the file must hold a JSON array of tokens');
+      const imported: string[] = [];
+      for (const [i, token] of tokens.entries()) {
+        await callApi(c, 'POST', '/v1/tokens', { body: token });
+        imported.push(String(token.serial));
+        io.stderr(`\rimported ${i + 1}/${tokens.length}`);
+      }
+      io.stderr('\n');
+      return { body: { imported }, text: `imported ${imported.length} tokens\n` };
+    },
+  },
+  ...(
+    [
+      [
+        'token assign',
+        'assign a token to a user',
+        ['SERIAL', 'USER'],
+        'PUT',
+        'assignment',
+        (a: string[]) => ({ userId: a[1] }),
+      ],
+      ['token unassign', 'unassign a token', ['SERIAL'], 'DELETE', 'assignment', undefined],
+      ['token enable', 'enable a token', ['SERIAL'], 'PUT', 'enabled', () => ({ enabled: true })],
+      ['token disable', 'disable a token', ['SERIAL'], 'PUT', 'enabled', () => ({ enabled: false })],
+      ['token pin clear', "clear a securid token's PIN", ['SERIAL'], 'DELETE', 'pin', undefined],
+      [
+        'token unlock',
+        'reset the failure counters of a locked-out token',
+        ['SERIAL'],
+        'POST',
+        'unlock',
+        undefined,
+      ],
+    ] as const
+  ).map(([name, summary, args, method, tail, bodyOf]): ApiVerb => ({
+    name,
+    summary,
+    args: [...args],
+    run: async (c, _v, a) => {
+      const { body } = await callApi(c, method, `/v1/tokens/${q(a[0]!)}/${tail}`, {
+        ...(bodyOf ? { body: bodyOf(a) } : {}),
+      });
+      return { body, text: `${summaryRows([body as Record<string, unknown>])}` };
+    },
+  })),
+  {
+    name: 'token pin set',
+    summary: "set a securid token's PIN (--pin - reads it from standard input)",
+    args: ['SERIAL'],
+    options: { pin: { type: 'string' } },
+    usage: 'SERIAL --pin PIN|-',
+    run: async (c, v, [serial], io) => {
+      const pin = await secretArg(str(v, 'pin'), io, 'pin');
+      const { body } = await callApi(c, 'PUT', `/v1/tokens/${q(serial!)}/pin`, { body: { pin } });
+      return { body, text: `PIN set on ${serial}\n` };
+    },
+  },
+  {
+    name: 'agent list',
+    summary: 'authentication agents',
+    run: async (c) => {
+      const { body } = await callApi(c, 'GET', '/v1/agents?limit=100');
+      const items = (body as { items: Record<string, unknown>[] }).items;
+      return {
+        body,
+        text: table(
+          ['agent', 'name', 'offline authentication'],
+          items.map((a) => [a.agentId, a.name, a.supportsOfflineAuthentication].map(String)),
+        ),
+      };
+    },
+  },
+  {
+    name: 'agent put',
+    summary: 'create or replace an authentication agent',
+    args: ['AGENT'],
+    options: {
+      name: { type: 'string' },
+      offline: { type: 'boolean', default: false },
+      etag: { type: 'string' },
+    },
+    usage: 'AGENT --name NAME [--offline] [--etag ETAG]',
+    run: async (c, v, [agentId]) => {
+      const { body } = await callApi(c, 'PUT', `/v1/agents/${q(agentId!)}`, {
+        body: { name: str(v, 'name') ?? agentId, supportsOfflineAuthentication: v.offline === true },
+        headers: str(v, 'etag') ? { 'if-match': str(v, 'etag')! } : {},
+      });
+      return { body, text: `saved agent ${agentId}\n` };
+    },
+  },
+];
+
+function toVerb(spec: ApiVerb): Verb {
+  const args = spec.args ?? [];
+  return {
+    name: spec.name,
+    summary: spec.summary,
+    usage: `eatctl ${spec.name} ${spec.usage ?? args.join(' ')} ${CONNECTION_USAGE}`,
+    async run(argv, io) {
+      const { values, positionals } = parseArgs({
+        args: argv,
+        options: { ...CONNECTION_OPTIONS, ...spec.options },
+        allowPositionals: true,
+        strict: true,
+      });
+      if (positionals.length !== args.length)
+        throw new UsageError(`expected ${args.join(' ') || 'no arguments'}`);
+      try {
+        const result = await spec.run(connectionFrom(values), values as Values, positionals, io);
+        io.stdout(values.json ? `${JSON.stringify(result.body, null, 2)}\n` : result.text);
+        return result.exit ?? EXIT.ok;
+      } catch (error) {
+        if (error instanceof ApiError) {
+          io.stderr(`eatctl ${spec.name}: ${error.message}\n`);
+          if (values.json) io.stdout(`${JSON.stringify(error.body)}\n`);
+          return error.status >= 400 && error.status < 500 ? EXIT.refused : EXIT.failed;
+        }
+        if (error instanceof TypeError && /fetch failed/.test(error.message)) {
+          io.stderr(`eatctl ${spec.name}: cannot reach ${connectionFrom(values).endpoint}\n`);
+          return EXIT.failed;
+        }
+        throw error;
+      }
+    },
+  };
+}
+
+export const API_VERBS: readonly Verb[] = VERBS.map(toVerb);
