@@ -26,5 +26,7 @@ module.exports = {
     },
     // CDK assertions on the synthesized app (no AWS, no Docker); see test/infra/support.ts.
     { ...common, displayName: 'infra', testMatch: ['<rootDir>/test/infra/**/*.test.ts'] },
+    // The local system started as a user starts it, driven over HTTP.
+    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] },
   ],
 };

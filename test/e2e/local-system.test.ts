@@ -1,0 +1,182 @@
+/**
+ * The local system as a user starts it (`tsx local/start.ts --fresh`, what `npm start -- --fresh` runs),
+ * driven over HTTP on both ports through the whole scenario, then stopped with Ctrl-C (SIGINT).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decodeBase32, totp } from '../../shared/domain/totp';
+import { freePort, projectRoot } from '../support/engines';
+
+const ALICE = {
+  userId: 'alice',
+  serial: '000100000001',
+  pin: '2468',
+  seed: decodeBase32('JBSWY3DPEHPK3PXP'),
+};
+
+let child: ChildProcess;
+let output = '';
+let dataDir: string;
+let primary: string;
+let replica: string;
+let ports: number[];
+
+function waitFor(pattern: RegExp): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      if (pattern.test(output)) return resolve();
+      if (child.exitCode !== null) return reject(new Error(`npm start exited ${child.exitCode}:\n${output}`));
+      setTimeout(check, 100);
+    };
+    check();
+  });
+}
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'eat-e2e-'));
+  ports = [await freePort(), await freePort()];
+  [primary, replica] = ports.map((port) => `http://127.0.0.1:${port}`) as [string, string];
+  child = spawn(join(projectRoot(), 'node_modules', '.bin', 'tsx'), ['local/start.ts', '--fresh'], {
+    cwd: projectRoot(),
+    env: {
+      ...process.env,
+      PORT: String(ports[0]),
+      REPLICA_PORT: String(ports[1]),
+      LOCAL_DATA_DIR: dataDir,
+      SWEEP_INTERVAL_SECONDS: '0',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  await waitFor(/local system: up in/);
+});
+
+afterAll(async () => {
+  if (child.exitCode === null) child.kill('SIGKILL');
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function tokenFor(base: string, clientId: string): Promise<string> {
+  const response = await fetch(`${base}/local/oauth2/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: `grant_type=client_credentials&client_id=${clientId}&client_secret=${clientId}-secret`,
+  });
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { access_token: string }).access_token;
+}
+
+async function call(base: string, token: string, method: string, path: string, body?: unknown, headers = {}) {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...headers,
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  return { status: response.status, headers: response.headers, body: (await response.json()) as any };
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+it('runs the whole scenario over HTTP on the primary and the replica, then stops cleanly', async () => {
+  expect(output).toContain(`primary  (local-primary)  ${primary}`);
+  expect(output).toContain(`replica  (local-replica)  ${replica}`);
+  const admin = await tokenFor(primary, 'helpdesk');
+  const agent = await tokenFor(primary, 'win-agent-1');
+  const page = `/v1/tokens/${ALICE.serial}/emergency-access`;
+
+  // No token, no entry; a token of the agent scope is not an administrator's.
+  expect((await fetch(`${primary}/v1/tokens`)).status).toBe(401);
+  expect((await call(primary, agent, 'GET', '/v1/tokens')).status).toBe(403);
+
+  const search = await call(replica, admin, 'GET', '/v1/tokens?lastName=arch');
+  expect(search.status).toBe(200);
+  expect(search.body.items).toEqual([
+    expect.objectContaining({
+      serial: ALICE.serial,
+      offlineEmergencyAccess: { state: 'none', expiresAt: null },
+    }),
+  ]);
+
+  // First online login through the offline-capable agent: generation 1 is issued and downloaded.
+  const login = await call(primary, agent, 'POST', '/v1/agent/authenticate', {
+    userId: ALICE.userId,
+    passcode: ALICE.pin + totp(ALICE.seed, new Date()),
+  });
+  expect(login.body).toMatchObject({ outcome: 'accept', method: 'tokencode' });
+  expect(login.body.offlineData.emergencyAccess.generation).toBe(1);
+  expect(login.headers.get('cache-control')).toBe('no-store');
+
+  const view = await call(replica, admin, 'GET', page);
+  expect(view.status).toBe(200);
+  expect(view.body.offline).toMatchObject({ state: 'active', generation: 1, onlineUseAllowed: false });
+  const firstCode: string = view.body.offline.tokencode;
+  expect(firstCode).toMatch(/^[A-Z0-9]{8}$/);
+
+  // The offline code is refused online until the administrator allows it (here on the replica).
+  const withCode = { userId: ALICE.userId, passcode: ALICE.pin + firstCode, heldOffline: { generation: 1 } };
+  expect((await call(primary, agent, 'POST', '/v1/agent/authenticate', withCode)).body.outcome).toBe(
+    'reject',
+  );
+  const allowed = await call(replica, admin, 'PUT', `${page}/online-use`, { allowed: true });
+  expect(allowed.body.offline.onlineUseAllowed).toBe(true);
+  const accepted = await call(primary, agent, 'POST', '/v1/agent/authenticate', withCode);
+  expect(accepted.body).toMatchObject({ outcome: 'accept', method: 'emergency-access' });
+
+  // Reset with Save: the old code works until the next online login, which delivers generation 2.
+  const before = await call(primary, admin, 'GET', page);
+  const saved = await call(
+    primary,
+    admin,
+    'PATCH',
+    page,
+    { resetOffline: true },
+    { 'if-match': before.headers.get('etag') },
+  );
+  expect(saved.body.offline).toMatchObject({ resetPending: true, generation: 1 });
+  const next = await call(replica, agent, 'POST', '/v1/agent/authenticate', withCode);
+  expect(next.body).toMatchObject({ outcome: 'accept' });
+  expect(next.body.offlineData.emergencyAccess.generation).toBe(2);
+  const after = await call(primary, admin, 'GET', page);
+  expect(after.body.offline).toMatchObject({ generation: 2, resetPending: false, state: 'active' });
+  expect(after.body.offline.tokencode).not.toBe(firstCode);
+  expect((await call(primary, agent, 'POST', '/v1/agent/authenticate', withCode)).body.outcome).toBe(
+    'reject',
+  );
+
+  // The sweep, as of a time after the code's expiry: the code is expired and the view says so.
+  const expiresAt = after.body.offline.expiresAt as string;
+  const sweep = await fetch(`${primary}/local/sweep`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ now: new Date(Date.parse(expiresAt) + 60_000).toISOString() }),
+  });
+  expect(await sweep.json()).toMatchObject({ due: 1, expired: 1, failed: 0 });
+  const expired = await call(replica, admin, 'GET', page);
+  expect(expired.body.offline).toMatchObject({ state: 'expired', tokencode: null });
+
+  const trail = await call(primary, admin, 'GET', `/v1/tokens/${ALICE.serial}/audit?limit=100`);
+  const regions = new Set(trail.body.items.map((e: { region: string }) => e.region));
+  expect(regions).toEqual(new Set(['local-primary', 'local-replica']));
+
+  // Ctrl-C: the gateways close, DynamoDB Local stops, the ports are released.
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  child.kill('SIGINT');
+  expect(await exited).toBe(0);
+  expect(output).toContain('Stopped.');
+  for (const port of ports) expect(await portIsFree(port)).toBe(true);
+});
