@@ -9,10 +9,11 @@ import { loadConfig, type FunctionConfig } from './config';
 /** A sealer built on first use (the local key file is read asynchronously), then kept for the process. */
 function lazySealer(build: () => Promise<Sealer>): Sealer {
   let sealer: Promise<Sealer> | undefined;
-  const get = () => (sealer ??= build().catch((error: unknown) => {
-    sealer = undefined;
-    throw error;
-  }));
+  const get = () =>
+    (sealer ??= build().catch((error: unknown) => {
+      sealer = undefined;
+      throw error;
+    }));
   return {
     seal: async (plaintext, context) => (await get()).seal(plaintext, context),
     open: async (sealed, context) => (await get()).open(sealed, context),
@@ -33,7 +34,10 @@ export function dependenciesFrom(config: FunctionConfig): UseCaseDependencies {
           createSealer({
             kind: 'kms',
             keyArn: sealerConfig.keyArn,
-            client: new KMSClient({ region, ...(config.kmsEndpoint ? { endpoint: config.kmsEndpoint } : {}) }),
+            client: new KMSClient({
+              region,
+              ...(config.kmsEndpoint ? { endpoint: config.kmsEndpoint } : {}),
+            }),
           }),
         )
       : lazySealer(() => createSealer({ kind: 'local', keyFile: sealerConfig.keyFile }));

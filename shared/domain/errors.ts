@@ -28,7 +28,9 @@ export interface AppErrorOptions {
 const APP_ERROR = Symbol.for('emergency-access.AppError');
 
 export function isAppError(error: unknown): error is AppError {
-  return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[APP_ERROR] === true;
+  return (
+    typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[APP_ERROR] === true
+  );
 }
 
 export class AppError extends Error {

@@ -134,7 +134,9 @@ export async function startMotoServer(options: MotoServerOptions = {}): Promise<
   const venvDir = options.venvDir ?? join(projectRoot(), '.venv');
   const command = join(venvDir, 'bin', 'python');
   if (!existsSync(join(venvDir, 'bin', 'moto_server'))) {
-    throw new Error(`moto is missing from ${venvDir}: run \`npm run test:env\` to create the venv with moto.`);
+    throw new Error(
+      `moto is missing from ${venvDir}: run \`npm run test:env\` to create the venv with moto.`,
+    );
   }
   // scripts/moto_server.py is moto's server with its multi-region key id fix (see the script).
   const launcher = join(projectRoot(), 'scripts', 'moto_server.py');

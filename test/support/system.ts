@@ -80,6 +80,7 @@ export async function startTestSystem(regionName = 'test-primary'): Promise<Test
     if (loaded === undefined) {
       Object.assign(process.env, env);
       jest.isolateModules(() => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- a fresh registry per module, configured from env
         loaded = require(`../../functions/${group}`) as FunctionModule;
       });
       modules.set(group, loaded!);

@@ -11,7 +11,6 @@ import {
   CreateKeyCommand,
   DecryptCommand,
   DescribeKeyCommand,
-  EncryptCommand,
   KMSClient,
   ReplicateKeyCommand,
 } from '@aws-sdk/client-kms';
@@ -208,9 +207,9 @@ describe('KmsSealer against moto', () => {
     it('refuses in the replica region a code sealed for another generation', async () => {
       const sealed = await new KmsSealer({ client, keyArn: primaryArn }).seal(secret(), context);
       const replica = new KmsSealer({ client: replicaClient, keyArn: replicaArn });
-      await expect(replica.open(sealed, { ...context, generation: context.generation + 1 })).rejects.toBeInstanceOf(
-        SealedSecretRejectedError,
-      );
+      await expect(
+        replica.open(sealed, { ...context, generation: context.generation + 1 }),
+      ).rejects.toBeInstanceOf(SealedSecretRejectedError);
     });
   });
 });
