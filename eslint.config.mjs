@@ -26,7 +26,7 @@ export default tseslint.config(
   },
   {
     // The domain and the ports know nothing of AWS: adapters live in shared/adapters.
-    files: ['shared/domain/**/*.ts', 'shared/ports/**/*.ts'],
+    files: ['shared/domain/**/*.ts', 'shared/ports/**/*.ts', 'shared/agent/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -230,7 +230,8 @@ export function readConfig(read: ContextReader, defaultAccount?: string): Deploy
     );
   }
 
-  const sweepRegion = text(read, 'sweepRegion') ?? primaryRegion;
+  // Issue 5: the sweep runs in every region (safe: a second expiry of one code changes nothing).
+  const sweepRegion = text(read, 'sweepRegion') ?? 'all';
   if (sweepRegion !== 'all' && !regions.includes(sweepRegion)) {
     throw new ConfigError('sweepRegion', `must be one of ${regions.join(', ')} or "all"`);
   }

@@ -62,7 +62,8 @@ export function tokenDetailsOf(state: TokenState, now: Date): TokenDetails {
       tokencodeFailures: state.lockout.tokencodeFailures,
       locked: state.lockout.lockedAt !== null,
     },
-    lastOnlineAuthenticationAt: state.token.lastOnlineAuthenticationAt,
+    // Online authentication records it on the counters item, which it owns (see the agent API).
+    lastOnlineAuthenticationAt: state.lockout.lastAuthenticatedAt ?? state.token.lastOnlineAuthenticationAt,
   };
 }
 

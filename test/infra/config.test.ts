@@ -6,7 +6,7 @@ const from = (context: Partial<Record<ContextKey, unknown>>, defaultAccount?: st
   readConfig((key) => context[key], defaultAccount);
 
 describe('deployment settings from context', () => {
-  it('has documented defaults: one primary and two replica regions, Cognito, the sweep in the primary', () => {
+  it('has documented defaults: one primary and two replica regions, Cognito, the sweep in every region', () => {
     const config = from({});
     expect(config).toMatchObject({
       account: undefined,
@@ -18,7 +18,7 @@ describe('deployment settings from context', () => {
       identity: { kind: 'cognito', agentClientNames: ['default-agent'] },
       maxEmergencyCodeLifetimeDays: 90,
       multiRegionStrongConsistency: false,
-      sweepRegions: ['us-east-1'],
+      sweepRegions: ['us-east-1', 'eu-west-1', 'ap-southeast-2'],
       sweepSchedule: 'rate(15 minutes)',
       sourceMaps: true,
       apiThrottle: { rateLimit: 50, burstLimit: 100 },

@@ -274,7 +274,7 @@ describe('HTTP API', () => {
 
 describe('expiry sweep', () => {
   it('invokes the sweep function on its schedule with retries and a dead-letter queue', () => {
-    for (const { region, json } of regional) {
+    for (const { json } of regional) {
       const [schedule] = resourcesOf(json, 'AWS::Scheduler::Schedule');
       const sweepId = resourcesOf(json, 'AWS::Lambda::Function').find(
         (f) => f.Properties.FunctionName === functionName(config.namePrefix, 'sweep'),
@@ -282,7 +282,7 @@ describe('expiry sweep', () => {
       const [queue] = resourcesOf(json, 'AWS::SQS::Queue');
       expect(schedule!.Properties).toMatchObject({
         ScheduleExpression: config.sweepSchedule,
-        State: region === config.primaryRegion ? 'ENABLED' : 'DISABLED',
+        State: 'ENABLED', // the sweep runs in every region by default
         FlexibleTimeWindow: { Mode: 'OFF' },
         Target: {
           Arn: { 'Fn::GetAtt': [sweepId, 'Arn'] },
@@ -325,10 +325,16 @@ describe('expiry sweep', () => {
     }
   });
 
-  it('enables the schedule in every region with sweepRegion=all', () => {
-    const everywhere = buildApp({ sweepRegion: 'all' });
+  it('enables the schedule in every region by default, and in one region with sweepRegion=<region>', () => {
+    const everywhere = buildApp({});
     for (const stack of everywhere.stacks.regionalApis.values()) {
       everywhere.template(stack).hasResourceProperties('AWS::Scheduler::Schedule', { State: 'ENABLED' });
+    }
+    const one = buildApp({ sweepRegion: 'eu-west-1' });
+    for (const [region, stack] of one.stacks.regionalApis.entries()) {
+      one.template(stack).hasResourceProperties('AWS::Scheduler::Schedule', {
+        State: region === 'eu-west-1' ? 'ENABLED' : 'DISABLED',
+      });
     }
   });
 });
