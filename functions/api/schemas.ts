@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { INELIGIBILITY_REASONS } from '../../shared/domain/eligibility';
 
 /**
  * The building blocks of every route's schema. Strings are bounded, objects are strict (an unknown field
@@ -53,14 +54,7 @@ export const tokenDetails = tokenSummary
   })
   .meta({ id: 'TokenDetails' });
 
-export const ineligibilityReason = z.enum([
-  'TOKEN_UNASSIGNED',
-  'TOKEN_DISABLED',
-  'DOMAIN_OFFLINE_DISABLED',
-  'DOMAIN_EAT_DOWNLOAD_NOT_PERMITTED',
-  'NO_OFFLINE_AGENT_AUTHENTICATION',
-  'NO_OFFLINE_DATA_DOWNLOADED',
-]);
+export const ineligibilityReason = z.enum(INELIGIBILITY_REASONS);
 
 export const emergencyAccessPage = z
   .object({
