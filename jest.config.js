@@ -15,6 +15,7 @@ const common = {
 module.exports = {
   // A limit for hung tests, not a speed check: the engines start in seconds, longer on a busy machine.
   testTimeout: 60_000,
+  reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     {
