@@ -13,8 +13,6 @@ import { pathToFileURL } from 'node:url';
 import { ServiceFunction } from '../../infra/constructs/service-function';
 import { functionCatalog } from '../../infra/function-catalog';
 
-jest.setTimeout(120_000);
-
 function bundle(sourceMaps: boolean): string {
   const outdir = mkdtempSync(path.join(tmpdir(), 'eat-bundle-'));
   outdirs.push(outdir);

@@ -22,8 +22,6 @@ import { giveOfflineCode, seedDemo } from '../../support/demo';
 import { AGENT } from '../../support/events';
 import { startTestSystem, type TestSystem } from '../../support/system';
 
-jest.setTimeout(60_000);
-
 // Read by test/support/system.ts and by the logger when each function module loads.
 const saved = { level: process.env.TEST_LOG_LEVEL, logEvent: process.env.POWERTOOLS_LOGGER_LOG_EVENT };
 process.env.TEST_LOG_LEVEL = 'DEBUG';

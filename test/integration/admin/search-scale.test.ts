@@ -19,8 +19,6 @@ import type { Claims } from '../../support/events';
 import { startTestSystem, type TestSystem } from '../../support/system';
 import { createTestTable, localDynamoDbClient, type TestTable } from '../../support/table';
 
-jest.setTimeout(180_000);
-
 const TOTAL = 10_000;
 const DOMAINS = { Big: 7_000, Mid: 3_000 } as const;
 /** One user holds many tokens, so that even a user-id search has more matches than a page. */

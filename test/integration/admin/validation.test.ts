@@ -15,8 +15,6 @@ import type { RequestSpec } from '../../support/events';
 import { startTestSystem, type Reply, type TestSystem } from '../../support/system';
 import { claimsFor, exampleOf, takesInput, type RouteExample } from './route-examples';
 
-jest.setTimeout(120_000);
-
 /** Runs per property and route: enough to find a hole, few enough for the file to stay well under a minute. */
 const RUNS = 30;
 

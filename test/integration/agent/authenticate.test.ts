@@ -21,8 +21,6 @@ import {
   type LoginOptions,
 } from './support';
 
-jest.setTimeout(120_000);
-
 const [alice, bob, carol, dave, erin] = USERS;
 const HELPDESK = { id: 'helpdesk', domains: '*' as const, requestId: 'unlock-request' };
 

@@ -13,8 +13,6 @@ import { createTestTable, type TestTable } from '../../support/table';
 import { SimulatedGlobalTable, type Region } from './global-table';
 import { agentLogin, nextPasscode, offlineCheck, TestClock, type LoginOptions } from './support';
 
-jest.setTimeout(120_000);
-
 const [alice] = USERS;
 const AGENT_1: Claims = { sub: 'win-agent-1', client_id: 'win-agent-1', scope: 'eat/agent' };
 const AGENT_2: Claims = { sub: 'win-agent-2', client_id: 'win-agent-2', scope: 'eat/agent' };

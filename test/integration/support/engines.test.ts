@@ -10,7 +10,6 @@ import { freePort, startDynamoDbLocal, startMotoServer } from '../../support/eng
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 
 // Starting a JVM or a Python server takes seconds on a busy machine: a bound, not a measurement.
-jest.setTimeout(120_000);
 
 function listen(port: number, host: string): Promise<Server> {
   return new Promise((resolve, reject) => {
