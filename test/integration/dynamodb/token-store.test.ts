@@ -207,7 +207,8 @@ describe('DynamoDbTokenStore on DynamoDB Local', () => {
       let pages = 0;
       do {
         const page = await table.store.findTokensInDomain('Search', {}, { limit: 2, cursor });
-        expect(page.items.length).toBeLessThanOrEqual(2);
+        const shown = page.items.length;
+        expect(shown).toBeLessThanOrEqual(2);
         seen.push(...serials(page.items));
         cursor = page.cursor;
         pages++;
