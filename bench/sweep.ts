@@ -14,7 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbTokenStore } from '../shared/adapters/dynamodb/dynamodb-token-store';
-import { SK, expiryDayOf, expirySortKey, tokenPk } from '../shared/adapters/dynamodb/keys';
+import { expiryDayOf, expirySortKey, issuedSk, tokenPk } from '../shared/adapters/dynamodb/keys';
 import { createTableInput } from '../shared/adapters/dynamodb/table-schema';
 import type { IssuedEmergencyCode } from '../shared/domain/model';
 import type { UseCaseDependencies } from '../shared/use-cases/context';
@@ -76,9 +76,9 @@ function itemOf(code: IssuedEmergencyCode): Record<string, unknown> {
   return {
     ...code,
     pk: tokenPk(code.serial),
-    sk: SK.issued,
+    sk: issuedSk(code.generation),
     expiryDay: expiryDayOf(code.expiresAt),
-    expiryKey: expirySortKey(code.expiresAt, code.serial),
+    expiryKey: expirySortKey(code.expiresAt, `${code.serial}#${code.generation}`),
   };
 }
 
@@ -206,7 +206,7 @@ async function benchSize(client: DynamoDBClient, n: number, concurrencies: numbe
       policyCaps: { maxEmergencyCodeLifetimeDays: LOOK_BACK_DAYS },
     };
     // A code of each kind reads back through the store as the sweep expects.
-    const check = await deps.store.getIssuedCode(due[0]!.serial);
+    const check = await deps.store.getIssuedCode(due[0]!.serial, due[0]!.generation);
     if (check?.state !== 'active' || check.expiresAt !== due[0]!.expiresAt)
       throw new Error('seeding is wrong');
 

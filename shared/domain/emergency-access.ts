@@ -31,6 +31,5 @@ export function emptySettings(serial: string): EmergencyAccessSettings {
     resetRequestedAtGeneration: null,
     updatedAt: null,
     updatedBy: null,
-    version: 0,
   };
 }

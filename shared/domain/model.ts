@@ -55,6 +55,11 @@ export interface UserRef {
 export interface OfflineAuthentication {
   userId: string;
   agentId: string;
+  /**
+   * The region that recorded it. Each region writes and removes only its own records, so a download in
+   * one region and the sweep in another never overwrite each other (README "Two regions").
+   */
+  region: string;
   authenticatedAt: string;
   download: OfflineDownload | null;
   version: number;
@@ -91,6 +96,12 @@ export interface SecretVerifier {
   hash: string;
 }
 
+/**
+ * A token as readers see it: the token item (identity, seed, assignment) merged with the registers of the
+ * facts that administrators change one at a time (enabled, PIN; see regional-state.ts). On the token item
+ * itself, `enabled` and `pinVerifier` are the values the token was created with; a register entry, once
+ * written, overrides them.
+ */
 export interface Token {
   serial: string;
   kind: TokenKind;
@@ -108,23 +119,62 @@ export interface Token {
   version: number;
 }
 
-/** What administrators set: one item, written only by administrators. */
+/** What administrators set, as merged from the online-use register and the regions' reset requests. */
 export interface EmergencyAccessSettings {
   serial: string;
   onlineUseAllowed: boolean;
   /**
    * A reset asks for a code newer than this generation. The reset is pending while the issued code's
-   * generation is not above it, so issuing a new code never has to write this item.
+   * generation is not above it, so issuing a new code never has to write a reset request.
    */
   resetRequestedAtGeneration: number | null;
   updatedAt: string | null;
   updatedBy: string | null;
+}
+
+/** The facts administrators set one at a time, each kept as a register (see regional-state.ts). */
+export interface RegisterValues {
+  enabled: boolean;
+  pin: SecretVerifier | null;
+  onlineUse: boolean;
+}
+
+export type RegisterFact = keyof RegisterValues;
+
+/**
+ * One region's latest write of a register fact. `seen` says which writes of the other regions it knew of,
+ * so that a reader can tell a later write (it saw the other) from a concurrent one (neither saw the other).
+ */
+export interface RegisterEntry<F extends RegisterFact = RegisterFact> {
+  value: RegisterValues[F];
+  /** This region's count of writes of this fact: 1, 2, ... */
+  seq: number;
+  /** The `seq` of each region's entry this write was based on (its own included). */
+  seen: Record<string, number>;
+  at: string;
+  by: string;
+}
+
+/**
+ * What administrators in one region set on a token: one item per region, written only in that region,
+ * so replication never overwrites it and a Save that changes several facts is one write.
+ */
+export interface AdminSettings {
+  serial: string;
+  region: string;
+  registers: { [F in RegisterFact]?: RegisterEntry<F> };
+  /** This region's latest reset request: a code newer than this generation is asked for. */
+  reset: { generation: number; at: string; by: string } | null;
   version: number;
 }
 
 export type IssuedCodeState = 'active' | 'expired';
 
-/** The issued offline emergency code: one item, written by online authentication and the sweep. */
+/**
+ * An issued offline emergency code: one item per generation, written by online authentication (issue,
+ * single-use spend) and the sweep (expiry). The newest generation is the current code, so an expiry of an
+ * older generation can never hide a newer one.
+ */
 export interface IssuedEmergencyCode {
   serial: string;
   generation: number;
@@ -148,17 +198,47 @@ export interface IssuedEmergencyCode {
   version: number;
 }
 
-/** Failure counters: one item, written by online authentication and the admin unlock. */
+export interface FailureCounts {
+  tokencode: number;
+  emergencyAccess: number;
+}
+
+/**
+ * One region's lockout item, written only by online authentication and the unlock in that region
+ * (README "Lockout"). Failure totals only grow; a success or an unlock acknowledges the totals it saw
+ * (`acks`, per region), and the consecutive failures are what no acknowledgement covers yet. A lock is
+ * recorded apart from the counts and is lifted only by an unlock of a later epoch.
+ */
+export interface RegionalCounters {
+  serial: string;
+  region: string;
+  /** Every failure this region counted, ever. */
+  failures: FailureCounts;
+  /** Per region: the failure totals that a success or unlock in this region had seen. */
+  acks: Record<string, FailureCounts>;
+  /** When this region saw the token reach a limit, or null. */
+  lockedAt: string | null;
+  /** The unlock epoch current when this region recorded its lock: an unlock of a later epoch lifts it. */
+  lockEpoch: number;
+  /** The epoch of the last unlock made in this region (0: none). */
+  unlockEpoch: number;
+  /** The TOTP step of the last tokencode this region accepted (RFC 6238 section 5.2: each is accepted once). */
+  lastAcceptedStep: number | null;
+  lastAuthenticatedAt: string | null;
+  version: number;
+}
+
+/** The regions' lockout items merged: what a login and an administrator see. */
 export interface LockoutCounters {
   serial: string;
+  /** Consecutive failures, summed over the regions. */
   tokencodeFailures: number;
   emergencyAccessFailures: number;
+  locked: boolean;
   lockedAt: string | null;
-  /** The TOTP step of the last accepted tokencode: each tokencode is accepted once (RFC 6238 section 5.2). */
-  lastAcceptedStep?: number | null;
-  /** The last accepted online authentication; kept here because management owns the token item. */
-  lastAuthenticatedAt?: string | null;
-  version: number;
+  unlockEpoch: number;
+  lastAcceptedStep: number | null;
+  lastAuthenticatedAt: string | null;
 }
 
 export type AuditAction =
@@ -189,10 +269,22 @@ export interface AuditEvent {
   details: Record<string, AuditDetailValue>;
 }
 
-/** Everything about a token's emergency access, read in one query of its partition. */
+/** The items of a token's partition, as stored: what writers base their next write on. */
+export interface TokenItems {
+  /** The token item, with the values it was created with. */
+  token: Token;
+  admin: AdminSettings[];
+  counters: RegionalCounters[];
+  /** Every generation still stored, oldest first. */
+  issued: IssuedEmergencyCode[];
+}
+
+/** Everything about a token's emergency access, read in one query of its partition and merged. */
 export interface TokenState {
   token: Token;
   settings: EmergencyAccessSettings;
+  /** The newest generation. */
   issued: IssuedEmergencyCode | null;
   lockout: LockoutCounters;
+  items: TokenItems;
 }

@@ -1,10 +1,10 @@
 import type {
   Agent,
   AuditEvent,
-  EmergencyAccessSettings,
   IssuedEmergencyCode,
-  LockoutCounters,
   OfflineAuthentication,
+  AdminSettings,
+  RegionalCounters,
   SecurityDomain,
   Token,
   TokenState,
@@ -38,6 +38,7 @@ export interface RunOutDownload {
   /** Lower-cased, as the keys hold it; every method taking a user id ignores case. */
   userId: string;
   agentId: string;
+  region: string;
   validUntil: string;
 }
 
@@ -59,7 +60,11 @@ export interface TokenStore {
   saveUser(user: User): Promise<User>;
   /** The offline-capable agents the user authenticated through, one record each. */
   listOfflineAuthentications(userId: string): Promise<OfflineAuthentication[]>;
-  getOfflineAuthentication(userId: string, agentId: string): Promise<OfflineAuthentication | null>;
+  getOfflineAuthentication(
+    userId: string,
+    agentId: string,
+    region: string,
+  ): Promise<OfflineAuthentication | null>;
   saveOfflineAuthentication(record: OfflineAuthentication): Promise<OfflineAuthentication>;
   deleteOfflineAuthentication(record: OfflineAuthentication): Promise<void>;
 
@@ -67,15 +72,24 @@ export interface TokenStore {
   listAgents(page: PageRequest): Promise<Page<Agent>>;
   saveAgent(agent: Agent): Promise<Agent>;
 
+  /** The token as readers see it (merged with its registers), or null. */
   getToken(serial: string): Promise<Token | null>;
+  /**
+   * The token item: identity, seed and assignment. Its `enabled` and `pinVerifier` are the values the
+   * token was created with; later changes of those are register entries.
+   */
   saveToken(token: Token): Promise<Token>;
-  /** The token with its settings, issued code and counters, in one Query; null if there is no token. */
+  /**
+   * Every item of the token's partition but the audit events, in one Query, merged (regional-state.ts);
+   * null if there is no token.
+   */
   getTokenState(serial: string): Promise<TokenState | null>;
-  /** The issued code item alone (for search listings). */
-  getIssuedCode(serial: string): Promise<IssuedEmergencyCode | null>;
-  saveEmergencyAccessSettings(settings: EmergencyAccessSettings): Promise<EmergencyAccessSettings>;
+  /** One generation's issued code item. */
+  getIssuedCode(serial: string, generation: number): Promise<IssuedEmergencyCode | null>;
   saveIssuedCode(issued: IssuedEmergencyCode): Promise<IssuedEmergencyCode>;
-  saveLockoutCounters(counters: LockoutCounters): Promise<LockoutCounters>;
+  /** Each region writes only its own administrators' settings and lockout item. */
+  saveAdminSettings(settings: AdminSettings): Promise<AdminSettings>;
+  saveRegionalCounters(counters: RegionalCounters): Promise<RegionalCounters>;
 
   /** Audit events are new items, never overwritten. */
   appendAudit(event: AuditEvent): Promise<void>;
@@ -98,8 +112,14 @@ export interface TokenStore {
   /** Active codes of one expiry day (YYYY-MM-DD) due at or before `now`, oldest first. */
   findDueCodes(day: string, now: string, page: PageRequest): Promise<Page<DueCode>>;
   /**
-   * Offline download records of one day (YYYY-MM-DD) whose data ran out at or before `now`, oldest first.
+   * A region's offline download records of one day (YYYY-MM-DD) whose data ran out at or before `now`,
+   * oldest first.
    * Records without a download are never in it.
    */
-  findRunOutDownloads(day: string, now: string, page: PageRequest): Promise<Page<RunOutDownload>>;
+  findRunOutDownloads(
+    region: string,
+    day: string,
+    now: string,
+    page: PageRequest,
+  ): Promise<Page<RunOutDownload>>;
 }

@@ -7,6 +7,7 @@ import {
   EMERGENCY_ACCESS_FAILURE_LIMIT,
   isLocked,
   isSpentStep,
+  mergeCounters,
   TOKENCODE_FAILURE_LIMIT,
   type FailedAttempt,
 } from '../domain/lockout';
@@ -235,7 +236,10 @@ interface Acceptance {
   issued: IssuedEmergencyCode | null;
 }
 
-/** Spends the tokencode's step and resets the counters, unless the token got locked or the step spent meanwhile. */
+/**
+ * Spends the tokencode's step and acknowledges the failures seen, unless the token got locked or the
+ * step was spent meanwhile (in this region; across regions, within the replication delay, see README).
+ */
 async function acceptTokencode(
   deps: UseCaseDependencies,
   state: TokenState,
@@ -244,14 +248,15 @@ async function acceptTokencode(
   reading: TokencodeReading,
 ): Promise<Acceptance> {
   const seen: { blocked: Blocked | null } = { blocked: null };
-  await updateCounters(deps, state.lockout, (c) => {
-    seen.blocked = isLocked(c) ? 'LOCKED' : isSpentStep(c, step) ? 'REPLAYED' : null;
-    return seen.blocked === null ? countSuccess(c, step, now) : null;
+  await updateCounters(deps, state, (items, own) => {
+    const merged = mergeCounters(state.token.serial, items);
+    seen.blocked = isLocked(merged) ? 'LOCKED' : isSpentStep(merged, step) ? 'REPLAYED' : null;
+    return seen.blocked === null ? countSuccess(items, own, step, now) : null;
   });
   return { blocked: seen.blocked, method: 'tokencode', pin: reading.pin, issued: state.issued };
 }
 
-/** Resets the counters and spends a single-use code, unless the token got locked or the code changed meanwhile. */
+/** Acknowledges the failures seen and spends a single-use code, unless the token got locked or the code changed meanwhile. */
 async function acceptCode(
   deps: UseCaseDependencies,
   state: TokenState,
@@ -260,9 +265,9 @@ async function acceptCode(
   reading: CodeReading,
 ): Promise<Acceptance> {
   const seen: { blocked: Blocked | null } = { blocked: null };
-  await updateCounters(deps, state.lockout, (c) => {
-    seen.blocked = isLocked(c) ? 'LOCKED' : null;
-    return seen.blocked === null ? countSuccess(c, null, now) : null;
+  await updateCounters(deps, state, (items, own) => {
+    seen.blocked = isLocked(mergeCounters(state.token.serial, items)) ? 'LOCKED' : null;
+    return seen.blocked === null ? countSuccess(items, own, null, now) : null;
   });
   let issued = state.issued;
   if (seen.blocked === null && policy?.singleUse === true) {
@@ -285,11 +290,12 @@ async function countAndAuditFailure(
   ) => Promise<void>,
 ): Promise<void> {
   const seen = { lockedNow: false };
-  const counters = (await updateCounters(deps, state.lockout, (c) => {
-    const next = countFailure(c, failed, now);
-    seen.lockedNow = !isLocked(c) && isLocked(next);
+  const items = (await updateCounters(deps, state, (all, own) => {
+    const next = countFailure(all, own, failed, now);
+    seen.lockedNow = own.lockedAt === null && next.lockedAt !== null;
     return next;
   }))!;
+  const counters = mergeCounters(state.token.serial, items);
   const counts = {
     tokencodeFailures: counters.tokencodeFailures,
     emergencyAccessFailures: counters.emergencyAccessFailures,

@@ -2,6 +2,7 @@ import { evaluateEligibility, type Eligibility } from '../domain/eligibility';
 import { isResetPending, offlineEmergencyStateOf } from '../domain/emergency-access';
 import { AppError, NotFoundError, PreconditionError } from '../domain/errors';
 import type { AuditAction, TokenState } from '../domain/model';
+import { mergeTokenState, nextAdminSettings, withAdminSettings } from '../domain/regional-state';
 import { recordAudit } from './audit';
 import { canSeeDomain, type AdminActor, type UseCaseDependencies } from './context';
 import {
@@ -106,7 +107,7 @@ export interface EmergencyAccessChange {
  * Reset, the online-use toggle and Save. With `ifMatch`, the change applies only to the page that was
  * read (412 otherwise). Refused with 409 and the reasons when the token is not eligible, except turning
  * online use off, which only ever narrows access. Asking for what is already so changes nothing.
- * The write is conditional on the settings item's version; each change is audited.
+ * Both changes are one write of this region's admin item, conditional on its version; each is audited.
  */
 export async function changeEmergencyAccess(
   deps: UseCaseDependencies,
@@ -144,21 +145,23 @@ export async function changeEmergencyAccess(
     throw new PreconditionError(eligibility.reasons);
   }
 
-  const settings = { ...state.settings };
-  const resetWanted = change.resetOffline === true && !isResetPending(settings, state.issued);
-  if (resetWanted) settings.resetRequestedAtGeneration = state.issued?.generation ?? 0;
+  const resetWanted = change.resetOffline === true && !isResetPending(state.settings, state.issued);
   const toggleWanted =
-    change.onlineUseAllowed !== undefined && change.onlineUseAllowed !== settings.onlineUseAllowed;
-  if (toggleWanted) settings.onlineUseAllowed = change.onlineUseAllowed!;
+    change.onlineUseAllowed !== undefined && change.onlineUseAllowed !== state.settings.onlineUseAllowed;
 
   let next = state;
   if (resetWanted || toggleWanted) {
-    const saved = await deps.store.saveEmergencyAccessSettings({
-      ...settings,
-      updatedAt: now.toISOString(),
-      updatedBy: actor.id,
-    });
-    next = { ...state, settings: saved };
+    const saved = await deps.store.saveAdminSettings(
+      nextAdminSettings(
+        state.items,
+        {
+          ...(resetWanted ? { resetAtGeneration: state.issued?.generation ?? 0 } : {}),
+          ...(toggleWanted ? { onlineUse: change.onlineUseAllowed! } : {}),
+        },
+        { region: deps.regionName, at: now, by: actor.id },
+      ),
+    );
+    next = mergeTokenState(withAdminSettings(state.items, saved));
   }
   for (const { action, details } of wanted) {
     const changed = action === 'emergency-access.reset' ? resetWanted : toggleWanted;

@@ -29,9 +29,10 @@ const ATTEMPTS = 3;
 /**
  * The offline emergency code an agent should hold now: the issued one if it still serves, else a new
  * generation, sealed and with its verifier, written to the issued-code item only (never the settings).
- * The write is conditional on the version read. Losing it to a concurrent login in this region means
- * that login's code is the current one: it is read back and delivered, and no second code is issued.
- * Across regions, see README "Issuing a code in two regions at once".
+ * Each generation is its own item, created only if absent. Losing that to a concurrent login in this
+ * region means that login's code is the current one: it is read back and delivered, and no second code
+ * is issued. The code it replaces is shredded at once (its sealed code and verifier dropped); should that
+ * write lose a race, the sweep shreds it at its expiry. Across regions, see README "Two regions".
  */
 export async function currentEmergencyCode(
   deps: UseCaseDependencies,
@@ -52,10 +53,11 @@ export async function currentEmergencyCode(
         outcome: 'success',
         details: { generation: fresh.issued.generation, reason, issueId: fresh.issued.issueId ?? null },
       });
+      if (current !== null) await shred(deps, current);
       return { ...fresh, replaced: reason };
     } catch (error) {
       if (!isConflict(error) || attempt >= ATTEMPTS) throw error;
-      current = await deps.store.getIssuedCode(context.serial);
+      current = (await deps.store.getTokenState(context.serial))?.issued ?? null;
     }
   }
 }
@@ -86,7 +88,8 @@ async function issueCode(
       issueId: randomUUID(),
       issuedInRegion: deps.regionName,
       codeLength: code.length,
-      version: previous?.version ?? 0,
+      // A new item: another login in this region issuing the same generation loses the condition.
+      version: 0,
     });
     return { issued, code };
   } finally {
@@ -104,5 +107,15 @@ async function openCode(deps: UseCaseDependencies, issued: IssuedEmergencyCode):
     return plaintext.toString('utf8');
   } finally {
     plaintext.fill(0);
+  }
+}
+
+/** Drops a replaced generation's secrets; a lost race leaves it to the sweep (it stays in the expiry index). */
+async function shred(deps: UseCaseDependencies, replaced: IssuedEmergencyCode): Promise<void> {
+  if (replaced.state === 'expired' && replaced.sealedCode === null) return;
+  try {
+    await deps.store.saveIssuedCode({ ...replaced, state: 'expired', sealedCode: null, verifier: null });
+  } catch (error) {
+    if (!isConflict(error)) throw error;
   }
 }

@@ -1,6 +1,6 @@
 import { ConflictError, isAppError } from '../domain/errors';
-import { sameCounters } from '../domain/lockout';
-import type { LockoutCounters } from '../domain/model';
+import { ownCounters, sameRegionalCounters } from '../domain/lockout';
+import type { RegionalCounters, TokenState } from '../domain/model';
 import type { UseCaseDependencies } from './context';
 
 const ATTEMPTS = 5;
@@ -9,27 +9,30 @@ const ATTEMPTS = 5;
 export const isConflict = (error: unknown): boolean => isAppError(error) && error.code === 'ETAG_MISMATCH';
 
 /**
- * Applies `change` to the counters and saves them conditionally; on a lost race, reads them again and
- * applies it to what is there, so concurrent attempts each count. `change` may return null to give up
- * (what it saw forbids the change); the result is then null. Nothing is written when nothing changes.
+ * Applies `change` to this region's lockout item (seeing every region's items) and saves it conditionally;
+ * on a lost race in this region, reads the token again and applies it to what is there, so concurrent
+ * attempts each count. `change` may return null to give up (what it saw forbids the change); the result
+ * is then null. Nothing is written when nothing changes. Returns the items as they stand after the write.
  */
 export async function updateCounters(
   deps: UseCaseDependencies,
-  current: LockoutCounters,
-  change: (counters: LockoutCounters) => LockoutCounters | null,
-): Promise<LockoutCounters | null> {
-  let counters = current;
+  state: TokenState,
+  change: (items: readonly RegionalCounters[], own: RegionalCounters) => RegionalCounters | null,
+): Promise<RegionalCounters[] | null> {
+  let items = state.items.counters;
   for (let attempt = 1; ; attempt++) {
-    const next = change(counters);
+    const own = ownCounters(items, state.token.serial, deps.regionName);
+    const next = change(items, own);
     if (next === null) return null;
-    if (sameCounters(next, counters)) return counters;
+    if (sameRegionalCounters(next, own)) return items;
     try {
-      return await deps.store.saveLockoutCounters(next);
+      const saved = await deps.store.saveRegionalCounters(next);
+      return [...items.filter((c) => c.region !== saved.region), saved];
     } catch (error) {
       if (!isConflict(error) || attempt >= ATTEMPTS) throw error;
-      const state = await deps.store.getTokenState(counters.serial);
-      if (state === null) throw new ConflictError('The token went away');
-      counters = state.lockout;
+      const again = await deps.store.getTokenState(state.token.serial);
+      if (again === null) throw new ConflictError('The token went away');
+      items = again.items.counters;
     }
   }
 }

@@ -1,10 +1,8 @@
-import { emptySettings, isResetPending } from '../domain/emergency-access';
+import { isResetPending } from '../domain/emergency-access';
 import { AppError, NotFoundError, ValidationError } from '../domain/errors';
-import { emptyCounters } from '../domain/lockout';
 import type {
   Agent,
   AuditDetailValue,
-  EmergencyAccessSettings,
   OfflinePolicy,
   SecurityDomain,
   Token,
@@ -14,6 +12,14 @@ import type {
   UserRef,
 } from '../domain/model';
 import { DEFAULT_OFFLINE_POLICY, offlinePolicyProblems } from '../domain/policy';
+import {
+  itemsOfNewToken,
+  mergeTokenState,
+  nextAdminSettings,
+  tagOf,
+  withAdminSettings,
+  type AdminChange,
+} from '../domain/regional-state';
 import { decodeBase32 } from '../domain/totp';
 import { createVerifier } from '../domain/verifier';
 import type { Page, PageRequest } from '../ports/token-store';
@@ -221,7 +227,7 @@ async function updateTokensOf(deps: UseCaseDependencies, actor: AdminActor, user
     const page = await deps.store.findTokensByUserId(user.userId, { limit: 100, cursor });
     for (const listing of page.items) {
       if (listing.securityDomain === user.securityDomain && sameRef(listing.user, userRefOf(user))) continue;
-      const token = await deps.store.getToken(listing.serial);
+      const token = (await deps.store.getTokenState(listing.serial))?.items.token ?? null;
       if (token === null || token.user === null || !sameUserId(token.user.userId, user.userId)) continue;
       if (!canSeeDomain(actor, token.securityDomain)) continue;
       // The index is eventually consistent: the token itself may already be up to date.
@@ -257,8 +263,17 @@ function managedTokenOf(state: TokenState, now: Date): ManagedToken {
   };
 }
 
+/** A token's management ETag: a tag of its token item and the regions' admin items. */
+const tokenEtagOf = (state: TokenState): string => `"${tagOf(state.items, false)}"`;
+
 function storedToken(state: TokenState, now: Date, created = false): Stored<ManagedToken> {
-  return { value: managedTokenOf(state, now), etag: etagOfVersion(state.token.version), created };
+  return { value: managedTokenOf(state, now), etag: tokenEtagOf(state), created };
+}
+
+/** If-Match, optional, against a token's management ETag. */
+function checkTokenIfMatch(state: TokenState, ifMatch: string | undefined): void {
+  if (ifMatch === undefined || ifMatch === '' || ifMatch === '*') return;
+  if (ifMatch !== tokenEtagOf(state)) throw new AppError('ETAG_MISMATCH', 'It changed since it was read');
 }
 
 async function auditManage(
@@ -290,18 +305,29 @@ async function refuse(
   throw new AppError('PRECONDITION_NOT_MET', 'The token does not allow this change', { reasons: [reason] });
 }
 
-/** Saves the token (when `changed`), audits the change, and answers the token as it now is. */
+/**
+ * Writes what changed (this region's admin item, then the token item: an unassignment narrows access
+ * before it drops the user), audits the change, and answers the token as it now is.
+ */
 async function commit(
   deps: UseCaseDependencies,
   actor: AdminActor,
   state: TokenState,
-  next: Token,
-  changed: boolean,
+  change: { admin?: AdminChange; token?: Token },
   details: Record<string, AuditDetailValue>,
 ): Promise<Stored<ManagedToken>> {
-  const token = changed ? await deps.store.saveToken(next) : state.token;
-  await auditManage(deps, actor, token.serial, 'success', { ...details, changed });
-  return storedToken({ ...state, token }, deps.clock());
+  let items = state.items;
+  if (change.admin !== undefined) {
+    const write = { region: deps.regionName, at: deps.clock(), by: actor.id };
+    items = withAdminSettings(
+      items,
+      await deps.store.saveAdminSettings(nextAdminSettings(items, change.admin, write)),
+    );
+  }
+  if (change.token !== undefined) items = { ...items, token: await deps.store.saveToken(change.token) };
+  const changed = change.admin !== undefined || change.token !== undefined;
+  await auditManage(deps, actor, state.token.serial, 'success', { ...details, changed });
+  return storedToken(mergeTokenState(items), deps.clock());
 }
 
 export interface TokenImport {
@@ -355,13 +381,7 @@ export async function importToken(
     enabled: token.enabled,
     changed: true,
   });
-  const state: TokenState = {
-    token,
-    settings: emptySettings(token.serial),
-    issued: null,
-    lockout: emptyCounters(token.serial),
-  };
-  return storedToken(state, deps.clock(), true);
+  return storedToken(mergeTokenState(itemsOfNewToken(token)), deps.clock(), true);
 }
 
 async function sealSeed(deps: UseCaseDependencies, serial: string, base32: string) {
@@ -397,7 +417,7 @@ export async function assignToken(
   ifMatch: string | undefined,
 ): Promise<Stored<ManagedToken>> {
   const state = await loadVisibleTokenState(deps, actor, serial);
-  checkIfMatch(state.token, ifMatch, false);
+  checkTokenIfMatch(state, ifMatch);
   const user = await loadVisibleUser(deps, actor, userId);
   const details = { change: 'assign', userId: user.userId, securityDomain: user.securityDomain };
   const current = state.token.user;
@@ -406,15 +426,15 @@ export async function assignToken(
   }
   const ref = userRefOf(user);
   const changed = !sameRef(current, ref) || state.token.securityDomain !== user.securityDomain;
-  const next: Token = { ...state.token, user: ref, securityDomain: user.securityDomain };
-  return commit(deps, actor, state, next, changed, details);
+  const token: Token = { ...state.items.token, user: ref, securityDomain: user.securityDomain };
+  return commit(deps, actor, state, changed ? { token } : {}, details);
 }
 
 /**
  * Unassigns the token. What belonged to its user goes with the user: the PIN is cleared, online use of
  * the offline code is revoked and a new offline code is requested, so the next user can never pass with
- * the last one's. The settings item is written first: if the token's write then fails, access has only
- * narrowed.
+ * the last one's. Those are one write of this region's admin item, made first: if the token's write then
+ * fails, access has only narrowed.
  */
 export async function unassignToken(
   deps: UseCaseDependencies,
@@ -423,33 +443,29 @@ export async function unassignToken(
   ifMatch: string | undefined,
 ): Promise<Stored<ManagedToken>> {
   const state = await loadVisibleTokenState(deps, actor, serial);
-  checkIfMatch(state.token, ifMatch, false);
+  checkTokenIfMatch(state, ifMatch);
   const previous = state.token.user;
-  if (previous === null) return commit(deps, actor, state, state.token, false, { change: 'unassign' });
-  const narrowed = narrowedSettings(state, deps.clock(), actor);
-  const settings =
-    narrowed === null ? state.settings : await deps.store.saveEmergencyAccessSettings(narrowed);
-  const next: Token = { ...state.token, user: null, pinVerifier: null };
-  return commit(deps, actor, { ...state, settings }, next, true, {
-    change: 'unassign',
-    userId: previous.userId,
-    pinCleared: state.token.pinVerifier !== null,
-    onlineUseRevoked: state.settings.onlineUseAllowed,
-    resetRequested: narrowed?.resetRequestedAtGeneration !== state.settings.resetRequestedAtGeneration,
-  });
-}
-
-function narrowedSettings(state: TokenState, now: Date, actor: AdminActor): EmergencyAccessSettings | null {
+  if (previous === null) return commit(deps, actor, state, {}, { change: 'unassign' });
   const { settings, issued } = state;
   const requestReset = issued !== null && !isResetPending(settings, issued);
-  if (!settings.onlineUseAllowed && !requestReset) return null;
-  return {
-    ...settings,
-    onlineUseAllowed: false,
-    resetRequestedAtGeneration: requestReset ? issued.generation : settings.resetRequestedAtGeneration,
-    updatedAt: now.toISOString(),
-    updatedBy: actor.id,
+  const admin: AdminChange = {
+    ...(state.token.pinVerifier !== null ? { pin: null } : {}),
+    ...(settings.onlineUseAllowed ? { onlineUse: false } : {}),
+    ...(requestReset ? { resetAtGeneration: issued.generation } : {}),
   };
+  return commit(
+    deps,
+    actor,
+    state,
+    { ...(Object.keys(admin).length > 0 ? { admin } : {}), token: { ...state.items.token, user: null } },
+    {
+      change: 'unassign',
+      userId: previous.userId,
+      pinCleared: state.token.pinVerifier !== null,
+      onlineUseRevoked: settings.onlineUseAllowed,
+      resetRequested: requestReset,
+    },
+  );
 }
 
 export async function setTokenEnabled(
@@ -460,8 +476,8 @@ export async function setTokenEnabled(
   ifMatch: string | undefined,
 ): Promise<Stored<ManagedToken>> {
   const state = await loadVisibleTokenState(deps, actor, serial);
-  checkIfMatch(state.token, ifMatch, false);
-  return commit(deps, actor, state, { ...state.token, enabled }, state.token.enabled !== enabled, {
+  checkTokenIfMatch(state, ifMatch);
+  return commit(deps, actor, state, state.token.enabled !== enabled ? { admin: { enabled } } : {}, {
     change: enabled ? 'enable' : 'disable',
   });
 }
@@ -475,12 +491,11 @@ export async function setPin(
   ifMatch: string | undefined,
 ): Promise<Stored<ManagedToken>> {
   const state = await loadVisibleTokenState(deps, actor, serial);
-  checkIfMatch(state.token, ifMatch, false);
+  checkTokenIfMatch(state, ifMatch);
   const details = { change: 'pin-set' };
   if (state.token.kind !== 'securid') return refuse(deps, actor, serial, 'TOKEN_KIND_HAS_NO_PIN', details);
   if (state.token.user === null) return refuse(deps, actor, serial, 'TOKEN_UNASSIGNED', details);
-  const pinVerifier = await createVerifier(pin);
-  return commit(deps, actor, state, { ...state.token, pinVerifier }, true, details);
+  return commit(deps, actor, state, { admin: { pin: await createVerifier(pin) } }, details);
 }
 
 export async function clearPin(
@@ -490,11 +505,16 @@ export async function clearPin(
   ifMatch: string | undefined,
 ): Promise<Stored<ManagedToken>> {
   const state = await loadVisibleTokenState(deps, actor, serial);
-  checkIfMatch(state.token, ifMatch, false);
+  checkTokenIfMatch(state, ifMatch);
   const details = { change: 'pin-clear' };
   if (state.token.kind !== 'securid') return refuse(deps, actor, serial, 'TOKEN_KIND_HAS_NO_PIN', details);
-  const changed = state.token.pinVerifier !== null;
-  return commit(deps, actor, state, { ...state.token, pinVerifier: null }, changed, details);
+  return commit(
+    deps,
+    actor,
+    state,
+    state.token.pinVerifier !== null ? { admin: { pin: null } } : {},
+    details,
+  );
 }
 
 // Agents

@@ -84,11 +84,13 @@ async function recordDownload(
   now: Date,
 ): Promise<void> {
   for (let attempt = 1; ; attempt++) {
-    const existing = (await deps.store.listOfflineAuthentications(userId)).find((r) => r.agentId === agentId);
+    // This region's record only: another region's is written (and swept) by that region alone.
+    const existing = await deps.store.getOfflineAuthentication(userId, agentId, deps.regionName);
     try {
       await deps.store.saveOfflineAuthentication({
         userId,
         agentId,
+        region: deps.regionName,
         authenticatedAt: now.toISOString(),
         download: { downloadedAt: now.toISOString(), days: data.days, validUntil: data.validUntil },
         version: existing?.version ?? 0,

@@ -62,9 +62,13 @@ export async function searchTokens(
 ): Promise<Page<TokenSummary>> {
   const listings = await findListings(deps, actor, search);
   const now = deps.clock();
-  const issued = await Promise.all(listings.items.map((t) => deps.store.getIssuedCode(t.serial)));
+  // The listing's enabled flag and offline state are the merged ones of the token's items.
+  const states = await Promise.all(listings.items.map((t) => deps.store.getTokenState(t.serial)));
   return {
-    items: listings.items.map((t, i) => tokenSummaryOf(t, issued[i] ?? null, now)),
+    items: listings.items.map((t, i) => {
+      const state = states[i];
+      return tokenSummaryOf(state?.token ?? t, state?.issued ?? null, now);
+    }),
     cursor: listings.cursor,
   };
 }

@@ -22,7 +22,8 @@ import { runPool } from './promise-pool';
  * what is left. Several runs at once (one per region, or a retry) are safe: only one conditional write
  * per item wins, and the others count it as skipped. Across regions (global tables check conditions only
  * in the region written), two regions can both expire a code: the item ends the same, and each region
- * audits its own expiry.
+ * audits its own expiry. Each generation is its own item, so an expiry never touches a newer generation
+ * issued meanwhile in another region; and each region removes only the download records it wrote.
  *
  * The look-back bounds each run's empty reads (one Query per empty bucket). A code left behind a longer
  * outage of every region's sweep is still never usable, because every read path treats a code past
@@ -134,7 +135,7 @@ export async function sweepExpired(
   await sweepBuckets(
     run,
     days,
-    (day, page) => deps.store.findRunOutDownloads(day, run.nowIso, page),
+    (day, page) => deps.store.findRunOutDownloads(deps.regionName, day, run.nowIso, page),
     (download) => removeDownload(run, download),
   );
   const stopReason = run.budget.stopReason ?? 'complete';
@@ -238,7 +239,7 @@ async function expireCode(run: Run, due: DueCode): Promise<void> {
   result.due += 1;
   let issued: IssuedEmergencyCode | null;
   try {
-    issued = await deps.store.getIssuedCode(due.serial);
+    issued = await deps.store.getIssuedCode(due.serial, due.generation);
     if (!isStillDue(issued, due, run.now)) {
       result.skipped += 1;
       return;
@@ -275,7 +276,7 @@ async function removeDownload(run: Run, entry: RunOutDownload): Promise<void> {
   const counts = run.result.downloads;
   counts.due += 1;
   try {
-    const record = await deps.store.getOfflineAuthentication(entry.userId, entry.agentId);
+    const record = await deps.store.getOfflineAuthentication(entry.userId, entry.agentId, entry.region);
     const runOut =
       record !== null &&
       record.download !== null &&

@@ -1,4 +1,4 @@
-import { isLocked, unlock } from '../domain/lockout';
+import { isLocked, mergeCounters, unlock } from '../domain/lockout';
 import { recordAudit } from './audit';
 import type { AdminActor, UseCaseDependencies } from './context';
 import { loadVisibleTokenState } from './emergency-access';
@@ -6,10 +6,11 @@ import { updateCounters } from './lockout-counters';
 import { tokenDetailsOf, type TokenDetails } from './views';
 
 /**
- * The administrator's unlock (`POST /v1/tokens/{serial}/unlock`): both failure counters back to zero and
- * the lock lifted. 404 outside the administrator's domains. Idempotent: unlocking a token that is not
- * locked writes nothing, and is audited all the same (`changed: false`). A concurrent failed attempt
- * does not make it fail: the counters are read again and unlocked again.
+ * The administrator's unlock (`POST /v1/tokens/{serial}/unlock`): a new unlock epoch lifts every lock
+ * recorded before it, and the failures seen are acknowledged (domain/lockout.ts). 404 outside the
+ * administrator's domains. Idempotent: unlocking a token that is not locked and has no failures writes
+ * nothing, and is audited all the same (`changed: false`). A concurrent failed attempt in this region
+ * does not make it fail: the items are read again and unlocked again.
  */
 export async function unlockToken(
   deps: UseCaseDependencies,
@@ -18,7 +19,9 @@ export async function unlockToken(
 ): Promise<TokenDetails> {
   const state = await loadVisibleTokenState(deps, actor, serial);
   const before = state.lockout;
-  const after = (await updateCounters(deps, before, unlock))!;
+  const needed = isLocked(before) || before.tokencodeFailures > 0 || before.emergencyAccessFailures > 0;
+  const items = needed ? (await updateCounters(deps, state, unlock))! : state.items.counters;
+  const after = mergeCounters(serial, items);
   await recordAudit(deps, {
     serial,
     action: 'token.unlock',
@@ -26,11 +29,16 @@ export async function unlockToken(
     requestId: actor.requestId,
     outcome: 'success',
     details: {
-      changed: after.version !== before.version,
+      changed: needed,
       wasLocked: isLocked(before),
+      stillLocked: isLocked(after),
       tokencodeFailures: before.tokencodeFailures,
       emergencyAccessFailures: before.emergencyAccessFailures,
+      unlockEpoch: after.unlockEpoch,
     },
   });
-  return tokenDetailsOf({ ...state, lockout: after }, deps.clock());
+  return tokenDetailsOf(
+    { ...state, lockout: after, items: { ...state.items, counters: items } },
+    deps.clock(),
+  );
 }

@@ -6,6 +6,7 @@ import {
 import type { Eligibility } from '../domain/eligibility';
 import type { IssuedEmergencyCode, Token, TokenState, UserRef } from '../domain/model';
 import type { TokenListing } from '../ports/token-store';
+import { tagOf } from '../domain/regional-state';
 
 /** The API's shapes (API.md), built from domain state. None holds a secret but the page's tokencode. */
 
@@ -60,7 +61,7 @@ export function tokenDetailsOf(state: TokenState, now: Date): TokenDetails {
     lockout: {
       emergencyAccessFailures: state.lockout.emergencyAccessFailures,
       tokencodeFailures: state.lockout.tokencodeFailures,
-      locked: state.lockout.lockedAt !== null,
+      locked: state.lockout.locked,
     },
     // Online authentication records it on the counters item, which it owns (see the agent API).
     lastOnlineAuthenticationAt: state.lockout.lastAuthenticatedAt ?? state.token.lastOnlineAuthenticationAt,
@@ -88,9 +89,9 @@ export function emergencyAccessPageOf(
 }
 
 /**
- * The page's ETag: the versions of the two items it shows. The settings item changes with Save, the
- * issued-code item with a login or the sweep; either makes an edit based on the old page stale.
+ * The page's ETag: a tag of the items it shows. The admin items change with Save (in any region), the
+ * issued code with a login or the sweep; any of them makes an edit based on the old page stale.
  */
-export function emergencyAccessEtagOf(state: Pick<TokenState, 'settings' | 'issued'>): string {
-  return `"${state.settings.version}.${state.issued?.version ?? 0}"`;
+export function emergencyAccessEtagOf(state: Pick<TokenState, 'items'>): string {
+  return `"${tagOf(state.items, true)}"`;
 }

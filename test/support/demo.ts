@@ -1,4 +1,5 @@
 /** The demo data of API.md, and helpers that put a token into a given emergency access situation. */
+import { nextAdminSettings } from '../../shared/domain/regional-state';
 import { loadDemoData } from '../../local/demo-data';
 import { createVerifier } from '../../shared/domain/verifier';
 import type { TestSystem } from './system';
@@ -25,12 +26,12 @@ export async function giveOfflineCode(
   const generation = options.generation ?? 1;
   const issuedAt = options.issuedAt ?? new Date();
   const expiresAt = options.expiresAt ?? new Date(issuedAt.getTime() + 14 * DAY);
-  const existing = (await store.listOfflineAuthentications(user.userId)).find(
-    (r) => r.agentId === 'win-agent-1',
-  );
+  const region = system.deps.regionName;
+  const existing = await store.getOfflineAuthentication(user.userId, 'win-agent-1', region);
   await store.saveOfflineAuthentication({
     userId: user.userId,
     agentId: 'win-agent-1',
+    region,
     authenticatedAt: issuedAt.toISOString(),
     download: {
       downloadedAt: issuedAt.toISOString(),
@@ -39,7 +40,7 @@ export async function giveOfflineCode(
     },
     version: existing?.version ?? 0,
   });
-  const current = await store.getIssuedCode(user.serial);
+  const current = await store.getIssuedCode(user.serial, generation);
   await store.saveIssuedCode({
     serial: user.serial,
     generation,
@@ -55,4 +56,13 @@ export async function giveOfflineCode(
     usedAt: null,
     version: current?.version ?? 0,
   });
+}
+
+/** Turns online use of the offline code on, as an administrator of this region would. */
+export async function allowOnlineUse(system: TestSystem, serial: string): Promise<void> {
+  const { store, regionName } = system.deps;
+  const state = (await store.getTokenState(serial))!;
+  await store.saveAdminSettings(
+    nextAdminSettings(state.items, { onlineUse: true }, { region: regionName, at: new Date(), by: 'test' }),
+  );
 }

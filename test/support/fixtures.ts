@@ -8,6 +8,7 @@ import type {
   User,
 } from '../../shared/domain/model';
 import { DEFAULT_OFFLINE_POLICY } from '../../shared/domain/policy';
+import type { TokenStore } from '../../shared/ports/token-store';
 
 export function aSecurityDomain(overrides: Partial<SecurityDomain> = {}): SecurityDomain {
   return {
@@ -83,4 +84,12 @@ export function anAuditEvent(overrides: Partial<AuditEvent> = {}): AuditEvent {
     details: {},
     ...overrides,
   };
+}
+
+/** The current (newest) issued code of a token, as readers see it. */
+export async function currentCode(
+  store: Pick<TokenStore, 'getTokenState'>,
+  serial: string,
+): Promise<IssuedEmergencyCode | null> {
+  return (await store.getTokenState(serial))?.issued ?? null;
 }

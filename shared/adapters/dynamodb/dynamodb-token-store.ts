@@ -9,19 +9,20 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, DependencyUnavailableError, ValidationError } from '../../domain/errors';
-import { emptySettings } from '../../domain/emergency-access';
 import type {
   Agent,
   AuditEvent,
-  EmergencyAccessSettings,
   IssuedEmergencyCode,
-  LockoutCounters,
+  AdminSettings,
   OfflineAuthentication,
+  RegionalCounters,
   SecurityDomain,
   Token,
+  TokenItems,
   TokenState,
   User,
 } from '../../domain/model';
+import { itemsOfNewToken, mergeTokenState } from '../../domain/regional-state';
 import type {
   DueCode,
   Page,
@@ -33,16 +34,19 @@ import type {
 import { isTransientAwsError } from '../aws-errors';
 import {
   SK,
-  agentIdOfSk,
+  agentAndRegionOfSk,
   agentPk,
   domainPk,
   downloadExpiryBucket,
   dueSortKeyBound,
   expiryDayOf,
   expirySortKey,
+  issuedSk,
+  lockoutSk,
   nameKey,
   normalizeName,
   offlineSk,
+  adminSk,
   timeOfExpirySortKey,
   tokenPk,
   userIdOfPk,
@@ -158,19 +162,23 @@ export class DynamoDbTokenStore implements TokenStore {
     return items.map((item) => entityOf<OfflineAuthentication>(item));
   }
 
-  async getOfflineAuthentication(userId: string, agentId: string): Promise<OfflineAuthentication | null> {
-    return this.getEntity<OfflineAuthentication>(userPk(userId), offlineSk(agentId));
+  async getOfflineAuthentication(
+    userId: string,
+    agentId: string,
+    region: string,
+  ): Promise<OfflineAuthentication | null> {
+    return this.getEntity<OfflineAuthentication>(userPk(userId), offlineSk(agentId, region));
   }
 
   async saveOfflineAuthentication(record: OfflineAuthentication): Promise<OfflineAuthentication> {
     const pk = userPk(record.userId);
-    const sk = offlineSk(record.agentId);
-    // A download is in the sparse expiry index until the sweep removes the record once it has run out.
+    const sk = offlineSk(record.agentId, record.region);
+    // A download is in the sparse expiry index until its region's sweep removes the record once it has run out.
     const expiryKeys: Item =
       record.download === null
         ? {}
         : {
-            expiryDay: downloadExpiryBucket(expiryDayOf(record.download.validUntil)),
+            expiryDay: downloadExpiryBucket(record.region, expiryDayOf(record.download.validUntil)),
             expiryKey: expirySortKey(record.download.validUntil, `${pk}#${sk}`),
           };
     return this.saveVersioned(pk, sk, record, expiryKeys);
@@ -181,7 +189,10 @@ export class DynamoDbTokenStore implements TokenStore {
       this.documents.send(
         new DeleteCommand({
           TableName: this.tableName,
-          Key: { [KEY.partition]: userPk(record.userId), [KEY.sort]: offlineSk(record.agentId) },
+          Key: {
+            [KEY.partition]: userPk(record.userId),
+            [KEY.sort]: offlineSk(record.agentId, record.region),
+          },
           ConditionExpression: '#version = :version',
           ExpressionAttributeNames: { '#version': 'version' },
           ExpressionAttributeValues: { ':version': record.version },
@@ -210,7 +221,7 @@ export class DynamoDbTokenStore implements TokenStore {
   // Tokens and their emergency access state
 
   async getToken(serial: string): Promise<Token | null> {
-    return this.getEntity<Token>(tokenPk(serial), SK.token);
+    return (await this.getTokenState(serial))?.token ?? null;
   }
 
   async saveToken(token: Token): Promise<Token> {
@@ -226,34 +237,26 @@ export class DynamoDbTokenStore implements TokenStore {
   }
 
   async getTokenState(serial: string): Promise<TokenState | null> {
-    const items = await this.queryAll({
+    const rows = await this.queryAll({
       KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
       ExpressionAttributeNames: { '#pk': KEY.partition, '#sk': KEY.sort },
       ExpressionAttributeValues: { ':pk': tokenPk(serial), ':prefix': SK.statePrefix },
       ConsistentRead: true,
     });
-    const bySk = new Map(items.map((item) => [item[KEY.sort] as string, item]));
-    const token = bySk.get(SK.token);
+    const token = rows.find((row) => row[KEY.sort] === SK.token);
     if (token === undefined) return null;
-    const settings = bySk.get(SK.settings);
-    const issued = bySk.get(SK.issued);
-    const lockout = bySk.get(SK.lockout);
-    return {
-      token: entityOf<Token>(token),
-      settings: settings ? entityOf<EmergencyAccessSettings>(settings) : emptySettings(serial),
-      issued: issued ? entityOf<IssuedEmergencyCode>(issued) : null,
-      lockout: lockout
-        ? entityOf<LockoutCounters>(lockout)
-        : { serial, tokencodeFailures: 0, emergencyAccessFailures: 0, lockedAt: null, version: 0 },
-    };
+    const items: TokenItems = itemsOfNewToken(entityOf<Token>(token));
+    for (const row of rows) {
+      const sk = row[KEY.sort] as string;
+      if (sk.startsWith(SK.adminPrefix)) items.admin.push(entityOf<AdminSettings>(row));
+      else if (sk.startsWith(SK.lockoutPrefix)) items.counters.push(entityOf<RegionalCounters>(row));
+      else if (sk.startsWith(SK.issuedPrefix)) items.issued.push(entityOf<IssuedEmergencyCode>(row));
+    }
+    return mergeTokenState(items);
   }
 
-  async getIssuedCode(serial: string): Promise<IssuedEmergencyCode | null> {
-    return this.getEntity<IssuedEmergencyCode>(tokenPk(serial), SK.issued);
-  }
-
-  async saveEmergencyAccessSettings(settings: EmergencyAccessSettings): Promise<EmergencyAccessSettings> {
-    return this.saveVersioned(tokenPk(settings.serial), SK.settings, settings, {});
+  async getIssuedCode(serial: string, generation: number): Promise<IssuedEmergencyCode | null> {
+    return this.getEntity<IssuedEmergencyCode>(tokenPk(serial), issuedSk(generation));
   }
 
   async saveIssuedCode(issued: IssuedEmergencyCode): Promise<IssuedEmergencyCode> {
@@ -262,14 +265,18 @@ export class DynamoDbTokenStore implements TokenStore {
       issued.state === 'active'
         ? {
             expiryDay: expiryDayOf(issued.expiresAt),
-            expiryKey: expirySortKey(issued.expiresAt, issued.serial),
+            expiryKey: expirySortKey(issued.expiresAt, `${issued.serial}#${issued.generation}`),
           }
         : {};
-    return this.saveVersioned(tokenPk(issued.serial), SK.issued, issued, expiryKeys);
+    return this.saveVersioned(tokenPk(issued.serial), issuedSk(issued.generation), issued, expiryKeys);
   }
 
-  async saveLockoutCounters(counters: LockoutCounters): Promise<LockoutCounters> {
-    return this.saveVersioned(tokenPk(counters.serial), SK.lockout, counters, {});
+  async saveAdminSettings(settings: AdminSettings): Promise<AdminSettings> {
+    return this.saveVersioned(tokenPk(settings.serial), adminSk(settings.region), settings, {});
+  }
+
+  async saveRegionalCounters(counters: RegionalCounters): Promise<RegionalCounters> {
+    return this.saveVersioned(tokenPk(counters.serial), lockoutSk(counters.region), counters, {});
   }
 
   // Audit
@@ -360,13 +367,18 @@ export class DynamoDbTokenStore implements TokenStore {
     };
   }
 
-  async findRunOutDownloads(day: string, now: string, page: PageRequest): Promise<Page<RunOutDownload>> {
-    const result = await this.queryDue(downloadExpiryBucket(day), now, page);
+  async findRunOutDownloads(
+    region: string,
+    day: string,
+    now: string,
+    page: PageRequest,
+  ): Promise<Page<RunOutDownload>> {
+    const result = await this.queryDue(downloadExpiryBucket(region, day), now, page);
     // The index projects none of a record's own attributes: the table's keys and the index's say it all.
     return {
       items: result.items.map((item) => ({
         userId: userIdOfPk(item[KEY.partition] as string),
-        agentId: agentIdOfSk(item[KEY.sort] as string),
+        ...agentAndRegionOfSk(item[KEY.sort] as string),
         validUntil: timeOfExpirySortKey(item[INDEX.byExpiry.sortKey] as string),
       })),
       cursor: result.cursor,

@@ -15,18 +15,28 @@ export const userPk = (userId: string) => `USER#${userId.toLowerCase()}`;
 export const domainPk = (id: string) => `DOMAIN#${id}`;
 export const agentPk = (id: string) => `AGENT#${id}`;
 
+/**
+ * Sort keys. A token's partition holds one item per fact and writer (README "Two regions"): the token item,
+ * each region's administrators' settings and lockout item, and one item per issued generation.
+ */
 export const SK = {
   profile: 'PROFILE',
   token: 'STATE#TOKEN',
-  settings: 'STATE#EAT_SETTINGS',
-  issued: 'STATE#EAT_ISSUED',
-  lockout: 'STATE#LOCKOUT',
+  adminPrefix: 'STATE#ADMIN#',
+  lockoutPrefix: 'STATE#LOCKOUT#',
+  issuedPrefix: 'STATE#ISSUED#',
   statePrefix: 'STATE#',
   auditPrefix: 'AUDIT#',
   offlinePrefix: 'OFFLINE#',
 } as const;
 
-export const offlineSk = (agentId: string) => `${SK.offlinePrefix}${agentId}`;
+export const adminSk = (region: string) => `${SK.adminPrefix}${region}`;
+export const lockoutSk = (region: string) => `${SK.lockoutPrefix}${region}`;
+/** Zero-padded so that generations sort as numbers. */
+export const issuedSk = (generation: number) => `${SK.issuedPrefix}${String(generation).padStart(10, '0')}`;
+
+/** A user's record of an agent, one per region that recorded it (region names hold no `#`). */
+export const offlineSk = (agentId: string, region: string) => `${SK.offlinePrefix}${agentId}#${region}`;
 
 export function nameKey(first: string, second: string, serial: string): string {
   return `${normalizeName(first)}#${normalizeName(second)}#${serial}`;
@@ -43,9 +53,12 @@ export function expiryDayOf(isoTime: string): string {
  */
 export const DOWNLOAD_EXPIRY_PREFIX = 'DOWNLOAD#';
 
-/** The expiry index's bucket of the download records that run out on `day` (YYYY-MM-DD). */
-export function downloadExpiryBucket(day: string): string {
-  return `${DOWNLOAD_EXPIRY_PREFIX}${day}`;
+/**
+ * The expiry index's bucket of the download records that one region recorded and that run out on `day`
+ * (YYYY-MM-DD): each region's sweep reads and removes only its own.
+ */
+export function downloadExpiryBucket(region: string, day: string): string {
+  return `${DOWNLOAD_EXPIRY_PREFIX}${region}#${day}`;
 }
 
 /** `<expiresAt or validUntil>#<what>`: ISO times of one format sort as they compare. */
@@ -71,7 +84,8 @@ export function userIdOfPk(pk: string): string {
   return pk.slice('USER#'.length);
 }
 
-/** The agent id of an `OFFLINE#` sort key. */
-export function agentIdOfSk(sk: string): string {
-  return sk.slice(SK.offlinePrefix.length);
+/** The agent id and region of an `OFFLINE#` sort key. */
+export function agentAndRegionOfSk(sk: string): { agentId: string; region: string } {
+  const last = sk.lastIndexOf('#');
+  return { agentId: sk.slice(SK.offlinePrefix.length, last), region: sk.slice(last + 1) };
 }

@@ -1,3 +1,5 @@
+import { ownCounters } from '../../../shared/domain/lockout';
+import { nextAdminSettings } from '../../../shared/domain/regional-state';
 import {
   getTokenRoute,
   searchTokensRoute,
@@ -442,7 +444,13 @@ describe('assignment', () => {
     await system.call(setPinRoute, { params: { serial: 'ASG0003' }, body: { pin: '4321' } });
     await giveOfflineCode(system, { userId: 'ivy', serial: 'ASG0003' }, 'IVYCODE23', { generation: 2 });
     const state = (await system.deps.store.getTokenState('ASG0003'))!;
-    await system.deps.store.saveEmergencyAccessSettings({ ...state.settings, onlineUseAllowed: true });
+    await system.deps.store.saveAdminSettings(
+      nextAdminSettings(
+        state.items,
+        { onlineUse: true },
+        { region: system.deps.regionName, at: new Date(), by: 'test' },
+      ),
+    );
 
     const reply = await system.call(unassignTokenRoute, { params: { serial: 'ASG0003' } });
     expect(reply.status).toBe(200);
@@ -548,10 +556,9 @@ describe('enable, PIN and unlock', () => {
 
   it('unlocks a locked token: counters back to zero, audited as token.unlock', async () => {
     const state = (await system.deps.store.getTokenState('PIN0001'))!;
-    await system.deps.store.saveLockoutCounters({
-      ...state.lockout,
-      tokencodeFailures: 10,
-      emergencyAccessFailures: 2,
+    await system.deps.store.saveRegionalCounters({
+      ...ownCounters(state.items.counters, 'PIN0001', system.deps.regionName),
+      failures: { tokencode: 10, emergencyAccess: 2 },
       lockedAt: new Date().toISOString(),
     });
     const reply = await system.call(unlockTokenRoute, { params: { serial: 'PIN0001' } });

@@ -86,7 +86,7 @@ describe('alice (SecurID) from her first login to a reset and beyond', () => {
     expect(page.body.eligibility).toEqual({ eligible: true, reasons: [] });
     code1 = page.body.offline.tokencode;
     expect(code1).toMatch(/^[A-Z2-9]{8}$/);
-    const issued = await deps.store.getIssuedCode(alice.serial);
+    const issued = (await deps.store.getTokenState(alice.serial))!.issued;
     expect(issued).toMatchObject({ generation: 1, issueId: data1.emergencyAccess.issueId, codeLength: 8 });
     expect(reply.raw).not.toContain(code1);
 
@@ -294,7 +294,7 @@ describe('two logins at once in one region', () => {
 describe('an expired code', () => {
   it('is refused online, and replaced by a new generation at the next login to an offline agent', async () => {
     const code = (await admin(viewEmergencyAccessRoute, bob.serial)).body.offline.tokencode as string;
-    const issued = (await deps.store.getIssuedCode(bob.serial))!;
+    const issued = (await deps.store.getTokenState(bob.serial))!.issued!;
     await deps.store.saveIssuedCode({
       ...issued,
       expiresAt: new Date(clock.now.getTime() - 1000).toISOString(),
@@ -327,13 +327,13 @@ describe('domains and agents without offline authentication', () => {
     const reply = await login('carol', nextPasscode(clock, carol));
     expect(reply.body).toEqual({ outcome: 'accept', method: 'tokencode', offlineData: null });
     expect(await deps.store.listOfflineAuthentications('carol')).toEqual([]);
-    expect(await deps.store.getIssuedCode(carol.serial)).toBeNull();
+    expect((await deps.store.getTokenState(carol.serial))!.issued).toBeNull();
   });
 
   it('gives a Sales user offline tokencodes but no emergency code (download not permitted)', async () => {
     const reply = await login('erin', nextPasscode(clock, erin));
     expect(reply.body.offlineData).toMatchObject({ serial: erin.serial, emergencyAccess: null, days: 14 });
-    expect(await deps.store.getIssuedCode(erin.serial)).toBeNull();
+    expect((await deps.store.getTokenState(erin.serial))!.issued).toBeNull();
     const [record] = await deps.store.listOfflineAuthentications('erin');
     expect(record).toMatchObject({
       agentId: 'win-agent-1',
@@ -344,7 +344,7 @@ describe('domains and agents without offline authentication', () => {
   it('gives an agent without offline authentication nothing to download', async () => {
     const reply = await login('dave', nextPasscode(clock, dave), { claims: WEB_AGENT });
     expect(reply.body).toEqual({ outcome: 'accept', method: 'tokencode', offlineData: null });
-    expect(await deps.store.getIssuedCode(dave.serial)).toBeNull();
+    expect((await deps.store.getTokenState(dave.serial))!.issued).toBeNull();
   });
 });
 

@@ -3,8 +3,16 @@
  * own table; `replicate()` then does what global tables do, item by item: the last writer wins, and its
  * whole item lands in every region.
  */
-import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { offlineSk, SK, tokenPk, userPk } from '../../../shared/adapters/dynamodb/keys';
+import { DeleteItemCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  adminSk,
+  issuedSk,
+  lockoutSk,
+  offlineSk,
+  SK,
+  tokenPk,
+  userPk,
+} from '../../../shared/adapters/dynamodb/keys';
 import type { TokenStore } from '../../../shared/ports/token-store';
 import type { TestTable } from '../../support/table';
 
@@ -17,12 +25,22 @@ type Key = { pk: string; sk: string };
 
 /** The item each replicated write lands on. Audit events are new items in the region that wrote them. */
 const KEY_OF: Partial<Record<keyof TokenStore, (entity: never) => Key>> = {
-  saveIssuedCode: (e: { serial: string }) => ({ pk: tokenPk(e.serial), sk: SK.issued }),
-  saveEmergencyAccessSettings: (e: { serial: string }) => ({ pk: tokenPk(e.serial), sk: SK.settings }),
-  saveLockoutCounters: (e: { serial: string }) => ({ pk: tokenPk(e.serial), sk: SK.lockout }),
-  saveOfflineAuthentication: (e: { userId: string; agentId: string }) => ({
+  saveToken: (e: { serial: string }) => ({ pk: tokenPk(e.serial), sk: SK.token }),
+  saveIssuedCode: (e: { serial: string; generation: number }) => ({
+    pk: tokenPk(e.serial),
+    sk: issuedSk(e.generation),
+  }),
+  saveAdminSettings: (e: { serial: string; region: string }) => ({
+    pk: tokenPk(e.serial),
+    sk: adminSk(e.region),
+  }),
+  saveRegionalCounters: (e: { serial: string; region: string }) => ({
+    pk: tokenPk(e.serial),
+    sk: lockoutSk(e.region),
+  }),
+  saveOfflineAuthentication: (e: { userId: string; agentId: string; region: string }) => ({
     pk: userPk(e.userId),
-    sk: offlineSk(e.agentId),
+    sk: offlineSk(e.agentId, e.region),
   }),
 };
 
@@ -58,8 +76,12 @@ export class SimulatedGlobalTable {
         new GetItemCommand({ TableName: region.table.tableName, Key, ConsistentRead: true }),
       );
       for (const other of this.regions) {
-        if (other === region || Item === undefined) continue;
-        await other.table.client.send(new PutItemCommand({ TableName: other.table.tableName, Item }));
+        if (other === region) continue;
+        await other.table.client.send(
+          Item === undefined
+            ? new DeleteItemCommand({ TableName: other.table.tableName, Key })
+            : new PutItemCommand({ TableName: other.table.tableName, Item }),
+        );
       }
     }
     this.lastWrites.clear();

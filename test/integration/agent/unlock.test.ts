@@ -1,5 +1,9 @@
 import { NotFoundError } from '../../../shared/domain/errors';
-import { EMERGENCY_ACCESS_FAILURE_LIMIT, TOKENCODE_FAILURE_LIMIT } from '../../../shared/domain/lockout';
+import {
+  EMERGENCY_ACCESS_FAILURE_LIMIT,
+  ownCounters,
+  TOKENCODE_FAILURE_LIMIT,
+} from '../../../shared/domain/lockout';
 import { unlockToken } from '../../../shared/use-cases/unlock';
 import { seedDemo, USERS } from '../../support/demo';
 import { startTestSystem, type TestSystem } from '../../support/system';
@@ -19,15 +23,22 @@ afterAll(async () => {
   await system.stop();
 });
 
+/** Locks the token as failed logins in this region would, and returns what a reader then sees. */
 async function lock(serial: string) {
-  const { lockout } = (await system.deps.store.getTokenState(serial))!;
-  return system.deps.store.saveLockoutCounters({
-    ...lockout,
-    tokencodeFailures: TOKENCODE_FAILURE_LIMIT,
-    emergencyAccessFailures: EMERGENCY_ACCESS_FAILURE_LIMIT - 1,
+  const { items } = (await system.deps.store.getTokenState(serial))!;
+  const own = ownCounters(items.counters, serial, system.deps.regionName);
+  const acked = own.acks[own.region] ?? { tokencode: 0, emergencyAccess: 0 };
+  await system.deps.store.saveRegionalCounters({
+    ...own,
+    failures: {
+      tokencode: acked.tokencode + TOKENCODE_FAILURE_LIMIT,
+      emergencyAccess: acked.emergencyAccess + EMERGENCY_ACCESS_FAILURE_LIMIT - 1,
+    },
     lockedAt: new Date().toISOString(),
+    lockEpoch: own.unlockEpoch,
     lastAcceptedStep: 12345,
   });
+  return (await system.deps.store.getTokenState(serial))!.lockout;
 }
 
 describe('unlockToken (POST /v1/tokens/{serial}/unlock)', () => {
@@ -39,7 +50,12 @@ describe('unlockToken (POST /v1/tokens/{serial}/unlock)', () => {
       lockout: { tokencodeFailures: 0, emergencyAccessFailures: 0, locked: false },
     });
     const { lockout } = (await system.deps.store.getTokenState(dave.serial))!;
-    expect(lockout).toMatchObject({ tokencodeFailures: 0, emergencyAccessFailures: 0, lockedAt: null });
+    expect(lockout).toMatchObject({
+      tokencodeFailures: 0,
+      emergencyAccessFailures: 0,
+      locked: false,
+      lockedAt: null,
+    });
     expect(lockout.lastAcceptedStep).toBe(12345);
     const [event] = (await system.deps.store.listAudit(dave.serial, { limit: 1 })).items;
     expect(event).toMatchObject({
@@ -77,18 +93,25 @@ describe('unlockToken (POST /v1/tokens/{serial}/unlock)', () => {
     const store = system.deps.store;
     const racing = Object.create(store) as typeof store;
     let raced = false;
-    racing.saveLockoutCounters = async (counters) => {
+    racing.saveRegionalCounters = async (counters) => {
       if (!raced) {
         raced = true;
         // Another request counts one more failure between the unlock's read and its write.
-        const { lockout } = (await store.getTokenState(alice.serial))!;
-        await store.saveLockoutCounters({ ...lockout, tokencodeFailures: lockout.tokencodeFailures + 1 });
+        const { items } = (await store.getTokenState(alice.serial))!;
+        const own = ownCounters(items.counters, alice.serial, counters.region);
+        await store.saveRegionalCounters({
+          ...own,
+          failures: { ...own.failures, tokencode: own.failures.tokencode + 1 },
+        });
       }
-      return store.saveLockoutCounters(counters);
+      return store.saveRegionalCounters(counters);
     };
     const details = await unlockToken({ ...system.deps, store: racing }, HELPDESK, alice.serial);
     expect(raced).toBe(true);
     expect(details.lockout).toEqual({ tokencodeFailures: 0, emergencyAccessFailures: 0, locked: false });
-    expect((await store.getTokenState(alice.serial))!.lockout.lockedAt).toBeNull();
+    expect((await store.getTokenState(alice.serial))!.lockout).toMatchObject({
+      locked: false,
+      lockedAt: null,
+    });
   });
 });

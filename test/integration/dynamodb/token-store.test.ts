@@ -1,5 +1,7 @@
 import { ConflictError, ValidationError } from '../../../shared/domain/errors';
 import { emptySettings } from '../../../shared/domain/emergency-access';
+import { ownCounters } from '../../../shared/domain/lockout';
+import { nextAdminSettings } from '../../../shared/domain/regional-state';
 import type { TokenListing } from '../../../shared/ports/token-store';
 import { aSecurityDomain, aToken, aUser, anAgent, anAuditEvent, anIssuedCode } from '../../support/fixtures';
 import { createTestTable, type TestTable } from '../../support/table';
@@ -47,18 +49,18 @@ describe('DynamoDbTokenStore on DynamoDB Local', () => {
       const store = table.store;
       const token = await store.saveToken(aToken({ serial: 'RACE00000001' }));
       const state = await store.getTokenState(token.serial);
-      const settings = state!.settings;
+      const write = (by: string) => ({ region: 'r1', at: new Date('2026-12-01T00:00:00.000Z'), by });
       const results = await Promise.allSettled([
-        store.saveEmergencyAccessSettings({ ...settings, onlineUseAllowed: true, updatedBy: 'one' }),
-        store.saveEmergencyAccessSettings({ ...settings, resetRequestedAtGeneration: 0, updatedBy: 'two' }),
+        store.saveAdminSettings(nextAdminSettings(state!.items, { onlineUse: true }, write('one'))),
+        store.saveAdminSettings(nextAdminSettings(state!.items, { resetAtGeneration: 0 }, write('two'))),
       ]);
       const won = results.filter((r) => r.status === 'fulfilled');
       const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
       expect(won).toHaveLength(1);
       expect(lost).toHaveLength(1);
       expect(lost[0]!.reason).toBeInstanceOf(ConflictError);
-      const stored = (await store.getTokenState(token.serial))!.settings;
-      expect(stored).toEqual((won[0] as PromiseFulfilledResult<unknown>).value);
+      const stored = (await store.getTokenState(token.serial))!.items.admin;
+      expect(stored).toEqual([(won[0] as PromiseFulfilledResult<unknown>).value]);
     });
 
     it('never lets writers of different items of one token overwrite each other', async () => {
@@ -66,19 +68,19 @@ describe('DynamoDbTokenStore on DynamoDB Local', () => {
       const token = await store.saveToken(aToken({ serial: 'SPLIT0000001' }));
       const before = (await store.getTokenState(token.serial))!;
       // The administrator's reset and an online login's new code, from the same read, at the same moment.
-      const [settings, issued, lockout] = await Promise.all([
-        store.saveEmergencyAccessSettings({
-          ...before.settings,
-          resetRequestedAtGeneration: 0,
-          updatedBy: 'helpdesk',
-        }),
+      const write = { region: 'r1', at: new Date('2026-12-01T00:00:00.000Z'), by: 'helpdesk' };
+      const own = ownCounters(before.items.counters, token.serial, 'r1');
+      const [admin, issued, counters] = await Promise.all([
+        store.saveAdminSettings(nextAdminSettings(before.items, { resetAtGeneration: 0 }, write)),
         store.saveIssuedCode(anIssuedCode({ serial: token.serial })),
-        store.saveLockoutCounters({ ...before.lockout, tokencodeFailures: 1 }),
+        store.saveRegionalCounters({ ...own, failures: { tokencode: 1, emergencyAccess: 0 } }),
       ]);
       const after = (await store.getTokenState(token.serial))!;
-      expect(after.settings).toEqual(settings);
+      expect(after.items.admin).toEqual([admin]);
       expect(after.issued).toEqual(issued);
-      expect(after.lockout).toEqual(lockout);
+      expect(after.items.counters).toEqual([counters]);
+      expect(after.settings.resetRequestedAtGeneration).toBe(0);
+      expect(after.lockout.tokencodeFailures).toBe(1);
       expect(after.token).toEqual(token);
     });
   });
@@ -94,9 +96,13 @@ describe('DynamoDbTokenStore on DynamoDB Local', () => {
           serial: token.serial,
           tokencodeFailures: 0,
           emergencyAccessFailures: 0,
+          locked: false,
           lockedAt: null,
-          version: 0,
+          unlockEpoch: 0,
+          lastAcceptedStep: null,
+          lastAuthenticatedAt: null,
         },
+        items: { token, admin: [], counters: [], issued: [] },
       });
       expect(await table.store.getTokenState('NOSUCHTOKEN1')).toBeNull();
       expect(await table.store.getToken('NOSUCHTOKEN1')).toBeNull();
@@ -127,6 +133,7 @@ describe('DynamoDbTokenStore on DynamoDB Local', () => {
       const one = await store.saveOfflineAuthentication({
         userId: 'Offline-User',
         agentId: 'a1',
+        region: 'r1',
         authenticatedAt: '2026-12-01T00:00:00.000Z',
         download: {
           downloadedAt: '2026-12-01T00:00:00.000Z',

@@ -18,6 +18,7 @@ function aDownloadRecord(overrides: Partial<OfflineAuthentication> & { validUnti
   return {
     userId: 'Dana.Down',
     agentId: 'win-agent-1',
+    region: 'r1',
     authenticatedAt: '2027-05-06T10:00:00.000Z',
     download: { downloadedAt: '2027-05-06T10:00:00.000Z', days: 14, validUntil },
     version: 0,
@@ -43,20 +44,20 @@ describe('the expiry index', () => {
     const saved = await store.saveOfflineAuthentication(aDownloadRecord({ agentId: 'agent#7' }));
     await store.saveIssuedCode(anIssuedCode({ serial: 'MIXD00000001', expiresAt: `${day}T09:00:00.000Z` }));
 
-    const runOut = await store.findRunOutDownloads(day, `${day}T10:00:00.000Z`, { limit: 10 });
+    const runOut = await store.findRunOutDownloads('r1', day, `${day}T10:00:00.000Z`, { limit: 10 });
     expect(runOut).toEqual({
-      items: [{ userId: 'dana.down', agentId: 'agent#7', validUntil: `${day}T10:00:00.000Z` }],
+      items: [{ userId: 'dana.down', agentId: 'agent#7', region: 'r1', validUntil: `${day}T10:00:00.000Z` }],
       cursor: null,
     });
     const codes = await store.findDueCodes(day, `${day}T23:59:59.999Z`, { limit: 10 });
     expect(codes.items.map((d) => d.serial)).toEqual(['MIXD00000001']);
-    expect(await store.findRunOutDownloads(day, `${day}T09:59:59.999Z`, { limit: 10 })).toEqual({
+    expect(await store.findRunOutDownloads('r1', day, `${day}T09:59:59.999Z`, { limit: 10 })).toEqual({
       items: [],
       cursor: null,
     });
     // The index keys stay storage: the entity read back is the one saved.
-    expect(await store.getOfflineAuthentication('DANA.DOWN', 'agent#7')).toEqual(saved);
-    expect(await store.getOfflineAuthentication('dana.down', 'nobody')).toBeNull();
+    expect(await store.getOfflineAuthentication('DANA.DOWN', 'agent#7', 'r1')).toEqual(saved);
+    expect(await store.getOfflineAuthentication('dana.down', 'nobody', 'r1')).toBeNull();
   });
 
   it('moves a refreshed download to its new day, and drops a record without one or deleted', async () => {
@@ -69,22 +70,24 @@ describe('the expiry index', () => {
     const other = await store.saveOfflineAuthentication(
       aDownloadRecord({ userId: 'refresh', agentId: 'other', validUntil: `${day}T02:00:00.000Z` }),
     );
-    expect((await store.findRunOutDownloads(day, now, { limit: 10 })).items).toHaveLength(2);
+    expect((await store.findRunOutDownloads('r1', day, now, { limit: 10 })).items).toHaveLength(2);
 
     const refreshed = await store.saveOfflineAuthentication({
       ...saved,
       download: { downloadedAt: `${day}T00:30:00.000Z`, days: 14, validUntil: '2027-06-15T00:30:00.000Z' },
     });
     await store.saveOfflineAuthentication({ ...other, download: null });
-    expect((await store.findRunOutDownloads(day, now, { limit: 10 })).items).toEqual([]);
+    expect((await store.findRunOutDownloads('r1', day, now, { limit: 10 })).items).toEqual([]);
     expect(
-      (await store.findRunOutDownloads('2027-06-15', '2027-06-15T00:30:00.000Z', { limit: 10 })).items,
-    ).toEqual([{ userId: 'refresh', agentId: 'win-agent-1', validUntil: '2027-06-15T00:30:00.000Z' }]);
+      (await store.findRunOutDownloads('r1', '2027-06-15', '2027-06-15T00:30:00.000Z', { limit: 10 })).items,
+    ).toEqual([
+      { userId: 'refresh', agentId: 'win-agent-1', region: 'r1', validUntil: '2027-06-15T00:30:00.000Z' },
+    ]);
 
     await expect(store.deleteOfflineAuthentication(saved)).rejects.toBeInstanceOf(ConflictError);
     await store.deleteOfflineAuthentication(refreshed);
     expect(
-      (await store.findRunOutDownloads('2027-06-15', '2027-06-15T23:00:00.000Z', { limit: 10 })).items,
+      (await store.findRunOutDownloads('r1', '2027-06-15', '2027-06-15T23:00:00.000Z', { limit: 10 })).items,
     ).toEqual([]);
   });
 
@@ -97,12 +100,12 @@ describe('the expiry index', () => {
       );
     }
     const now = `${day}T12:00:00.000Z`;
-    const first = await store.findRunOutDownloads(day, now, { limit: 3 });
+    const first = await store.findRunOutDownloads('r1', day, now, { limit: 3 });
     expect(first.items.map((d) => d.userId)).toEqual(['pager-0', 'pager-1', 'pager-2']);
-    const second = await store.findRunOutDownloads(day, now, { limit: 3, cursor: first.cursor });
+    const second = await store.findRunOutDownloads('r1', day, now, { limit: 3, cursor: first.cursor });
     expect(second.items.map((d) => d.userId)).toEqual(['pager-3', 'pager-4']);
     await expect(
-      store.findRunOutDownloads('2027-07-05', now, { limit: 3, cursor: first.cursor }),
+      store.findRunOutDownloads('r1', '2027-07-05', now, { limit: 3, cursor: first.cursor }),
     ).rejects.toBeInstanceOf(ValidationError);
     await expect(store.findDueCodes(day, now, { limit: 3, cursor: first.cursor })).rejects.toBeInstanceOf(
       ValidationError,

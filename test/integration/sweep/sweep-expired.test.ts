@@ -1,4 +1,5 @@
 /** The expiry sweep against DynamoDB Local: each test gets a table of its own, since a sweep reads it all. */
+import { nextAdminSettings } from '../../../shared/domain/regional-state';
 import { DependencyUnavailableError } from '../../../shared/domain/errors';
 import { offlineEmergencyStateOf } from '../../../shared/domain/emergency-access';
 import type { IssuedEmergencyCode, OfflineAuthentication } from '../../../shared/domain/model';
@@ -11,7 +12,7 @@ import {
   type SweepOptions,
   type SweepResult,
 } from '../../../shared/use-cases/sweep-expired';
-import { anIssuedCode, aToken } from '../../support/fixtures';
+import { anIssuedCode, aToken, currentCode } from '../../support/fixtures';
 import { createTestTable, type TestTable } from '../../support/table';
 
 const NOW = new Date('2027-03-10T12:00:00.000Z');
@@ -123,7 +124,7 @@ describe('the expiry sweep', () => {
       stopReason: 'complete',
     });
     for (const before of due) {
-      const after = await table.store.getIssuedCode(before.serial);
+      const after = await currentCode(table.store, before.serial);
       expect(after).toEqual({
         ...before,
         state: 'expired',
@@ -142,7 +143,7 @@ describe('the expiry sweep', () => {
       ]);
       expect(JSON.stringify(audits)).not.toContain('c2VhbGVk');
     }
-    for (const before of notDue) expect(await table.store.getIssuedCode(before.serial)).toEqual(before);
+    for (const before of notDue) expect(await currentCode(table.store, before.serial)).toEqual(before);
     expect((await table.store.findDueCodes('2027-03-10', at(0), { limit: 10 })).items).toEqual([]);
   });
 
@@ -154,7 +155,7 @@ describe('the expiry sweep', () => {
     const snapshot = async () =>
       Promise.all(
         ['AGAIN0000001', 'AGAIN0000002', 'AGAIN0000003'].map(async (serial) => ({
-          issued: await table.store.getIssuedCode(serial),
+          issued: await currentCode(table.store, serial),
           audit: (await table.store.listAudit(serial, { limit: 100 })).items,
         })),
       );
@@ -181,8 +182,8 @@ describe('the expiry sweep', () => {
         return found;
       },
       // ... and RACE00000002 between the sweep's read of the item and its conditional write.
-      getIssuedCode: async (serial) => {
-        const issued = await real.getIssuedCode(serial);
+      getIssuedCode: async (serial, generation) => {
+        const issued = await real.getIssuedCode(serial, generation);
         if (serial === writeLate.serial && !reissued.has(serial)) {
           reissued.set(serial, await reissue(real, issued!));
         }
@@ -195,12 +196,12 @@ describe('the expiry sweep', () => {
     expect(counts(result)).toEqual({ due: 3, expired: 1, skipped: 2, failed: 0 });
     expect(reissued.size).toBe(2);
     for (const serial of [readLate.serial, writeLate.serial]) {
-      const current = await table.store.getIssuedCode(serial);
+      const current = await currentCode(table.store, serial);
       expect(current).toEqual(reissued.get(serial));
       expect(current).toMatchObject({ state: 'active', sealedCode: { ciphertext: 'bmV3LWNvZGU' } });
       expect(await expiredAudits(serial)).toEqual([]);
     }
-    expect(await table.store.getIssuedCode(bystander.serial)).toMatchObject({ state: 'expired' });
+    expect(await currentCode(table.store, bystander.serial)).toMatchObject({ state: 'expired' });
   });
 
   it('skips an index entry naming another generation than the table holds (the index lags)', async () => {
@@ -213,21 +214,23 @@ describe('the expiry sweep', () => {
     }));
 
     expect(counts(await sweep({}, store))).toEqual({ due: 1, expired: 0, skipped: 1, failed: 0 });
-    expect(await table.store.getIssuedCode(issued.serial)).toEqual(issued);
+    expect(await currentCode(table.store, issued.serial)).toEqual(issued);
   });
 
   it('keeps an administrator’s reset made while it runs, and still expires the due code', async () => {
     await table.store.saveToken(aToken({ serial: 'RESET0000001' }));
     const issued = await seedCode('RESET0000001', at(-HOUR), 2);
     const store = storeWith((real) => ({
-      getIssuedCode: async (serial) => {
+      getIssuedCode: async (serial, generation) => {
         const state = (await real.getTokenState(serial))!;
-        await real.saveEmergencyAccessSettings({
-          ...state.settings,
-          resetRequestedAtGeneration: 2,
-          updatedBy: 'helpdesk',
-        });
-        return real.getIssuedCode(serial);
+        await real.saveAdminSettings(
+          nextAdminSettings(
+            state.items,
+            { resetAtGeneration: 2 },
+            { region: 'test-primary', at: new Date(), by: 'helpdesk' },
+          ),
+        );
+        return real.getIssuedCode(serial, generation);
       },
     }));
 
@@ -237,7 +240,6 @@ describe('the expiry sweep', () => {
     expect(state.settings).toMatchObject({
       resetRequestedAtGeneration: 2,
       updatedBy: 'helpdesk',
-      version: 1,
     });
     expect(state.issued).toMatchObject({ generation: 2, state: 'expired', sealedCode: null });
   });
@@ -270,7 +272,7 @@ describe('the expiry sweep', () => {
     expect(one.skipped + two.skipped).toBe(serials.length);
     expect(one.failed + two.failed).toBe(0);
     for (const serial of serials) {
-      expect(await table.store.getIssuedCode(serial)).toMatchObject({ state: 'expired', version: 2 });
+      expect(await currentCode(table.store, serial)).toMatchObject({ state: 'expired', version: 2 });
       expect(await expiredAudits(serial)).toHaveLength(1);
     }
   });
@@ -280,7 +282,7 @@ describe('the expiry sweep', () => {
     const serials = expiries.map((_, i) => `BOUND0000${String(i).padStart(3, '0')}`);
     for (const [i, serial] of serials.entries()) await seedCode(serial, expiries[i]!);
     const states = async () =>
-      Promise.all(serials.map(async (s) => (await table.store.getIssuedCode(s))!.state));
+      Promise.all(serials.map(async (s) => (await currentCode(table.store, s))!.state));
 
     const first = await sweep({ maxItems: 3, concurrency: 2 });
     expect(first).toMatchObject({ due: 3, expired: 3, stoppedEarly: true, stopReason: 'max-items' });
@@ -303,9 +305,9 @@ describe('the expiry sweep', () => {
     // The deadline passes while the first item is under way: no other item may start.
     const deadline = Date.now() + 200;
     const store = storeWith((real) => ({
-      getIssuedCode: async (serial) => {
+      getIssuedCode: async (serial, generation) => {
         while (Date.now() <= deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-        return real.getIssuedCode(serial);
+        return real.getIssuedCode(serial, generation);
       },
     }));
     const during = await sweep({ deadline, concurrency: 1 }, store);
@@ -334,7 +336,7 @@ describe('the expiry sweep', () => {
     expect(failures).toEqual([
       { what: 'code', subject: 'FAIL00000002', error: expect.any(DependencyUnavailableError) },
     ]);
-    expect(await table.store.getIssuedCode('FAIL00000002')).toMatchObject({ state: 'active' });
+    expect(await currentCode(table.store, 'FAIL00000002')).toMatchObject({ state: 'active' });
     expect(counts(await sweep())).toEqual({ due: 1, expired: 1, skipped: 0, failed: 0 });
   });
 
@@ -349,7 +351,7 @@ describe('the expiry sweep', () => {
 
     expect(result).toMatchObject({ due: 0, stoppedEarly: true, stopReason: 'index-read-failed' });
     expect(failures).toEqual([{ what: 'index', subject: expect.any(String), error: expect.anything() }]);
-    expect(await table.store.getIssuedCode('INDEX0000001')).toMatchObject({ state: 'active' });
+    expect(await currentCode(table.store, 'INDEX0000001')).toMatchObject({ state: 'active' });
   });
 
   it('reads back only as far as its look-back; a code left behind it reads as expired all the same', async () => {
@@ -357,19 +359,20 @@ describe('the expiry sweep', () => {
     const recent = await seedCode('OLD000000002', at(-29 * DAY));
 
     expect(counts(await sweep({ lookBackDays: 30 }))).toEqual({ due: 1, expired: 1, skipped: 0, failed: 0 });
-    expect(await table.store.getIssuedCode(recent.serial)).toMatchObject({ state: 'expired' });
-    const left = await table.store.getIssuedCode(old.serial);
+    expect(await currentCode(table.store, recent.serial)).toMatchObject({ state: 'expired' });
+    const left = await currentCode(table.store, old.serial);
     expect(left).toEqual(old);
     expect(offlineEmergencyStateOf(left, NOW)).toBe('expired');
 
     expect(counts(await sweep({ lookBackDays: 60 }))).toEqual({ due: 1, expired: 1, skipped: 0, failed: 0 });
-    expect(await table.store.getIssuedCode(old.serial)).toMatchObject({ state: 'expired', sealedCode: null });
+    expect(await currentCode(table.store, old.serial)).toMatchObject({ state: 'expired', sealedCode: null });
   });
 
   describe('offline download records', () => {
     const record = (agentId: string, validUntil: string | null): OfflineAuthentication => ({
       userId: 'Dana',
       agentId,
+      region: 'test-primary',
       authenticatedAt: at(-20 * DAY),
       download: validUntil === null ? null : { downloadedAt: at(-20 * DAY), days: 14, validUntil },
       version: 0,
@@ -404,16 +407,16 @@ describe('the expiry sweep', () => {
         });
       const refreshed = new Set<string>();
       const store = storeWith(() => ({
-        findRunOutDownloads: async (day, now, page) => {
-          const found = await real.findRunOutDownloads(day, now, page);
+        findRunOutDownloads: async (region, day, now, page) => {
+          const found = await real.findRunOutDownloads(region, day, now, page);
           if (found.items.length > 0 && !refreshed.has(readLate.agentId)) {
             refreshed.add(readLate.agentId);
             await refresh(readLate);
           }
           return found;
         },
-        getOfflineAuthentication: async (userId, agentId) => {
-          const found = await real.getOfflineAuthentication(userId, agentId);
+        getOfflineAuthentication: async (userId, agentId, region) => {
+          const found = await real.getOfflineAuthentication(userId, agentId, region);
           if (agentId === writeLate.agentId && !refreshed.has(agentId)) {
             refreshed.add(agentId);
             await refresh(found!);

@@ -2,11 +2,12 @@
  * functions/sweep.ts as Lambda runs it, over the demo data: its event, its metrics, and what an expired
  * code looks like afterwards to the administrator's view and to online authentication.
  */
+import { currentCode } from '../../support/fixtures';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { viewEmergencyAccessRoute } from '../../../functions/api/admin-routes';
 import type { UseCaseDependencies } from '../../../shared/use-cases/context';
 import { authenticate } from '../../../shared/use-cases/authenticate';
-import { giveOfflineCode, seedDemo, USERS } from '../../support/demo';
+import { allowOnlineUse, giveOfflineCode, seedDemo, USERS } from '../../support/demo';
 import { lambdaContext } from '../../support/events';
 import { startTestSystem, type TestSystem } from '../../support/system';
 
@@ -70,7 +71,7 @@ describe('the sweep function', () => {
     expect(reply).toMatchObject({ expired: 1, failed: 0, stoppedEarly: false, stopReason: 'complete' });
     // Bob's download record ran out a day ago, with the code.
     expect(reply.downloads).toMatchObject({ removed: 1, failed: 0 });
-    expect(await system.deps.store.getIssuedCode(bob.serial)).toMatchObject({
+    expect(await currentCode(system.deps.store, bob.serial)).toMatchObject({
       state: 'expired',
       sealedCode: null,
     });
@@ -133,7 +134,7 @@ describe('the sweep function', () => {
 
     expect(reply).toMatchObject({ due: 0, stoppedEarly: true, stopReason: 'deadline' });
     expect(flushed[0]).toMatchObject({ StoppedEarly: 1 });
-    expect(await system.deps.store.getIssuedCode(dave.serial)).toMatchObject({ state: 'active' });
+    expect(await currentCode(system.deps.store, dave.serial)).toMatchObject({ state: 'active' });
 
     const next = sweepModule.createHandler(depsAt(0), { metrics });
     expect(await next({}, lambdaContext('sweep'))).toMatchObject({ due: 1, expired: 1, stoppedEarly: false });
@@ -145,8 +146,7 @@ describe('a code the sweep expired', () => {
 
   beforeAll(async () => {
     await giveOfflineCode(system, alice, CODE, { expiresAt: new Date(Date.now() + HOUR) });
-    const settings = (await system.deps.store.getTokenState(alice.serial))!.settings;
-    await system.deps.store.saveEmergencyAccessSettings({ ...settings, onlineUseAllowed: true });
+    await allowOnlineUse(system, alice.serial);
   });
 
   // The view and online authentication run on the real clock, an hour before the code's expiry: only the
