@@ -111,7 +111,7 @@ describe('security domains', () => {
       name: 'Sales',
       offlinePolicy: { ...DEFAULT_OFFLINE_POLICY, emergencyCodeDownloadPermitted: false },
     });
-    expect(reply.headers.etag).toBe('"1"');
+    expect(reply.headers.etag).toMatch(/^"[0-9a-z]+"$/);
     const hidden = await system.call(getSecurityDomainRoute, {
       params: { domainId: 'SystemDomain' },
       claims: SALES_ADMIN,
@@ -229,7 +229,7 @@ describe('users', () => {
       lastName: 'Archer',
       securityDomain: 'SystemDomain',
     });
-    expect(reply.headers.etag).toBe('"1"');
+    expect(reply.headers.etag).toMatch(/^"[0-9a-z]+"$/);
     const hidden = await system.call(getUserRoute, { params: { userId: 'alice' }, claims: SALES_ADMIN });
     const missing = await system.call(getUserRoute, { params: { userId: 'nobody' }, claims: SALES_ADMIN });
     expectError(hidden, 404, 'NOT_FOUND');
@@ -300,7 +300,7 @@ describe('token import', () => {
       lockout: { emergencyAccessFailures: 0, tokencodeFailures: 0, locked: false },
     });
     expect(reply.headers.location).toBe('/v1/tokens/IMP0001');
-    expect(reply.headers.etag).toBe('"1"');
+    expect(reply.headers.etag).toMatch(/^"[0-9a-z]+"$/);
     expect(reply.raw).not.toMatch(new RegExp(`${SEEDS.b}|sealed|ciphertext`, 'i'));
 
     const token = (await system.deps.store.getToken('IMP0001'))!;
@@ -387,14 +387,14 @@ describe('assignment', () => {
       user: { userId: 'hank', firstName: 'Hank', lastName: 'Hill' },
       securityDomain: 'SystemDomain',
     });
-    expect(reply.headers.etag).toBe('"2"');
+    expect(reply.headers.etag).toMatch(/^"[0-9a-z]+"$/);
     const again = await system.call(assignTokenRoute, {
       params: { serial: 'ASG0001' },
       body: { userId: 'hank' },
       headers: { 'If-Match': reply.headers.etag! },
     });
     expect(again.status).toBe(200);
-    expect(again.headers.etag).toBe('"2"');
+    expect(again.headers.etag).toBe(reply.headers.etag);
     expect((await auditOf('ASG0001')).slice(0, 2).map((e) => e.details)).toEqual([
       { change: 'assign', userId: 'hank', securityDomain: 'SystemDomain', changed: false },
       { change: 'assign', userId: 'hank', securityDomain: 'SystemDomain', changed: true },

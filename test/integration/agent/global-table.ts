@@ -77,11 +77,9 @@ export class SimulatedGlobalTable {
       );
       for (const other of this.regions) {
         if (other === region) continue;
-        await other.table.client.send(
-          Item === undefined
-            ? new DeleteItemCommand({ TableName: other.table.tableName, Key })
-            : new PutItemCommand({ TableName: other.table.tableName, Item }),
-        );
+        const TableName = other.table.tableName;
+        if (Item === undefined) await other.table.client.send(new DeleteItemCommand({ TableName, Key }));
+        else await other.table.client.send(new PutItemCommand({ TableName, Item }));
       }
     }
     this.lastWrites.clear();

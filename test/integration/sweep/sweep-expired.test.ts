@@ -63,6 +63,7 @@ function sweep(options: SweepOptions = {}, store?: TokenStore): Promise<SweepRes
 }
 
 async function seedCode(serial: string, expiresAt: string, generation = 1): Promise<IssuedEmergencyCode> {
+  if ((await table.store.getTokenState(serial)) === null) await table.store.saveToken(aToken({ serial }));
   return table.store.saveIssuedCode(
     anIssuedCode({
       serial,
@@ -75,10 +76,11 @@ async function seedCode(serial: string, expiresAt: string, generation = 1): Prom
   );
 }
 
-/** A new generation issued at the version read, as online authentication does. */
+/** A new generation issued, as online authentication does: a new item. */
 function reissue(store: TokenStore, issued: IssuedEmergencyCode): Promise<IssuedEmergencyCode> {
   return store.saveIssuedCode({
     ...issued,
+    version: 0,
     generation: issued.generation + 1,
     issuedAt: NOW.toISOString(),
     expiresAt: at(14 * DAY),
@@ -167,7 +169,7 @@ describe('the expiry sweep', () => {
     expect(await snapshot()).toEqual(afterFirst);
   });
 
-  it('leaves alone a code re-issued after the index was read, and one re-issued before its write', async () => {
+  it('expires the due generation and leaves alone a newer one issued after the index was read, or before its write', async () => {
     const readLate = await seedCode('RACE00000001', at(-HOUR), 3);
     const writeLate = await seedCode('RACE00000002', at(-HOUR), 5);
     const bystander = await seedCode('RACE00000003', at(-HOUR));
@@ -193,13 +195,17 @@ describe('the expiry sweep', () => {
 
     const result = await sweep({}, store);
 
-    expect(counts(result)).toEqual({ due: 3, expired: 1, skipped: 2, failed: 0 });
+    expect(counts(result)).toEqual({ due: 3, expired: 3, skipped: 0, failed: 0 });
     expect(reissued.size).toBe(2);
-    for (const serial of [readLate.serial, writeLate.serial]) {
-      const current = await currentCode(table.store, serial);
-      expect(current).toEqual(reissued.get(serial));
+    for (const old of [readLate, writeLate]) {
+      const current = await currentCode(table.store, old.serial);
+      expect(current).toEqual(reissued.get(old.serial));
       expect(current).toMatchObject({ state: 'active', sealedCode: { ciphertext: 'bmV3LWNvZGU' } });
-      expect(await expiredAudits(serial)).toEqual([]);
+      expect(await table.store.getIssuedCode(old.serial, old.generation)).toMatchObject({
+        state: 'expired',
+        sealedCode: null,
+      });
+      expect((await expiredAudits(old.serial)).map((e) => e.details.generation)).toEqual([old.generation]);
     }
     expect(await currentCode(table.store, bystander.serial)).toMatchObject({ state: 'expired' });
   });
