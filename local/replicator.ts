@@ -102,12 +102,19 @@ interface Echo {
   change: string;
 }
 
+/** Where reading a shard goes on: after its last record read, or from its start if none was. */
+interface ShardCursor {
+  shardId: string;
+  lastSequenceNumber: string | undefined;
+  iterator: string | undefined;
+}
+
 interface RegionStream {
   region: ReplicaRegion;
   streams: DynamoDBStreamsClient;
   streamArn: string;
-  /** Open shards and where to read each next. */
-  iterators: Map<string, string>;
+  /** The shards still open, by id. */
+  shards: Map<string, ShardCursor>;
 }
 
 export const DEFAULT_REPLICATION_DELAY_MS = 1000;
@@ -223,15 +230,13 @@ export class Replicator {
   }
 
   private async read(stream: RegionStream): Promise<void> {
-    for (const [shardId, iterator] of [...stream.iterators]) {
-      const out = await stream.streams.send(new GetRecordsCommand({ ShardIterator: iterator }));
-      for (const record of out.Records ?? []) this.observe(stream.region.name, record);
-      if (out.NextShardIterator) {
-        stream.iterators.set(shardId, out.NextShardIterator);
-      } else {
+    for (const cursor of [...stream.shards.values()]) {
+      const { records, open } = await readShard(stream, cursor);
+      for (const record of records) this.observe(stream.region.name, record);
+      if (!open) {
         // A closed shard: its children carry on from where it ended.
-        stream.iterators.delete(shardId);
-        await openShards(stream, (shard) => shard.ParentShardId === shardId, 'TRIM_HORIZON');
+        stream.shards.delete(cursor.shardId);
+        await addShards(stream, (shard) => shard.ParentShardId === cursor.shardId);
       }
     }
   }
@@ -364,17 +369,12 @@ async function openStream(region: ReplicaRegion): Promise<RegionStream> {
     credentials: region.client.config.credentials,
     endpoint: region.client.config.endpoint,
   });
-  const stream: RegionStream = {
-    region,
-    streams,
-    streamArn: await ensureStream(region),
-    iterators: new Map(),
-  };
-  await openShards(
-    stream,
-    (shard) => shard.SequenceNumberRange?.EndingSequenceNumber === undefined,
-    'LATEST',
-  );
+  const stream: RegionStream = { region, streams, streamArn: await ensureStream(region), shards: new Map() };
+  await addShards(stream, (shard) => shard.SequenceNumberRange?.EndingSequenceNumber === undefined);
+  // Replicate from now on: skip what the open shards hold already.
+  for (const cursor of stream.shards.values()) {
+    while ((await readShard(stream, cursor)).records.length > 0);
+  }
   return stream;
 }
 
@@ -405,24 +405,46 @@ type Shard = {
   SequenceNumberRange?: { EndingSequenceNumber?: string };
 };
 
-async function openShards(
-  stream: RegionStream,
-  wanted: (shard: Shard) => boolean,
-  position: 'LATEST' | 'TRIM_HORIZON',
-): Promise<void> {
+async function addShards(stream: RegionStream, wanted: (shard: Shard) => boolean): Promise<void> {
   const { StreamDescription } = await stream.streams.send(
     new DescribeStreamCommand({ StreamArn: stream.streamArn }),
   );
-  for (const shard of StreamDescription?.Shards ?? []) {
-    if (shard.ShardId === undefined || stream.iterators.has(shard.ShardId) || !wanted(shard)) continue;
-    const { ShardIterator } = await stream.streams.send(
+  for (const { ShardId: shardId, ...shard } of StreamDescription?.Shards ?? []) {
+    if (shardId === undefined || stream.shards.has(shardId) || !wanted(shard)) continue;
+    stream.shards.set(shardId, { shardId, lastSequenceNumber: undefined, iterator: undefined });
+  }
+}
+
+/**
+ * The shard's next records, and whether it is still open. DynamoDB Local numbers stream records across all
+ * tables, and an iterator taken while a shard is empty points before its first record once that is written
+ * (TrimmedDataAccessException); so an empty shard is read with a new iterator each time, and an iterator
+ * that fails is replaced by one after the last record read.
+ */
+async function readShard(
+  stream: RegionStream,
+  cursor: ShardCursor,
+): Promise<{ records: StreamRecord[]; open: boolean }> {
+  cursor.iterator ??= (
+    await stream.streams.send(
       new GetShardIteratorCommand({
         StreamArn: stream.streamArn,
-        ShardId: shard.ShardId,
-        ShardIteratorType: position,
+        ShardId: cursor.shardId,
+        ...(cursor.lastSequenceNumber === undefined
+          ? { ShardIteratorType: 'TRIM_HORIZON' }
+          : { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: cursor.lastSequenceNumber }),
       }),
-    );
-    if (ShardIterator) stream.iterators.set(shard.ShardId, ShardIterator);
+    )
+  ).ShardIterator;
+  try {
+    const out = await stream.streams.send(new GetRecordsCommand({ ShardIterator: cursor.iterator }));
+    const records = out.Records ?? [];
+    cursor.lastSequenceNumber = records.at(-1)?.dynamodb?.SequenceNumber ?? cursor.lastSequenceNumber;
+    cursor.iterator = cursor.lastSequenceNumber === undefined ? undefined : out.NextShardIterator;
+    return { records, open: out.NextShardIterator !== undefined && out.NextShardIterator !== null };
+  } catch (error) {
+    cursor.iterator = undefined;
+    throw error;
   }
 }
 
