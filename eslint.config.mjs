@@ -61,4 +61,15 @@ export default tseslint.config(
     files: ['shared/**/*.ts', 'functions/**/*.ts', 'infra/**/*.ts'],
     rules: { 'no-console': 'error' },
   },
+  {
+    // Product tooling never imports test code (the tests import it). shared/ and functions/ have their own
+    // import rules above; nothing there imports from test/ either.
+    files: ['local/**/*.ts', 'cli/**/*.ts', 'bench/**/*.ts', 'infra/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/test/**'], message: 'Product code does not import test code.' }] },
+      ],
+    },
+  },
 );

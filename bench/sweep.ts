@@ -19,7 +19,7 @@ import { createTableInput } from '../shared/adapters/dynamodb/table-schema';
 import type { IssuedEmergencyCode } from '../shared/domain/model';
 import type { UseCaseDependencies } from '../shared/use-cases/context';
 import { sweepExpired, type SweepResult } from '../shared/use-cases/sweep-expired';
-import { startDynamoDbLocal, type EngineHandle } from '../test/support/engines';
+import { startDynamoDbLocal, type EngineHandle } from '../local/engines';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;

@@ -14,7 +14,7 @@ import { ALL_ROUTES } from '../functions/api/routes';
 import { ensureLocalKeyFile } from '../shared/adapters/sealing';
 import { createTableInput } from '../shared/adapters/dynamodb/table-schema';
 import type { UseCaseDependencies } from '../shared/use-cases/context';
-import { projectRoot, startDynamoDbLocal } from '../test/support/engines';
+import { projectRoot, startDynamoDbLocal } from './engines';
 import { LOCAL_CLIENTS } from './clients';
 import { DEMO_USERS, loadDemoData } from './demo-data';
 import { createGateway, type LambdaHandler } from './gateway';

@@ -61,11 +61,15 @@ export const KEY_ATTRIBUTES: readonly string[] = [
   ...new Set(INDEXES.flatMap((i) => [i.partitionKey, i.sortKey])),
 ];
 
-/** The CreateTable input for DynamoDB Local and the tests (the CDK stack builds the same from INDEXES). */
+/**
+ * The CreateTable input for DynamoDB Local and the tests (the CDK stack builds the same from INDEXES), with
+ * the stream a global table has, which the local replicator reads.
+ */
 export function createTableInput(tableName: string) {
   return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST' as const,
+    StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' as const },
     AttributeDefinitions: KEY_ATTRIBUTES.map((name) => ({
       AttributeName: name,
       AttributeType: 'S' as const,
