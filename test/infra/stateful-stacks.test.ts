@@ -18,10 +18,10 @@ const stackOutputRef = (value: unknown) =>
 describe('stacks', () => {
   it('puts the stateful resources apart from the stateless ones, one API stack per region', () => {
     expect(config.regions).toEqual(['us-east-1', 'eu-west-1', 'ap-southeast-2']);
-    expect(stacks.sealingKey.stackName).toBe(names.sealingKey);
+    expect(stacks.sealingKey!.stackName).toBe(names.sealingKey);
     expect([...stacks.sealingKeyReplicas.keys()]).toEqual(['eu-west-1', 'ap-southeast-2']);
     expect([...stacks.regionalApis.keys()]).toEqual(config.regions);
-    for (const stateful of [stacks.sealingKey, ...stacks.sealingKeyReplicas.values(), stacks.tokenTable]) {
+    for (const stateful of [stacks.sealingKey!, ...stacks.sealingKeyReplicas.values(), stacks.tokenTable]) {
       expect(stateful.terminationProtection).toBe(true);
       expect(resourcesOf(json(stateful), 'AWS::Lambda::Function')).toEqual([]);
     }
@@ -147,7 +147,7 @@ describe('token table', () => {
 });
 
 describe('sealing key', () => {
-  const primary = resourcesOf(json(stacks.sealingKey), 'AWS::KMS::Key');
+  const primary = resourcesOf(json(stacks.sealingKey!), 'AWS::KMS::Key');
 
   it('is a multi-region symmetric key with rotation, retained', () => {
     expect(primary).toHaveLength(1);
