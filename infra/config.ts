@@ -198,13 +198,16 @@ export function readConfig(read: ContextReader, defaultAccount?: string): Deploy
 
   const sealingKeyId = text(read, 'sealingKeyId');
   if (sealingKeyId !== undefined && !/^mrk-[0-9a-f]{32}$/.test(sealingKeyId)) {
-    throw new ConfigError('sealingKeyId', `${JSON.stringify(sealingKeyId)} is not a multi-region key id (mrk-...)`);
+    throw new ConfigError(
+      'sealingKeyId',
+      `${JSON.stringify(sealingKeyId)} is not a multi-region key id (mrk-...)`,
+    );
   }
   const sealingKeyRegion = region('sealingKeyRegion', text(read, 'sealingKeyRegion') ?? primaryRegion);
   if (!regions.includes(sealingKeyRegion) && sealingKeyId === undefined) {
     throw new ConfigError(
       'sealingKeyRegion',
-      'outside the deployment\'s regions needs sealingKeyId (nothing else can name the key created there)',
+      "outside the deployment's regions needs sealingKeyId (nothing else can name the key created there)",
     );
   }
   const identityRegion = region('identityRegion', text(read, 'identityRegion') ?? primaryRegion);

@@ -75,7 +75,11 @@ export class EmergencyAccessHttpApi extends Construct {
 
     // Retained like the functions' logs, and named per stack instance for the same reason.
     this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
-      logGroupName: perStackInstanceName(stack, `/aws/apigateway/${props.namePrefix}-emergency-access-api`, '/'),
+      logGroupName: perStackInstanceName(
+        stack,
+        `/aws/apigateway/${props.namePrefix}-emergency-access-api`,
+        '/',
+      ),
       retention: props.logRetention,
       removalPolicy: RemovalPolicy.RETAIN,
     });
