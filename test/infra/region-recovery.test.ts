@@ -8,7 +8,6 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { ConfigError, readConfig } from '../../infra/config';
-import { KEY_ADMINISTRATION_ACTIONS } from '../../infra/constructs/sealing-key-policy';
 import { stackNames } from '../../infra/names';
 import { ACCOUNT, buildApp, resourcesOf, type SynthesizedApp, type TemplateJson } from './support';
 
@@ -35,6 +34,7 @@ const NAME_HELD_AFTER_DELETE = new Set([
   'AWS::Scheduler::ScheduleGroup', // DELETING until its schedules are gone
 ]);
 const RETAINED = new Set(['Retain', 'RetainExceptOnCreate']);
+const deletionPolicyOf = (resource: object) => (resource as { DeletionPolicy?: string }).DeletionPolicy;
 
 /**
  * What would already exist if the stack were deleted and created again at once: a fixed name (one that does
@@ -155,7 +155,7 @@ describe('an API stack deleted and deployed again in its region', () => {
       for (const type of ['AWS::Scheduler::ScheduleGroup', 'AWS::SQS::Queue', 'AWS::Scheduler::Schedule']) {
         const [resource, ...others] = resourcesOf(json, type);
         expect(others).toEqual([]);
-        expect(resource!.DeletionPolicy ?? 'Delete').toBe('Delete');
+        expect(deletionPolicyOf(resource!) ?? 'Delete').toBe('Delete');
       }
       expect(json.Outputs).toHaveProperty('SweepScheduleGroupName');
       expect(json.Outputs).toHaveProperty('SweepDeadLetterQueueUrl');
@@ -169,7 +169,7 @@ describe('an API stack deleted and deployed again in its region', () => {
         for (const resource of resourcesOf(json, type)) {
           const name = resource.Properties[nameProperty];
           if (name === undefined || JSON.stringify(name).includes('AWS::StackId')) continue;
-          expect([type, resource.DeletionPolicy ?? 'Delete']).toEqual([
+          expect([type, deletionPolicyOf(resource) ?? 'Delete']).toEqual([
             expect.stringMatching(/^AWS::(Lambda::Function|IAM::Role)$/),
             'Delete',
           ]);
@@ -248,7 +248,7 @@ describe('a planned move of the primary region, us-east-1 to eu-west-1', () => {
     expect(types.filter((t) => t !== 'AWS::CDK::Metadata')).toEqual(['AWS::DynamoDB::GlobalTable']);
     const [after] = resourcesOf(json, 'AWS::DynamoDB::GlobalTable');
     const [before] = resourcesOf(jsonOf(pinned, pinned.stacks.tokenTable), 'AWS::DynamoDB::GlobalTable');
-    expect(after!.DeletionPolicy).toBe('Retain');
+    expect(deletionPolicyOf(after!)).toBe('Retain');
     const byRegion = (t: typeof after) =>
       [...(t!.Properties.Replicas as { Region: string }[])].sort((a, b) => a.Region.localeCompare(b.Region));
     expect(byRegion(after)).toEqual(byRegion(before));
@@ -288,7 +288,6 @@ describe('a planned move of the primary region, us-east-1 to eu-west-1', () => {
           .Statement;
         const administration = statements.find((s) => s.Sid === 'KeyAdministration')!;
         expect(administration.Action).toEqual(expect.arrayContaining(['kms:UpdatePrimaryRegion']));
-        expect(KEY_ADMINISTRATION_ACTIONS).toContain('kms:UpdatePrimaryRegion');
       }
     }
   });
