@@ -30,6 +30,15 @@ export interface DeploymentConfig {
   replicaRegions: string[];
   /** The primary region first, then the replica regions. */
   regions: string[];
+  /**
+   * Where the multi-region key was created: its stack there holds the `AWS::KMS::Key`, every other region's
+   * stack a replica of it. Fixed for the life of the key, whatever the primary region becomes.
+   */
+  sealingKeyRegion: string;
+  /** The key's id (`mrk-...`, the same in every region) once it exists: no stack then reads it from another. */
+  sealingKeyId: string | undefined;
+  /** Where the Cognito user pool lives (without `oidcIssuer`); it cannot move with the primary region. */
+  identityRegion: string;
   /** Prefix of every stack, function, role and alias name. */
   namePrefix: string;
   tableName: string;
@@ -68,6 +77,9 @@ export const CONTEXT_KEYS = [
   'account',
   'primaryRegion',
   'replicaRegions',
+  'sealingKeyRegion',
+  'sealingKeyId',
+  'identityRegion',
   'namePrefix',
   'tableName',
   'oidcIssuer',
@@ -184,6 +196,22 @@ export function readConfig(read: ContextReader, defaultAccount?: string): Deploy
     throw new ConfigError('replicaRegions', 'must not repeat a region or name the primary region');
   }
 
+  const sealingKeyId = text(read, 'sealingKeyId');
+  if (sealingKeyId !== undefined && !/^mrk-[0-9a-f]{32}$/.test(sealingKeyId)) {
+    throw new ConfigError(
+      'sealingKeyId',
+      `${JSON.stringify(sealingKeyId)} is not a multi-region key id (mrk-...)`,
+    );
+  }
+  const sealingKeyRegion = region('sealingKeyRegion', text(read, 'sealingKeyRegion') ?? primaryRegion);
+  if (!regions.includes(sealingKeyRegion) && sealingKeyId === undefined) {
+    throw new ConfigError(
+      'sealingKeyRegion',
+      "outside the deployment's regions needs sealingKeyId (nothing else can name the key created there)",
+    );
+  }
+  const identityRegion = region('identityRegion', text(read, 'identityRegion') ?? primaryRegion);
+
   const namePrefix = text(read, 'namePrefix') ?? DEFAULTS.namePrefix;
   if (!NAME_PREFIX.test(namePrefix)) {
     throw new ConfigError('namePrefix', 'must be 1-12 lower-case letters, digits or hyphens, from a letter');
@@ -251,6 +279,9 @@ export function readConfig(read: ContextReader, defaultAccount?: string): Deploy
     primaryRegion,
     replicaRegions,
     regions,
+    sealingKeyRegion,
+    sealingKeyId,
+    identityRegion,
     namePrefix,
     tableName,
     identity,

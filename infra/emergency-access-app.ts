@@ -3,19 +3,26 @@
  *
  * | stack | region | holds |
  * |---|---|---|
- * | `<prefix>-sealing-key-<primary>` | primary | the multi-region primary sealing key and its alias |
- * | `<prefix>-sealing-key-replica-<r>` | each replica | the replica key and its alias |
+ * | `<prefix>-sealing-key-<sealingKeyRegion>` | where the key was created | the multi-region key and its alias |
+ * | `<prefix>-sealing-key-replica-<r>` | every other region | the replica key and its alias |
  * | `<prefix>-token-table-<primary>` | primary | the global table, with a replica in every replica region |
- * | `<prefix>-identity-<primary>` | primary | Cognito user pool and app clients (without `oidcIssuer`) |
+ * | `<prefix>-identity-<identityRegion>` | the pool's region | Cognito user pool and app clients (without `oidcIssuer`) |
  * | `<prefix>-api-<r>` | every region | functions, HTTP API, sweep schedule and its DLQ, alarms |
  *
- * Deployment order follows the references: the primary key, then the replica keys (they need the primary's
- * ARN), then the table (its replicas need their region's key), then each region's API stack.
+ * Only the table stack is named by the primary region. The key and identity stacks are named by the
+ * region that owns them, so a new primary (context) leaves them as they are (README, "When a region fails").
+ * Once `sealingKeyId` is given, no stack reads a key stack's outputs, so every stack deploys while any
+ * other region is down.
+ *
+ * Deployment order follows the references: the key, then its replicas (they need its ARN), then the table
+ * (its replicas need their region's key), then each region's API stack.
  */
 import {
   Annotations,
   CrossStackReferences,
+  Lazy,
   ReferenceStrength,
+  type Stack,
   Tags,
   type App,
   type StackProps,
@@ -23,14 +30,15 @@ import {
 import type { DeploymentConfig } from './config';
 import type { JwtAuthorization } from './constructs/emergency-access-http-api';
 import { functionCatalog, type FunctionCatalog } from './function-catalog';
-import { stackNames } from './names';
+import { sealingKeyArnIn, stackNames } from './names';
 import { IdentityStack } from './stacks/identity-stack';
 import { RegionalApiStack } from './stacks/regional-api-stack';
 import { SealingKeyReplicaStack, SealingKeyStack } from './stacks/sealing-key-stacks';
 import { TokenTableStack } from './stacks/token-table-stack';
 
 export interface EmergencyAccessStacks {
-  sealingKey: SealingKeyStack;
+  /** Absent when `sealingKeyRegion` is no longer one of the deployment's regions (lost for good). */
+  sealingKey: SealingKeyStack | undefined;
   sealingKeyReplicas: Map<string, SealingKeyReplicaStack>;
   tokenTable: TokenTableStack;
   identity: IdentityStack | undefined;
@@ -59,36 +67,42 @@ export function buildEmergencyAccessApp(
     terminationProtection: stateful,
   });
 
-  const sealingKey = new SealingKeyStack(app, names.sealingKey, {
-    ...stackProps(config.primaryRegion, names.sealingKey, 'multi-region primary sealing key', true),
-    namePrefix: config.namePrefix,
-    functions: catalog.all,
-  });
+  let sealingKey: SealingKeyStack | undefined;
+  if (config.regions.includes(config.sealingKeyRegion)) {
+    sealingKey = new SealingKeyStack(app, names.sealingKey, {
+      ...stackProps(config.sealingKeyRegion, names.sealingKey, 'multi-region sealing key', true),
+      namePrefix: config.namePrefix,
+      functions: catalog.all,
+    });
+  }
+  // readConfig guarantees one of the two: the key's stack in this app, or its id in the context.
+  const keyArnIn = (stack: Stack, region: string) =>
+    config.sealingKeyId === undefined ? undefined : sealingKeyArnIn(stack, region, config.sealingKeyId);
 
   const sealingKeyReplicas = new Map<string, SealingKeyReplicaStack>();
-  for (const region of config.replicaRegions) {
+  for (const region of config.regions.filter((r) => r !== config.sealingKeyRegion)) {
     const name = names.sealingKeyReplica(region);
-    sealingKeyReplicas.set(
-      region,
-      new SealingKeyReplicaStack(app, name, {
-        ...stackProps(region, name, `sealing key replica in ${region}`, true),
-        namePrefix: config.namePrefix,
-        primaryKeyArn: sealingKey.keyArn,
-        functions: catalog.all,
-      }),
-    );
+    const stack: SealingKeyReplicaStack = new SealingKeyReplicaStack(app, name, {
+      ...stackProps(region, name, `sealing key replica in ${region}`, true),
+      namePrefix: config.namePrefix,
+      primaryKeyArn: lazyArn(() => keyArnIn(stack, config.sealingKeyRegion) ?? sealingKey!.keyArn),
+      functions: catalog.all,
+    });
+    sealingKeyReplicas.set(region, stack);
   }
+  const keyStackIn = (region: string) =>
+    region === config.sealingKeyRegion ? sealingKey : sealingKeyReplicas.get(region);
 
   const tokenTable = new TokenTableStack(app, names.tokenTable, {
     ...stackProps(config.primaryRegion, names.tokenTable, 'global token table', true),
     tableName: config.tableName,
     replicaRegions: config.replicaRegions,
-    primaryKeyArn: sealingKey.keyArn,
-    primaryKeyId: sealingKey.keyId,
+    sealingKeyId: config.sealingKeyId ?? keyStackIn(config.primaryRegion)!.keyId,
     multiRegionStrongConsistency: config.multiRegionStrongConsistency,
   });
-  for (const replica of sealingKeyReplicas.values())
-    tokenTable.addStackDependency(replica, 'replica tables need their key');
+  for (const keyStack of [sealingKey, ...sealingKeyReplicas.values()]) {
+    if (keyStack !== undefined) tokenTable.addStackDependency(keyStack, 'each table replica needs its key');
+  }
   if (config.multiRegionStrongConsistency) {
     Annotations.of(tokenTable).addWarningV2(
       'eat:mrsc-no-ttl',
@@ -101,7 +115,7 @@ export function buildEmergencyAccessApp(
   if (config.identity.kind === 'cognito') {
     identity = new IdentityStack(app, names.identity, {
       ...stackProps(
-        config.primaryRegion,
+        config.identityRegion,
         names.identity,
         'Cognito user pool for administrators and agents',
         true,
@@ -126,13 +140,12 @@ export function buildEmergencyAccessApp(
   const regionalApis = new Map<string, RegionalApiStack>();
   for (const region of config.regions) {
     const name = names.regionalApi(region);
-    const stack = new RegionalApiStack(app, name, {
+    const stack: RegionalApiStack = new RegionalApiStack(app, name, {
       ...stackProps(region, name, `functions, HTTP API and sweep in ${region}`, false),
       namePrefix: config.namePrefix,
       catalog,
       tableName: config.tableName,
-      sealingKeyArn:
-        region === config.primaryRegion ? sealingKey.keyArn : sealingKeyReplicas.get(region)!.keyArn,
+      sealingKeyArn: lazyArn(() => keyArnIn(stack, region) ?? keyStackIn(region)!.keyArn),
       jwt,
       maxEmergencyCodeLifetimeDays: config.maxEmergencyCodeLifetimeDays,
       sourceMaps: config.sourceMaps,
@@ -149,3 +162,6 @@ export function buildEmergencyAccessApp(
   Tags.of(app).add('project', 'emergency-access-tokencodes');
   return { sealingKey, sealingKeyReplicas, tokenTable, identity, regionalApis };
 }
+
+/** An ARN decided at synth time, once the stack that uses it exists (it formats the ARN in that stack). */
+const lazyArn = (produce: () => string) => Lazy.string({ produce });

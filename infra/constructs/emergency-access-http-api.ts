@@ -14,6 +14,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { Scope } from '../../functions/http/claims';
 import type { RouteDefinition } from '../../functions/http/route';
+import { perStackInstanceName } from '../names';
 import type { ServiceFunction } from './service-function';
 
 export interface JwtAuthorization {
@@ -63,7 +64,8 @@ export class EmergencyAccessHttpApi extends Construct {
 
   constructor(scope: Construct, id: string, props: EmergencyAccessHttpApiProps) {
     super(scope, id);
-    const region = Stack.of(this).region;
+    const stack = Stack.of(this);
+    const region = stack.region;
 
     this.httpApi = new apigwv2.HttpApi(this, 'HttpApi', {
       apiName: `${props.namePrefix}-emergency-access-api`,
@@ -71,8 +73,13 @@ export class EmergencyAccessHttpApi extends Construct {
       createDefaultStage: false,
     });
 
+    // Retained like the functions' logs, and named per stack instance for the same reason.
     this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
-      logGroupName: `/aws/apigateway/${props.namePrefix}-emergency-access-api`,
+      logGroupName: perStackInstanceName(
+        stack,
+        `/aws/apigateway/${props.namePrefix}-emergency-access-api`,
+        '/',
+      ),
       retention: props.logRetention,
       removalPolicy: RemovalPolicy.RETAIN,
     });

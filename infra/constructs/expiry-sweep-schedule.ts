@@ -18,6 +18,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { perStackInstanceName } from '../names';
 import type { ServiceFunction } from './service-function';
 
 export interface ExpirySweepScheduleProps {
@@ -41,8 +42,12 @@ export class ExpirySweepSchedule extends Construct {
 
   constructor(scope: Construct, id: string, props: ExpirySweepScheduleProps) {
     super(scope, id);
+    const stack = Stack.of(this);
+    // SQS holds a deleted queue's name for 60 seconds, and a schedule group stays DELETING until its
+    // schedules are gone: both names carry the stack's instance id, so the stack can be created again at once.
+    // Both go with the stack: what waits in the queue are retries of an idempotent sweep the next run redoes.
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      queueName: `${props.namePrefix}-sweep-dead-letters`,
+      queueName: perStackInstanceName(stack, `${props.namePrefix}-sweep-dead-letters`, '-'),
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
@@ -62,9 +67,9 @@ export class ExpirySweepSchedule extends Construct {
         'depth and an operator inspects and deletes what lands in it.',
     });
     this.scheduleGroup = new scheduler.ScheduleGroup(this, 'ScheduleGroup', {
-      scheduleGroupName: `${props.namePrefix}-sweep`,
+      scheduleGroupName: perStackInstanceName(stack, `${props.namePrefix}-sweep`, '-'),
+      removalPolicy: RemovalPolicy.DESTROY,
     });
-    const stack = Stack.of(this);
     this.schedulerRole = new iam.Role(this, 'SchedulerRole', {
       description: 'EventBridge Scheduler: invokes the expiry sweep and writes to its dead-letter queue',
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {

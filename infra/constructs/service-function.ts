@@ -9,7 +9,7 @@
  * kms:Encrypt on its region's key under the sealing context of each purpose) and sets the environment
  * variables that functions/config.ts reads for it.
  */
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -17,7 +17,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import * as path from 'node:path';
 import { PROJECT_ROOT, type DataAccess, type FunctionSpec } from '../function-catalog';
-import { functionName, functionRoleName } from '../names';
+import { functionName, functionRoleName, perStackInstanceName } from '../names';
 import { sealingContextConditions } from './sealing-key-policy';
 
 /** The newest Node.js runtime in the installed aws-cdk-lib. */
@@ -66,8 +66,10 @@ export class ServiceFunction extends Construct {
     this.spec = spec;
     const name = functionName(namePrefix, spec.name);
 
+    // Kept when the stack is deleted (the logs outlive it, until their retention ends), so the name carries
+    // the stack's instance id: the stack created again makes its own group instead of colliding.
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
-      logGroupName: `/aws/lambda/${name}`,
+      logGroupName: perStackInstanceName(Stack.of(this), `/aws/lambda/${name}`, '/'),
       retention: props.logRetention,
       removalPolicy: RemovalPolicy.RETAIN,
     });

@@ -1,7 +1,9 @@
 /**
  * Everything stateless in one region: a function per route group and the sweep function (each with only
  * its declared access to the table and to this region's sealing key), the HTTP API, the sweep schedule
- * with its dead-letter queue, and the alarms. Replaceable at will: it holds no data.
+ * with its dead-letter queue, and the alarms. Replaceable at will: it holds no data, and it can be deleted
+ * and created again in its region, since every name that outlives it (its retained log groups) or is held
+ * after deletion (queue, schedule group) carries the stack's instance id (infra/names.ts).
  */
 import { Annotations, Arn, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -97,6 +99,14 @@ export class RegionalApiStack extends Stack {
     new CfnOutput(this, 'SweepScheduleName', {
       value: this.sweepSchedule.schedule.scheduleName,
       description: `The expiry sweep schedule (${props.sweepEnabled ? 'enabled' : 'disabled'} here)`,
+    });
+    new CfnOutput(this, 'SweepScheduleGroupName', {
+      value: this.sweepSchedule.scheduleGroup.scheduleGroupName,
+      description: 'The schedule group of the expiry sweep (its name ends with this stack instance id)',
+    });
+    new CfnOutput(this, 'SweepDeadLetterQueueUrl', {
+      value: this.sweepSchedule.deadLetterQueue.queueUrl,
+      description: 'Sweep invocations that failed after their retries',
     });
   }
 

@@ -1,6 +1,8 @@
 /**
- * The sealing key: a KMS multi-region key whose primary lives in the primary region (SealingKeyStack) and
- * whose replicas live one per replica region (SealingKeyReplicaStack). All share one key id (`mrk-...`)
+ * The sealing key: a KMS multi-region key created in `sealingKeyRegion` (SealingKeyStack, by default the
+ * first primary region) and replicated into every other region (SealingKeyReplicaStack, one per region).
+ * Each stack is named by its own region and keeps its key whatever the primary region becomes: KMS may
+ * make any replica the primary (UpdatePrimaryRegion) without a change to these stacks. All share one key id (`mrk-...`)
  * and key material, so a code sealed in one region opens in any other with that region's own key, with
  * no cross-region call. The same key encrypts the token table at rest (each replica table with its
  * region's key). Stateful: retained on stack deletion, with a 30-day deletion window.
@@ -58,7 +60,11 @@ export class SealingKeyStack extends Stack {
 
 export interface SealingKeyReplicaStackProps extends StackProps {
   namePrefix: string;
-  /** The primary key's ARN, from SealingKeyStack (a cross-region reference). */
+  /**
+   * The ARN of the key this replica is made from, in `sealingKeyRegion`: from SealingKeyStack (a
+   * cross-region reference) until `sealingKeyId` is known, then literal. Create-only in CloudFormation,
+   * so it stays that ARN even once KMS has made another region the primary.
+   */
   primaryKeyArn: string;
   functions: readonly FunctionSpec[];
 }
@@ -67,6 +73,8 @@ export class SealingKeyReplicaStack extends Stack {
   readonly replicaKey: kms.CfnReplicaKey;
   /** This region's replica key ARN: the primary's ARN with this region in it. */
   readonly keyArn: string;
+  /** The key id, `mrk-...`: the same in every region. */
+  readonly keyId: string;
 
   constructor(scope: Construct, id: string, props: SealingKeyReplicaStackProps) {
     super(scope, id, props);
@@ -83,6 +91,7 @@ export class SealingKeyReplicaStack extends Stack {
       targetKeyId: this.replicaKey.attrKeyId,
     });
     this.keyArn = this.replicaKey.attrArn;
+    this.keyId = this.replicaKey.attrKeyId;
     new CfnOutput(this, 'SealingKeyArn', {
       value: this.keyArn,
       description: `The sealing key in ${this.region}`,

@@ -4,14 +4,16 @@
  * at rest with the sealing key of each region, with point-in-time recovery and deletion protection on
  * every replica. Stateful: retained on stack deletion.
  *
- * The replica tables need their region's replica key to exist first, so this stack depends on the replica
- * key stacks. Their ARNs are known without a reference to them: a multi-region key has the same key id in
- * every region, so a replica's ARN is the primary key's id in that region.
+ * The table's home (the region of this stack) is the primary region; moving it is an import into the new
+ * primary's stack (README, "A planned move of the primary region"). The replica tables need their region's
+ * key to exist first, so this stack depends on the key stacks. Their ARNs are known without a reference to
+ * them: a multi-region key has the same key id in every region.
  */
-import { Arn, CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
+import { sealingKeyArnIn } from '../names';
 import {
   INDEXES,
   KEY,
@@ -22,9 +24,8 @@ import {
 export interface TokenTableStackProps extends StackProps {
   tableName: string;
   replicaRegions: string[];
-  /** The primary sealing key's ARN and key id (`mrk-...`), from SealingKeyStack. */
-  primaryKeyArn: string;
-  primaryKeyId: string;
+  /** The sealing key's id (`mrk-...`, the same in every region): context, or a key stack's output. */
+  sealingKeyId: string;
   multiRegionStrongConsistency: boolean;
 }
 
@@ -52,12 +53,13 @@ export class TokenTableStack extends Stack {
 
   constructor(scope: Construct, id: string, props: TokenTableStackProps) {
     super(scope, id, props);
-    const primaryKey = kms.Key.fromKeyArn(this, 'SealingKey', props.primaryKeyArn);
+    const tableKey = kms.Key.fromKeyArn(
+      this,
+      'SealingKey',
+      sealingKeyArnIn(this, this.region, props.sealingKeyId),
+    );
     const replicaKeyArns = Object.fromEntries(
-      props.replicaRegions.map((region) => [
-        region,
-        Arn.format({ service: 'kms', region, resource: 'key', resourceName: props.primaryKeyId }, this),
-      ]),
+      props.replicaRegions.map((region) => [region, sealingKeyArnIn(this, region, props.sealingKeyId)]),
     );
     const pitr = {
       pointInTimeRecoveryEnabled: true,
@@ -75,7 +77,7 @@ export class TokenTableStack extends Stack {
       multiRegionConsistency: props.multiRegionStrongConsistency
         ? dynamodb.MultiRegionConsistency.STRONG
         : dynamodb.MultiRegionConsistency.EVENTUAL,
-      encryption: dynamodb.TableEncryptionV2.customerManagedKey(primaryKey, replicaKeyArns),
+      encryption: dynamodb.TableEncryptionV2.customerManagedKey(tableKey, replicaKeyArns),
       pointInTimeRecoverySpecification: pitr,
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,

@@ -65,7 +65,7 @@ export function buildApp(
       .messages.filter((m) => m.level === 'warning')
       .map((m) => ({ path: m.id, message: String(m.entry.data) }));
   const all = (): Stack[] => [
-    stacks.sealingKey,
+    ...(stacks.sealingKey ? [stacks.sealingKey] : []),
     ...stacks.sealingKeyReplicas.values(),
     stacks.tokenTable,
     ...(stacks.identity ? [stacks.identity] : []),
