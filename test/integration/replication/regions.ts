@@ -57,7 +57,11 @@ export async function startTestRegions(options: {
     let start: Item | undefined;
     do {
       const page = await region.table.client.send(
-        new ScanCommand({ TableName: region.table.tableName, ExclusiveStartKey: start, ConsistentRead: true }),
+        new ScanCommand({
+          TableName: region.table.tableName,
+          ExclusiveStartKey: start,
+          ConsistentRead: true,
+        }),
       );
       items.push(...(page.Items ?? []));
       start = page.LastEvaluatedKey;
