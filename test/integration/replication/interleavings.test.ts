@@ -471,6 +471,13 @@ async function runScenario(s: Scenario): Promise<void> {
   }
 }
 
-it('keeps every change, lock and spent code across regions under random interleavings and partitions', async () => {
-  await fc.assert(fc.asyncProperty(scenario, runScenario), { numRuns: RUNS, endOnFailure: true });
-});
+// A hang limit that grows with the number of runs asked for, not a speed check.
+const HANG_LIMIT_MS = Math.max(180_000, RUNS * 90_000);
+
+it(
+  'keeps every change, lock and spent code across regions under random interleavings and partitions',
+  async () => {
+    await fc.assert(fc.asyncProperty(scenario, runScenario), { numRuns: RUNS, endOnFailure: true });
+  },
+  HANG_LIMIT_MS,
+);
