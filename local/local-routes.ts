@@ -1,10 +1,15 @@
-/** The routes only the local system has: the OAuth token issuer and the expiry sweep, with its timer. */
-import type { FastifyInstance } from 'fastify';
+/**
+ * The routes only the local system has: the OAuth token issuer, the expiry sweep (with its timer), and the
+ * replication between the local regions: its figures, a partition made and healed by hand, and a wait until
+ * everything written so far has been replicated.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { UseCaseDependencies } from '../shared/use-cases/context';
 import { sweepExpired } from '../shared/use-cases/sweep-expired';
 import type { LocalClient } from './clients';
 import { authenticateClient, type LocalIssuer } from './jwt';
+import type { Replicator } from './replicator';
 
 const tokenRequest = z.object({
   grant_type: z.string().max(64),
@@ -14,10 +19,41 @@ const tokenRequest = z.object({
 
 const sweepRequest = z.strictObject({ now: z.iso.datetime().optional() });
 
+const partitionRequest = z.strictObject({
+  from: z.string().max(64).optional(),
+  to: z.string().max(64).optional(),
+});
+
+export interface LocalReplication {
+  replicator: Replicator;
+  regions: readonly string[];
+  delayMs: number;
+}
+
+const SETTLE_TIMEOUT_MS = 60_000;
+
+/** The request's body as JSON: `{}` when there is none, null when it is not JSON, a form as parsed. */
+function jsonBody(request: FastifyRequest): unknown {
+  if (typeof request.body !== 'string') return request.body ?? {};
+  if (request.body.trim() === '') return {};
+  try {
+    return JSON.parse(request.body);
+  } catch {
+    return null;
+  }
+}
+
+function validationFailed(reply: FastifyReply, message: string) {
+  return reply
+    .status(400)
+    .send({ error: { code: 'VALIDATION_FAILED', message, reasons: [], requestId: '' } });
+}
+
 export interface LocalRoutesOptions {
   deps: UseCaseDependencies;
   issuer: LocalIssuer;
   clients: readonly LocalClient[];
+  replication: LocalReplication;
 }
 
 export function localRoutes(options: LocalRoutesOptions) {
@@ -46,27 +82,49 @@ export function localRoutes(options: LocalRoutesOptions) {
     });
 
     app.post('/local/sweep', async (request, reply) => {
-      let body: unknown = {};
-      if (typeof request.body === 'string' && request.body.trim() !== '') {
-        try {
-          body = JSON.parse(request.body);
-        } catch {
-          body = null;
-        }
-      }
-      const parsed = sweepRequest.safeParse(body);
-      if (!parsed.success) {
-        return reply.status(400).send({
-          error: {
-            code: 'VALIDATION_FAILED',
-            message: 'Give {"now": "<ISO time>"} or nothing',
-            reasons: [],
-            requestId: '',
-          },
-        });
-      }
+      const parsed = sweepRequest.safeParse(jsonBody(request));
+      if (!parsed.success) return validationFailed(reply, 'Give {"now": "<ISO time>"} or nothing');
       const now = parsed.data.now ? new Date(parsed.data.now) : new Date();
       return reply.send({ now: now.toISOString(), ...(await runSweep(now)) });
+    });
+
+    const { replicator, regions, delayMs } = options.replication;
+    const replicationState = () => ({
+      regions,
+      delayMs,
+      held: replicator.heldPairs().map(([from, to]) => ({ from, to })),
+      ...replicator.stats(),
+    });
+    app.get('/local/replication', async (_request, reply) => reply.send(replicationState()));
+
+    for (const [path, change] of [
+      ['/local/replication/hold', (from?: string, to?: string) => replicator.hold(from, to)],
+      ['/local/replication/release', (from?: string, to?: string) => replicator.release(from, to)],
+    ] as const) {
+      app.post(path, async (request, reply) => {
+        const parsed = partitionRequest.safeParse(jsonBody(request));
+        const named = parsed.success ? [parsed.data.from, parsed.data.to] : [];
+        if (!parsed.success || named.some((name) => name !== undefined && !regions.includes(name))) {
+          return validationFailed(
+            reply,
+            `Give {"from": "<region>", "to": "<region>"}, either, or nothing; regions: ${regions.join(', ')}`,
+          );
+        }
+        change(parsed.data.from, parsed.data.to);
+        return reply.send(replicationState());
+      });
+    }
+
+    app.post('/local/replication/settle', async (_request, reply) => {
+      try {
+        await replicator.settle(SETTLE_TIMEOUT_MS);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : 'Replication did not settle';
+        return reply.status(503).send({
+          error: { code: 'DEPENDENCY_UNAVAILABLE', message, reasons: [], requestId: '' },
+        });
+      }
+      return reply.send(replicationState());
     });
   };
 

@@ -218,6 +218,7 @@ export class Replicator {
       this.rounds += 1;
       for (const done of this.roundWaiters.splice(0)) done();
       this.forgetSettledItems();
+      if (this.stopped) break;
       await new Promise<void>((done) => {
         const timer = setTimeout(done, this.pollIntervalMs);
         timer.unref();

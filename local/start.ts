@@ -1,16 +1,26 @@
 /**
  * `npm start`: the whole product on this machine, no cloud account. DynamoDB Local keeps its data in
  * .local/dynamodb (git ignores .local), the local sealing key and JWT signing key are created on first
- * start, the demo data is loaded into an empty table, and a primary and a replica gateway serve the API
- * over the same data. `npm start -- --fresh` starts over: an empty table, then the demo data.
+ * start. The primary and the replica each have their own table, replicated both ways by the local
+ * replicator (last writer wins per item, after REPLICATION_DELAY_MS), as a global table's regions are; a
+ * gateway per region serves the API over its own table. The demo data is loaded into an empty primary and
+ * replicated. `npm start -- --fresh` starts over: empty tables, then the demo data.
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  PutItemCommand,
+  ScanCommand,
+  type AttributeValue,
+} from '@aws-sdk/client-dynamodb';
 import type { FastifyInstance } from 'fastify';
 import { ALL_ROUTES } from '../functions/api/routes';
+import { DynamoDbTokenStore } from '../shared/adapters/dynamodb/dynamodb-token-store';
 import { ensureLocalKeyFile } from '../shared/adapters/sealing';
 import { createTableInput } from '../shared/adapters/dynamodb/table-schema';
 import type { UseCaseDependencies } from '../shared/use-cases/context';
@@ -19,23 +29,48 @@ import { LOCAL_CLIENTS } from './clients';
 import { DEMO_USERS, loadDemoData } from './demo-data';
 import { createGateway, type LambdaHandler } from './gateway';
 import { createLocalIssuer, type LocalIssuer } from './jwt';
-import { localRoutes } from './local-routes';
+import { localRoutes, type LocalReplication } from './local-routes';
+import { DEFAULT_REPLICATION_DELAY_MS, Replicator, type ReplicationEvent } from './replicator';
 
 const TABLE_NAME = 'emergency-access-local';
+const REPLICA_TABLE_NAME = 'emergency-access-local-replica';
 const PRIMARY_REGION = 'local-primary';
 const REPLICA_REGION = 'local-replica';
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
 
-async function ensureTable(client: DynamoDBClient): Promise<boolean> {
+async function ensureTable(client: DynamoDBClient, tableName: string): Promise<boolean> {
   try {
-    await client.send(new DescribeTableCommand({ TableName: TABLE_NAME }));
+    await client.send(new DescribeTableCommand({ TableName: tableName }));
     return false;
   } catch (error) {
     if ((error as { name?: string }).name !== 'ResourceNotFoundException') throw error;
   }
-  await client.send(new CreateTableCommand(createTableInput(TABLE_NAME)));
+  await client.send(new CreateTableCommand(createTableInput(tableName)));
   return true;
+}
+
+/** A new replica of a table that has data starts as a copy of it, as a global table's new replica does. */
+async function copyTable(client: DynamoDBClient, from: string, to: string): Promise<number> {
+  let copied = 0;
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await client.send(
+      new ScanCommand({ TableName: from, ConsistentRead: true, ExclusiveStartKey: start }),
+    );
+    for (const item of page.Items ?? []) {
+      await client.send(new PutItemCommand({ TableName: to, Item: item }));
+      copied += 1;
+    }
+    start = page.LastEvaluatedKey;
+  } while (start !== undefined);
+  return copied;
+}
+
+/** One line per replication event, keys only: items hold sealed secrets and verifiers. */
+function replicationLine(e: ReplicationEvent): string {
+  const what = e.kind === 'applied' ? 'replicated' : 'superseded (a later write won)';
+  return `replication: ${e.from} -> ${e.to}  ${e.pk} ${e.sk}  ${what}`;
 }
 
 interface FunctionModule {
@@ -58,13 +93,25 @@ function handlersFor(deps: UseCaseDependencies): (group: string) => LambdaHandle
   };
 }
 
-function banner(primary: string, replica: string, seconds: number, data: { dir: string; fresh: boolean }) {
+function banner(
+  primary: string,
+  replica: string,
+  seconds: number,
+  data: { dir: string; fresh: boolean },
+  delayMs: number,
+) {
   const rule = '-'.repeat(78);
   say(rule);
   say(`Emergency Access Tokencodes, local system: up in ${seconds.toFixed(1)} s`);
   say(rule);
   say(`  primary  (${PRIMARY_REGION})  ${primary}`);
   say(`  replica  (${REPLICA_REGION})  ${replica}`);
+  say(
+    `  replication               both ways, last writer wins per item, after ${delayMs} ms (REPLICATION_DELAY_MS)`,
+  );
+  say(`                            the replica is a real replica: its own table, ${REPLICA_TABLE_NAME}`);
+  say(`                            watch: GET ${primary}/local/replication, and one line per item below`);
+  say(`                            partition: POST ${primary}/local/replication/hold (then .../release)`);
   say(`  OpenAPI                   ${primary}/v1/openapi.json`);
   say(`  token issuer              POST ${primary}/local/oauth2/token (client credentials)`);
   say(`  expiry sweep              POST ${primary}/local/sweep  {"now": "..."} optional`);
@@ -123,14 +170,44 @@ async function main(): Promise<void> {
   const { dependenciesFrom } = await import('../functions/dependencies');
   const { loadConfig } = await import('../functions/config');
   const primaryDeps = dependenciesFrom(loadConfig());
-  const replicaDeps: UseCaseDependencies = { ...primaryDeps, regionName: REPLICA_REGION };
-
   const admin = new DynamoDBClient({ endpoint: dynamoDb.endpoint, region: 'us-east-1' });
-  const tableCreated = await ensureTable(admin);
+  const replicaDeps: UseCaseDependencies = {
+    ...primaryDeps,
+    store: new DynamoDbTokenStore(admin, { tableName: REPLICA_TABLE_NAME }),
+    regionName: REPLICA_REGION,
+  };
+
+  const tableCreated = await ensureTable(admin, TABLE_NAME);
+  if ((await ensureTable(admin, REPLICA_TABLE_NAME)) && !tableCreated) {
+    const copied = await copyTable(admin, TABLE_NAME, REPLICA_TABLE_NAME);
+    say(`Created the replica's table ${REPLICA_TABLE_NAME} from the primary's (${copied} items)`);
+  }
+  const delayMs = Number(process.env.REPLICATION_DELAY_MS ?? DEFAULT_REPLICATION_DELAY_MS);
+  let quiet = false;
+  const replicator = await Replicator.start({
+    regions: [
+      { name: PRIMARY_REGION, client: admin, tableName: TABLE_NAME },
+      { name: REPLICA_REGION, client: admin, tableName: REPLICA_TABLE_NAME },
+    ],
+    delayMs,
+    onEvent: (event) => {
+      if (!quiet) say(replicationLine(event));
+    },
+  });
+  const replication: LocalReplication = {
+    replicator,
+    regions: [PRIMARY_REGION, REPLICA_REGION],
+    delayMs,
+  };
+
   const empty = (await primaryDeps.store.getSecurityDomain('SystemDomain')) === null;
   if (empty) {
     say('Loading the demo data ...');
+    quiet = true;
     await loadDemoData(primaryDeps, (step) => say(`  ${step}`));
+    await replicator.settle();
+    quiet = false;
+    say(`  replicated to ${REPLICA_REGION}: ${replicator.stats().applied} items`);
   }
 
   const issuer: LocalIssuer = await createLocalIssuer(
@@ -143,7 +220,7 @@ async function main(): Promise<void> {
     [PRIMARY_REGION, primaryDeps, port],
     [REPLICA_REGION, replicaDeps, replicaPort],
   ] as const) {
-    const local = localRoutes({ deps, issuer, clients: LOCAL_CLIENTS });
+    const local = localRoutes({ deps, issuer, clients: LOCAL_CLIENTS, replication });
     const gateway = createGateway({
       regionName,
       routes: ALL_ROUTES,
@@ -160,6 +237,7 @@ async function main(): Promise<void> {
     `http://127.0.0.1:${replicaPort}`,
     (performance.now() - started) / 1000,
     { dir: dataDir, fresh: tableCreated || empty },
+    delayMs,
   );
 
   let stopping = false;
@@ -169,6 +247,10 @@ async function main(): Promise<void> {
     say(`\n${signal}: stopping ...`);
     for (const cancel of sweeps) cancel();
     await Promise.all(gateways.map((g) => g.close()));
+    // What was written last reaches the other region before the engine stops (a partition heals first).
+    replicator.release();
+    await replicator.settle(10_000).catch(() => say('Replication did not settle: the regions may differ.'));
+    await replicator.stop();
     admin.destroy();
     await dynamoDb.stop();
     say(`Stopped. The data is in ${dataDir}.`);

@@ -1,6 +1,8 @@
 /**
  * The local system as a user starts it (`tsx local/start.ts --fresh`, what `npm start -- --fresh` runs),
- * driven over HTTP on both ports through the whole scenario, then stopped with Ctrl-C (SIGINT).
+ * driven over HTTP on both ports through the whole scenario, then stopped with Ctrl-C (SIGINT). The replica
+ * is a real replica: what one region writes reaches the other after the replication delay, so the scenario
+ * waits for replication (POST /local/replication/settle) wherever it crosses regions.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -84,6 +86,23 @@ async function call(base: string, token: string, method: string, path: string, b
   return { status: response.status, headers: response.headers, body: (await response.json()) as any };
 }
 
+async function local(base: string, method: string, path: string, body?: unknown) {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  return { status: response.status, body: (await response.json()) as any };
+}
+
+/** Waits until everything written so far has reached the other region. */
+async function replicated(): Promise<void> {
+  const settled = await local(primary, 'POST', '/local/replication/settle');
+  expect(settled.status).toBe(200);
+  expect(settled.body).toMatchObject({ pending: 0, held: [] });
+}
+
 function portIsFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();
@@ -95,6 +114,8 @@ function portIsFree(port: number): Promise<boolean> {
 it('runs the whole scenario over HTTP on the primary and the replica, then stops cleanly', async () => {
   expect(output).toContain(`primary  (local-primary)  ${primary}`);
   expect(output).toContain(`replica  (local-replica)  ${replica}`);
+  expect(output).toContain('the replica is a real replica');
+  expect(output).toMatch(/replicated to local-replica: \d+ items/);
   const admin = await tokenFor(primary, 'helpdesk');
   const agent = await tokenFor(primary, 'win-agent-1');
   const page = `/v1/tokens/${ALICE.serial}/emergency-access`;
@@ -112,6 +133,13 @@ it('runs the whole scenario over HTTP on the primary and the replica, then stops
     }),
   ]);
 
+  // A partition by hand: what the primary writes now stays there until it is released.
+  const state = await local(replica, 'GET', '/local/replication');
+  expect(state.body).toMatchObject({ regions: ['local-primary', 'local-replica'], delayMs: 1000, held: [] });
+  expect((await local(primary, 'POST', '/local/replication/hold', { from: 'nowhere' })).status).toBe(400);
+  const held = await local(primary, 'POST', '/local/replication/hold', {});
+  expect(held.body.held).toEqual([{ from: 'local-primary', to: 'local-replica' }]);
+
   // First online login through the offline-capable agent: generation 1 is issued and downloaded.
   const login = await call(primary, agent, 'POST', '/v1/agent/authenticate', {
     userId: ALICE.userId,
@@ -120,6 +148,11 @@ it('runs the whole scenario over HTTP on the primary and the replica, then stops
   expect(login.body).toMatchObject({ outcome: 'accept', method: 'tokencode' });
   expect(login.body.offlineData.emergencyAccess.generation).toBe(1);
   expect(login.headers.get('cache-control')).toBe('no-store');
+  const partitioned = await call(replica, admin, 'GET', page);
+  expect(partitioned.body.offline).toMatchObject({ state: 'none' });
+  expect((await local(primary, 'GET', '/local/replication')).body.pending).toBeGreaterThan(0);
+  expect((await local(primary, 'POST', '/local/replication/release')).body.held).toEqual([]);
+  await replicated();
 
   const view = await call(replica, admin, 'GET', page);
   expect(view.status).toBe(200);
@@ -134,6 +167,7 @@ it('runs the whole scenario over HTTP on the primary and the replica, then stops
   );
   const allowed = await call(replica, admin, 'PUT', `${page}/online-use`, { allowed: true });
   expect(allowed.body.offline.onlineUseAllowed).toBe(true);
+  await replicated();
   const accepted = await call(primary, agent, 'POST', '/v1/agent/authenticate', withCode);
   expect(accepted.body).toMatchObject({ outcome: 'accept', method: 'emergency-access' });
 
@@ -148,9 +182,11 @@ it('runs the whole scenario over HTTP on the primary and the replica, then stops
     { 'if-match': before.headers.get('etag') },
   );
   expect(saved.body.offline).toMatchObject({ resetPending: true, generation: 1 });
+  await replicated();
   const next = await call(replica, agent, 'POST', '/v1/agent/authenticate', withCode);
   expect(next.body).toMatchObject({ outcome: 'accept' });
   expect(next.body.offlineData.emergencyAccess.generation).toBe(2);
+  await replicated();
   const after = await call(primary, admin, 'GET', page);
   expect(after.body.offline).toMatchObject({ generation: 2, resetPending: false, state: 'active' });
   expect(after.body.offline.tokencode).not.toBe(firstCode);
@@ -166,6 +202,7 @@ it('runs the whole scenario over HTTP on the primary and the replica, then stops
     body: JSON.stringify({ now: new Date(Date.parse(expiresAt) + 60_000).toISOString() }),
   });
   expect(await sweep.json()).toMatchObject({ due: 1, expired: 1, failed: 0 });
+  await replicated();
   const expired = await call(replica, admin, 'GET', page);
   expect(expired.body.offline).toMatchObject({ state: 'expired', tokencode: null });
 
