@@ -47,7 +47,10 @@ export function buildLegacyTokencodes(input: {
   const verifiers = Buffer.alloc(input.count * 4);
   for (let i = 0; i < input.count; i++) {
     const step = input.firstStep + i;
-    legacyVerifierOf(key, input.serial, step, hotp(input.seed, BigInt(step), input.digits)).copy(verifiers, i * 4);
+    legacyVerifierOf(key, input.serial, step, hotp(input.seed, BigInt(step), input.digits)).copy(
+      verifiers,
+      i * 4,
+    );
   }
   return { firstStep: input.firstStep, count: input.count, salt, iterations: input.iterations, verifiers };
 }
