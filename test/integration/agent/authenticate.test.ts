@@ -224,12 +224,18 @@ describe('alice (SecurID) from her first login to a reset and beyond', () => {
 });
 
 describe('bob (Authenticate app)', () => {
-  it('uses the code without a PIN, online and offline, and never with one', async () => {
+  it('uses the code without a PIN, online and offline, and never with one; gets no offline tokencodes', async () => {
     const first = await login('bob', nextTokencode(clock, bob));
     expect(first.body).toMatchObject({
       outcome: 'accept',
       method: 'tokencode',
-      offlineData: { kind: 'authenticate', requiresPin: false, emergencyAccess: { generation: 1 } },
+      offlineData: {
+        kind: 'authenticate',
+        requiresPin: false,
+        tokencodes: null,
+        tokencodesWithheld: 'TOKEN_HAS_NO_PIN',
+        emergencyAccess: { generation: 1 },
+      },
     });
     await admin(setOnlineUseRoute, bob.serial, { allowed: true });
     const code = (await admin(viewEmergencyAccessRoute, bob.serial)).body.offline.tokencode as string;
@@ -239,7 +245,8 @@ describe('bob (Authenticate app)', () => {
     expect(await offline(first.body.offlineData, code)).toMatchObject({ outcome: 'accept' });
     expect(await offline(first.body.offlineData, `1234${code}`)).toMatchObject({ outcome: 'reject' });
     expect(await offline(first.body.offlineData, nextTokencode(clock, bob))).toMatchObject({
-      outcome: 'accept',
+      outcome: 'reject',
+      reason: 'TOKENCODES_NOT_OFFLINE',
     });
   });
 });
