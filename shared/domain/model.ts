@@ -94,6 +94,8 @@ export interface SecretVerifier {
   salt: string;
   /** Base64 derived key. */
   hash: string;
+  /** Set when the secret was peppered (ports/pepper.ts) before the KDF: the pepper key's id. */
+  pepperKeyId?: string;
 }
 
 /**
