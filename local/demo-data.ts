@@ -11,11 +11,14 @@ import type { UseCaseDependencies } from '../shared/use-cases/context';
 /** The demo users' 4-digit PINs, kept by an explicit policy below NIST's six-digit default. */
 export const DEMO_PIN_POLICY: PinPolicy = { minLength: 4, maxLength: 8, characters: 'digits' };
 
+/** The demo walkthrough reuses a code (view it, then use it online and offline): reusable by explicit policy. */
+const DEMO_OFFLINE_POLICY: OfflinePolicy = { ...DEFAULT_OFFLINE_POLICY, singleUse: false };
+
 export const DEMO_DOMAINS: Record<string, OfflinePolicy> = {
-  SystemDomain: DEFAULT_OFFLINE_POLICY,
-  Sales: { ...DEFAULT_OFFLINE_POLICY, emergencyCodeDownloadPermitted: false },
+  SystemDomain: DEMO_OFFLINE_POLICY,
+  Sales: { ...DEMO_OFFLINE_POLICY, emergencyCodeDownloadPermitted: false },
   Contractors: {
-    ...DEFAULT_OFFLINE_POLICY,
+    ...DEMO_OFFLINE_POLICY,
     offlineAuthenticationEnabled: false,
     emergencyCodeDownloadPermitted: false,
   },
