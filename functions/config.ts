@@ -10,8 +10,12 @@ export interface FunctionConfig {
   /** The region name written into audit events (the AWS region, or `local-primary` locally). */
   regionName: string;
   sealer: { kind: 'kms'; keyArn: string } | { kind: 'local'; keyFile: string };
-  /** With KMS: the region's HMAC key (`PEPPER_KEY_ARN`); locally: a key file next to the sealing key's. */
-  pepper: { kind: 'kms'; keyArn: string } | { kind: 'local'; keyFile: string };
+  /**
+   * With KMS: the region's HMAC key (`PEPPER_KEY_ARN`); undefined until the deployment provides one, and
+   * then issuing or checking an emergency code fails closed (503) while everything else works. Locally: a
+   * key file next to the sealing key's.
+   */
+  pepper: { kind: 'kms'; keyArn: string | undefined } | { kind: 'local'; keyFile: string };
   /** Only for the local system and tests: DynamoDB Local's address. */
   dynamoDbEndpoint: string | undefined;
   /** Only for tests against a KMS-compatible server. */
@@ -47,10 +51,7 @@ export function loadConfig(): FunctionConfig {
         : { kind: 'local', keyFile: localKeyFile() },
     pepper:
       sealerKind === 'kms'
-        ? {
-            kind: 'kms',
-            keyArn: getStringFromEnv({ key: 'PEPPER_KEY_ARN', errorMessage: 'PEPPER_KEY_ARN is required' }),
-          }
+        ? { kind: 'kms', keyArn: optional('PEPPER_KEY_ARN') }
         : {
             kind: 'local',
             keyFile: optional('LOCAL_PEPPER_KEY_FILE') ?? join(dirname(localKeyFile()), 'pepper.key'),

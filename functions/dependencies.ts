@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { DynamoDbTokenStore } from '../shared/adapters/dynamodb/dynamodb-token-store';
 import { createPepper } from '../shared/adapters/pepper';
+import { DependencyUnavailableError } from '../shared/domain/errors';
 import { createSealer } from '../shared/adapters/sealing';
 import type { Pepper } from '../shared/ports/pepper';
 import type { Sealer } from '../shared/ports/sealer';
@@ -51,7 +52,11 @@ export function dependenciesFrom(config: FunctionConfig): UseCaseDependencies {
   const pepperConfig = config.pepper;
   const pepper =
     pepperConfig.kind === 'kms'
-      ? lazyPepper(() => createPepper({ kind: 'kms', keyArn: pepperConfig.keyArn, client: kmsClient() }))
+      ? lazyPepper(async () => {
+          const keyArn = pepperConfig.keyArn;
+          if (keyArn === undefined) throw new DependencyUnavailableError('KMS', { retryable: false });
+          return createPepper({ kind: 'kms', keyArn, client: kmsClient() });
+        })
       : lazyPepper(() => createPepper({ kind: 'local', keyFile: pepperConfig.keyFile, createKeyFile: true }));
   return {
     store: new DynamoDbTokenStore(dynamoDb, { tableName: config.tableName }),
