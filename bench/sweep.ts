@@ -201,6 +201,7 @@ async function benchSize(client: DynamoDBClient, n: number, concurrencies: numbe
         seal: () => Promise.reject(new Error('not used')),
         open: () => Promise.reject(new Error('not used')),
       },
+      pepper: { mac: () => Promise.reject(new Error('not used')) },
       clock: () => NOW,
       regionName: 'bench',
       policyCaps: { maxEmergencyCodeLifetimeDays: LOOK_BACK_DAYS },

@@ -1,3 +1,4 @@
+import { dirname, join } from 'node:path';
 import { getNumberFromEnv, getStringFromEnv } from '@aws-lambda-powertools/commons/utils/env';
 
 /**
@@ -9,6 +10,12 @@ export interface FunctionConfig {
   /** The region name written into audit events (the AWS region, or `local-primary` locally). */
   regionName: string;
   sealer: { kind: 'kms'; keyArn: string } | { kind: 'local'; keyFile: string };
+  /**
+   * With KMS: the region's HMAC key (`PEPPER_KEY_ARN`); undefined until the deployment provides one, and
+   * then issuing or checking an emergency code fails closed (503) while everything else works. Locally: a
+   * key file next to the sealing key's.
+   */
+  pepper: { kind: 'kms'; keyArn: string | undefined } | { kind: 'local'; keyFile: string };
   /** Only for the local system and tests: DynamoDB Local's address. */
   dynamoDbEndpoint: string | undefined;
   /** Only for tests against a KMS-compatible server. */
@@ -28,6 +35,8 @@ export function loadConfig(): FunctionConfig {
   if (!Number.isInteger(maxLifetime) || maxLifetime < 1 || maxLifetime > 365) {
     throw new Error('MAX_EAT_LIFETIME_DAYS must be an integer from 1 to 365');
   }
+  const localKeyFile = () =>
+    getStringFromEnv({ key: 'LOCAL_KEY_FILE', errorMessage: 'LOCAL_KEY_FILE is required' });
   return {
     tableName: getStringFromEnv({ key: 'TABLE_NAME', errorMessage: 'TABLE_NAME is required' }),
     regionName:
@@ -39,9 +48,13 @@ export function loadConfig(): FunctionConfig {
             kind: 'kms',
             keyArn: getStringFromEnv({ key: 'KMS_KEY_ARN', errorMessage: 'KMS_KEY_ARN is required' }),
           }
+        : { kind: 'local', keyFile: localKeyFile() },
+    pepper:
+      sealerKind === 'kms'
+        ? { kind: 'kms', keyArn: optional('PEPPER_KEY_ARN') }
         : {
             kind: 'local',
-            keyFile: getStringFromEnv({ key: 'LOCAL_KEY_FILE', errorMessage: 'LOCAL_KEY_FILE is required' }),
+            keyFile: optional('LOCAL_PEPPER_KEY_FILE') ?? join(dirname(localKeyFile()), 'pepper.key'),
           },
     dynamoDbEndpoint: optional('DYNAMODB_ENDPOINT'),
     kmsEndpoint: optional('KMS_ENDPOINT'),

@@ -1,7 +1,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { DynamoDbTokenStore } from '../shared/adapters/dynamodb/dynamodb-token-store';
+import { createPepper } from '../shared/adapters/pepper';
+import { DependencyUnavailableError } from '../shared/domain/errors';
 import { createSealer } from '../shared/adapters/sealing';
+import type { Pepper } from '../shared/ports/pepper';
 import type { Sealer } from '../shared/ports/sealer';
 import type { UseCaseDependencies } from '../shared/use-cases/context';
 import { loadConfig, type FunctionConfig } from './config';
@@ -20,6 +23,17 @@ function lazySealer(build: () => Promise<Sealer>): Sealer {
   };
 }
 
+/** The pepper, built on first use as the sealer is, then kept for the process. */
+function lazyPepper(build: () => Promise<Pepper>): Pepper {
+  let pepper: Promise<Pepper> | undefined;
+  const get = () =>
+    (pepper ??= build().catch((error: unknown) => {
+      pepper = undefined;
+      throw error;
+    }));
+  return { mac: async (secret, context) => (await get()).mac(secret, context) };
+}
+
 /** The clients and adapters of one process, made once at cold start from the configuration. */
 export function dependenciesFrom(config: FunctionConfig): UseCaseDependencies {
   const region = process.env.AWS_REGION ?? 'us-east-1';
@@ -28,22 +42,26 @@ export function dependenciesFrom(config: FunctionConfig): UseCaseDependencies {
     ...(config.dynamoDbEndpoint ? { endpoint: config.dynamoDbEndpoint } : {}),
   });
   const sealerConfig = config.sealer;
+  let kms: KMSClient | undefined;
+  const kmsClient = () =>
+    (kms ??= new KMSClient({ region, ...(config.kmsEndpoint ? { endpoint: config.kmsEndpoint } : {}) }));
   const sealer =
     sealerConfig.kind === 'kms'
-      ? lazySealer(() =>
-          createSealer({
-            kind: 'kms',
-            keyArn: sealerConfig.keyArn,
-            client: new KMSClient({
-              region,
-              ...(config.kmsEndpoint ? { endpoint: config.kmsEndpoint } : {}),
-            }),
-          }),
-        )
+      ? lazySealer(() => createSealer({ kind: 'kms', keyArn: sealerConfig.keyArn, client: kmsClient() }))
       : lazySealer(() => createSealer({ kind: 'local', keyFile: sealerConfig.keyFile }));
+  const pepperConfig = config.pepper;
+  const pepper =
+    pepperConfig.kind === 'kms'
+      ? lazyPepper(async () => {
+          const keyArn = pepperConfig.keyArn;
+          if (keyArn === undefined) throw new DependencyUnavailableError('KMS', { retryable: false });
+          return createPepper({ kind: 'kms', keyArn, client: kmsClient() });
+        })
+      : lazyPepper(() => createPepper({ kind: 'local', keyFile: pepperConfig.keyFile, createKeyFile: true }));
   return {
     store: new DynamoDbTokenStore(dynamoDb, { tableName: config.tableName }),
     sealer,
+    pepper,
     clock: () => new Date(),
     regionName: config.regionName,
     policyCaps: { maxEmergencyCodeLifetimeDays: config.maxEmergencyCodeLifetimeDays },

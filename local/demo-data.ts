@@ -2,17 +2,23 @@
  * The demo data of API.md: three security domains, five users with their tokens, two agents. Loaded by
  * `npm start` on first start, and by the tests.
  */
-import type { OfflinePolicy, TokenKind } from '../shared/domain/model';
+import type { OfflinePolicy, PinPolicy, TokenKind } from '../shared/domain/model';
 import { DEFAULT_OFFLINE_POLICY } from '../shared/domain/policy';
 import { decodeBase32 } from '../shared/domain/totp';
 import { createVerifier } from '../shared/domain/verifier';
 import type { UseCaseDependencies } from '../shared/use-cases/context';
 
+/** The demo users' 4-digit PINs, kept by an explicit policy below NIST's six-digit default. */
+export const DEMO_PIN_POLICY: PinPolicy = { minLength: 4, maxLength: 8, characters: 'digits' };
+
+/** The demo walkthrough reuses a code (view it, then use it online and offline): reusable by explicit policy. */
+const DEMO_OFFLINE_POLICY: OfflinePolicy = { ...DEFAULT_OFFLINE_POLICY, singleUse: false };
+
 export const DEMO_DOMAINS: Record<string, OfflinePolicy> = {
-  SystemDomain: DEFAULT_OFFLINE_POLICY,
-  Sales: { ...DEFAULT_OFFLINE_POLICY, emergencyCodeDownloadPermitted: false },
+  SystemDomain: DEMO_OFFLINE_POLICY,
+  Sales: { ...DEMO_OFFLINE_POLICY, emergencyCodeDownloadPermitted: false },
   Contractors: {
-    ...DEFAULT_OFFLINE_POLICY,
+    ...DEMO_OFFLINE_POLICY,
     offlineAuthenticationEnabled: false,
     emergencyCodeDownloadPermitted: false,
   },
@@ -95,7 +101,7 @@ export async function loadDemoData(
 ): Promise<void> {
   const { store, sealer } = deps;
   for (const [id, offlinePolicy] of Object.entries(DEMO_DOMAINS)) {
-    await store.saveSecurityDomain({ id, name: id, offlinePolicy, version: 0 });
+    await store.saveSecurityDomain({ id, name: id, offlinePolicy, pinPolicy: DEMO_PIN_POLICY, version: 0 });
   }
   progress(`${Object.keys(DEMO_DOMAINS).length} security domains`);
   for (const agent of DEMO_AGENTS) await store.saveAgent({ ...agent, version: 0 });

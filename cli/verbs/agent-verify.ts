@@ -1,19 +1,26 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { OfflineDataError, parseOfflineData, verifyOfflinePasscode } from '../../shared/agent';
+import {
+  OfflineDataError,
+  parseOfflineData,
+  recordOfflineUse,
+  verifyOfflinePasscode,
+  type OfflineLedger,
+} from '../../shared/agent';
 import { EXIT, UsageError, type Verb } from '../verb';
 
 /**
  * `eatctl agent verify`: what an agent does offline. Reads offline data (the file, or a whole agent
  * authenticate reply holding it), checks the passcode with no network, prints the result as JSON and
  * exits 0 on accept, 1 on reject. `--passcode -` reads it from standard input, so that it stays out of
- * the shell history and the process list.
+ * the shell history and the process list. `--ledger FILE` keeps what the agent must remember between
+ * checks (the last accepted step, the single-use emergency codes spent), read before and written after.
  */
 export const agentVerify: Verb = {
   name: 'agent verify',
   summary: 'check a passcode against downloaded offline data, with no network',
   usage:
-    'eatctl agent verify --data FILE --passcode PASSCODE|- [--at ISO-TIME] [--last-step STEP]\n' +
+    'eatctl agent verify --data FILE --passcode PASSCODE|- [--at ISO-TIME] [--last-step STEP] [--ledger FILE]\n' +
     '  exit 0: accept, 1: reject, 2: usage, 3: unreadable data',
   async run(args, io) {
     const { values } = parseArgs({
@@ -23,6 +30,7 @@ export const agentVerify: Verb = {
         passcode: { type: 'string' },
         at: { type: 'string' },
         'last-step': { type: 'string' },
+        ledger: { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -50,8 +58,25 @@ export const agentVerify: Verb = {
       io.stderr(`${why}\n`);
       return EXIT.failed;
     }
-    const result = await verifyOfflinePasscode(data, passcode, { at, lastAcceptedStep: lastStep });
+    const ledger: OfflineLedger = values.ledger === undefined ? {} : await readLedger(values.ledger);
+    const result = await verifyOfflinePasscode(data, passcode, {
+      at,
+      ...ledger,
+      ...(lastStep === null ? {} : { lastAcceptedStep: lastStep }),
+    });
+    if (values.ledger !== undefined && result.outcome === 'accept') {
+      await writeFile(values.ledger, JSON.stringify(recordOfflineUse(ledger, result)), { mode: 0o600 });
+    }
     io.stdout(`${JSON.stringify(result)}\n`);
     return result.outcome === 'accept' ? EXIT.ok : EXIT.rejected;
   },
 };
+
+async function readLedger(path: string): Promise<OfflineLedger> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as OfflineLedger;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw new UsageError(`--ledger ${path} cannot be read`);
+  }
+}

@@ -38,6 +38,21 @@ const offlinePolicyInput = z.strictObject({
   singleUse: z.boolean().optional(),
 });
 
+/** Types only, as for the offline policy: the ranges are the domain's pinPolicyProblems. */
+const pinPolicyInput = z.strictObject({
+  minLength: z.number().int().optional(),
+  maxLength: z.number().int().optional(),
+  characters: z.enum(['digits', 'alphanumeric']).optional(),
+});
+
+export const pinPolicyView = z
+  .object({
+    minLength: z.number().int(),
+    maxLength: z.number().int(),
+    characters: z.enum(['digits', 'alphanumeric']),
+  })
+  .meta({ id: 'PinPolicy' });
+
 export const offlinePolicyView = z
   .object({
     offlineAuthenticationEnabled: z.boolean(),
@@ -50,7 +65,12 @@ export const offlinePolicyView = z
   .meta({ id: 'OfflinePolicy' });
 
 export const securityDomainView = z
-  .object({ id: z.string(), name: z.string(), offlinePolicy: offlinePolicyView })
+  .object({
+    id: z.string(),
+    name: z.string(),
+    offlinePolicy: offlinePolicyView,
+    pinPolicy: pinPolicyView.optional(),
+  })
   .meta({ id: 'SecurityDomain' });
 
 const domainParams = z.strictObject({ domainId });
@@ -86,7 +106,11 @@ export const putSecurityDomainRoute = {
   summary:
     'Create (201) or replace (200, If-Match required) a security domain and its offline policy; administrators of all domains only',
   params: domainParams,
-  body: z.strictObject({ name: displayName, offlinePolicy: offlinePolicyInput.optional() }),
+  body: z.strictObject({
+    name: displayName,
+    offlinePolicy: offlinePolicyInput.optional(),
+    pinPolicy: pinPolicyInput.optional(),
+  }),
   ifMatch: 'optional',
   response: {
     status: 200,
@@ -237,7 +261,8 @@ export const setPinRoute = {
   group: GROUP,
   summary: 'Set the PIN of an assigned securid token (only its salted verifier is stored)',
   params: serialParams,
-  body: z.strictObject({ pin: z.string().regex(/^[0-9]{4,8}$/, 'a PIN is 4 to 8 digits') }),
+  // The shape any PIN has; the token's security domain PIN policy decides the rest.
+  body: z.strictObject({ pin: z.string().regex(/^[A-Za-z0-9]{4,8}$/, 'a PIN is 4 to 8 letters and digits') }),
   ifMatch: 'optional',
   response: { status: 200, schema: managedToken, description: 'The token; ETag header' },
   audit: 'token.manage',

@@ -2,10 +2,13 @@
 export {
   OfflineDataError,
   parseOfflineData,
+  recordOfflineUse,
   verifyOfflinePasscode,
   type OfflineCheckOptions,
+  type OfflineLedger,
   type OfflineOutcome,
   type OfflineRejection,
   type OfflineVerification,
+  type SpentEmergencyCode,
 } from './offline-verifier';
 export type { OfflineData } from '../domain/offline-data';

@@ -1,52 +1,67 @@
 import { z } from 'zod';
 import {
   OFFLINE_DATA_FORMAT,
+  OFFLINE_RESIDUE_BYTES,
+  OFFLINE_RESIDUE_MODULUS,
   OFFLINE_TOKENCODE_ALGORITHM,
-  OFFLINE_VERIFIER_BYTES,
   type OfflineData,
 } from '../domain/offline-data';
 import { MAX_OFFLINE_DAYS } from '../domain/policy';
+import { ACCEPTANCE_WINDOW } from '../domain/totp';
+import {
+  VERIFIER_MAX_ITERATIONS,
+  VERIFIER_MAX_SALT_BYTES,
+  VERIFIER_MIN_ITERATIONS,
+} from '../domain/verifier';
 
 /**
  * The offline data file (shared/domain/offline-data.ts), as the agent reads it and as the API documents
- * it. Unknown fields are ignored, so a newer server may add some.
+ * it. Unknown fields are ignored, so a newer server may add some. What could make the agent slow or
+ * lenient is bounded here, so a tampered file is refused whole: KDF iterations between the floor and the
+ * ceiling, salts of 16 to 64 bytes, an acceptance window no wider than the product's.
  */
 const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64');
 const isoTime = z.iso.datetime();
+const iterations = z.number().int().min(VERIFIER_MIN_ITERATIONS).max(VERIFIER_MAX_ITERATIONS);
+const salt = base64.refine((s) => {
+  const bytes = Buffer.from(s, 'base64').length;
+  return bytes >= 16 && bytes <= VERIFIER_MAX_SALT_BYTES;
+}, `a salt of 16 to ${VERIFIER_MAX_SALT_BYTES} bytes`);
 
-export const offlineKeyDerivationSchema = z.discriminatedUnion('derivation', [
-  z.object({
-    derivation: z.literal('pbkdf2-sha256'),
-    iterations: z.number().int().positive(),
-    salt: base64,
-  }),
-  z.object({ derivation: z.literal('salt'), salt: base64 }),
-]);
+export const offlineKeyDerivationSchema = z.object({
+  derivation: z.literal('pbkdf2-sha256'),
+  iterations,
+  salt,
+});
 
 export const offlineTokencodesSchema = z
   .object({
     algorithm: z.literal(OFFLINE_TOKENCODE_ALGORITHM),
     digits: z.union([z.literal(6), z.literal(8)]),
-    stepSeconds: z.number().int().min(1).max(300),
-    driftSteps: z.number().int().min(0).max(2),
+    stepSeconds: z.literal(60),
+    acceptance: z.object({
+      leadSeconds: z.number().int().min(0).max(ACCEPTANCE_WINDOW.leadSeconds),
+      graceSeconds: z.number().int().min(0).max(ACCEPTANCE_WINDOW.graceSeconds),
+    }),
     firstStep: z.number().int().nonnegative(),
     count: z
       .number()
       .int()
       .min(1)
-      .max((MAX_OFFLINE_DAYS * 86_400) / 30),
+      .max((MAX_OFFLINE_DAYS * 86_400) / 60),
+    modulus: z.literal(OFFLINE_RESIDUE_MODULUS),
     key: offlineKeyDerivationSchema,
-    verifiers: base64,
+    residues: base64,
   })
-  .refine((t) => Buffer.from(t.verifiers, 'base64').length === t.count * OFFLINE_VERIFIER_BYTES, {
-    message: `verifiers must hold count x ${OFFLINE_VERIFIER_BYTES} bytes`,
-    path: ['verifiers'],
+  .refine((t) => Buffer.from(t.residues, 'base64').length === t.count * OFFLINE_RESIDUE_BYTES, {
+    message: `residues must hold count x ${OFFLINE_RESIDUE_BYTES} bytes`,
+    path: ['residues'],
   });
 
 export const secretVerifierSchema = z.object({
   algorithm: z.literal('pbkdf2-sha256'),
-  iterations: z.number().int().positive(),
-  salt: base64,
+  iterations,
+  salt,
   hash: base64,
 });
 
@@ -59,16 +74,27 @@ export const offlineEmergencyAccessSchema = z.object({
   verifier: secretVerifierSchema,
 });
 
-export const offlineDataSchema = z.object({
-  format: z.literal(OFFLINE_DATA_FORMAT),
-  userId: z.string(),
-  serial: z.string(),
-  kind: z.enum(['securid', 'authenticate']),
-  requiresPin: z.boolean(),
-  agentId: z.string(),
-  issuedAt: isoTime,
-  validUntil: isoTime,
-  days: z.number().int().min(1).max(MAX_OFFLINE_DAYS),
-  tokencodes: offlineTokencodesSchema,
-  emergencyAccess: offlineEmergencyAccessSchema.nullable(),
-}) satisfies z.ZodType<OfflineData, unknown>;
+export const offlineDataSchema = z
+  .object({
+    format: z.literal(OFFLINE_DATA_FORMAT),
+    userId: z.string(),
+    serial: z.string(),
+    kind: z.enum(['securid', 'authenticate']),
+    requiresPin: z.boolean(),
+    digits: z.union([z.literal(6), z.literal(8)]),
+    agentId: z.string(),
+    issuedAt: isoTime,
+    validUntil: isoTime,
+    days: z.number().int().min(1).max(MAX_OFFLINE_DAYS),
+    tokencodes: offlineTokencodesSchema.nullable(),
+    tokencodesWithheld: z.literal('TOKEN_HAS_NO_PIN').nullable(),
+    emergencyAccess: offlineEmergencyAccessSchema.nullable(),
+  })
+  .refine((d) => (d.tokencodes === null) !== (d.tokencodesWithheld === null), {
+    message: 'either tokencodes or the reason they are withheld',
+    path: ['tokencodesWithheld'],
+  })
+  .refine((d) => d.tokencodes === null || d.requiresPin, {
+    message: 'tokencodes are only ever given for tokens with a PIN',
+    path: ['tokencodes'],
+  }) satisfies z.ZodType<OfflineData, unknown>;

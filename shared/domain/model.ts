@@ -27,10 +27,19 @@ export interface OfflinePolicy {
   singleUse: boolean;
 }
 
+/** How a PIN of the domain's tokens is made (pin-policy.ts). */
+export interface PinPolicy {
+  minLength: number;
+  maxLength: number;
+  characters: 'digits' | 'alphanumeric';
+}
+
 export interface SecurityDomain {
   id: string;
   name: string;
   offlinePolicy: OfflinePolicy;
+  /** Absent on domains stored before PIN policies: they keep 4 to 8 digits (LEGACY_PIN_POLICY). */
+  pinPolicy?: PinPolicy;
   version: number;
 }
 
@@ -94,6 +103,8 @@ export interface SecretVerifier {
   salt: string;
   /** Base64 derived key. */
   hash: string;
+  /** Set when the secret was peppered (ports/pepper.ts) before the KDF: the pepper key's id. */
+  pepperKeyId?: string;
 }
 
 /**

@@ -1,56 +1,64 @@
-import { createHmac, pbkdf2, randomBytes } from 'node:crypto';
+import { createCipheriv, createHmac, pbkdf2, randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
+import { hotpSeries } from './hotp-series';
 import type { SecretVerifier, TokenKind } from './model';
 import { emergencyPasscodeOf, requiresPin } from './passcode';
-import { hotp } from './totp';
+import { ACCEPTANCE_WINDOW, acceptableSteps, type AcceptanceWindow } from './totp';
 import { createVerifier, VERIFIER_ITERATIONS, VERIFIER_KEY_BYTES } from './verifier';
 
 const pbkdf2Async = promisify(pbkdf2);
 
 /**
  * Offline authentication data: what an agent that supports offline authentication downloads on an online
- * login, so that it can check the user's passcode with no network (README "Offline data").
+ * login, so that it can check the user's passcode with no network (README "Offline data", SECURITY.md).
  *
- * Tokencodes: one verifier per 60-second step until `validUntil`. 14 days are 20,160 steps, so a
- * verifier cannot cost a full KDF run each (20,160 x 150 ms). Instead:
- *   key      = PBKDF2-HMAC-SHA256(PIN, salt, 600,000 iterations, 32 bytes)   for SecurID tokens
- *            = salt                                                           for Authenticate tokens
- *   verifier = first 4 bytes of HMAC-SHA256(key, "eat-offline-tokencode/1" 0x00 serial 0x00
- *                                               step as 8 bytes big-endian, tokencode)
- * with a random 128-bit salt per download. Each verifier is salted, one-way and bound to its serial and
- * step; the PIN's cost is paid once per check, not per step. What a stolen file yields: for a SecurID
- * token, a PIN guess costs one full KDF run plus at most 10^digits HMACs per step, so the PIN's strength
- * still stands between the file and its tokencodes; for an Authenticate token (no PIN) each step's
- * tokencode falls to 10^digits HMACs: the file must be kept as carefully as the token itself, and it
- * runs out at `validUntil`. Four bytes keep a wrong passcode's chance of matching (3 steps x 2^-32)
- * far below that of guessing the tokencode itself (3 x 10^-6).
+ * Tokencodes (SecurID tokens only): one residue per 60-second step until `validUntil`:
+ *   key      = PBKDF2-HMAC-SHA256(PIN, salt, 600,000 iterations, 32 bytes), a fresh 128-bit salt per file
+ *   pads     = AES-256-CTR keystream under HMAC-SHA256(key, "eat-offline-residue/1" 0x00 serial), 6 bytes
+ *              a step, each read as a 48-bit number modulo M = 10,000
+ *   residue  = (tokencode + pad) mod M, 2 bytes a step
+ * Each step's tokencode modulo M is one-time-padded by a keystream of the PIN. Any PIN guess decrypts
+ * every step to some residue, each of the M equally likely whatever the guess, so the file is exactly as
+ * likely under every PIN: it cannot single the PIN out, at any cost. Under the right PIN it narrows a
+ * step's tokencode to the 10^digits / M (100 for 6 digits) that share its last four digits, never to one.
+ * A wrong passcode is accepted offline with a chance of 1/M per acceptable step (at most two).
+ *
+ * Tokens without a PIN get no tokencode data (`tokencodesWithheld`): anything an agent could check them
+ * with would give their tokencodes, which are good online, to whoever holds the file.
  *
  * The emergency code: one full-cost verifier (verifier.ts) over the passcode as typed, the PIN then the
- * code for SecurID tokens, so a stolen file gives neither without a search of PIN and code together.
+ * code for SecurID tokens, the code alone (60 bits or more) for the others.
  */
-export const OFFLINE_DATA_FORMAT = 'eat-offline-data/1';
-export const OFFLINE_TOKENCODE_ALGORITHM = 'hmac-sha256-32';
-export const OFFLINE_VERIFIER_BYTES = 4;
+export const OFFLINE_DATA_FORMAT = 'eat-offline-data/2';
+export const OFFLINE_TOKENCODE_ALGORITHM = 'pin-padded-residue/1';
+export const OFFLINE_RESIDUE_MODULUS = 10_000;
+export const OFFLINE_RESIDUE_BYTES = 2;
 export const OFFLINE_SALT_BYTES = 16;
 export const OFFLINE_STEP_SECONDS = 60;
-export const OFFLINE_DRIFT_STEPS = 1;
-const LABEL = 'eat-offline-tokencode/1';
+const PAD_BYTES = 6;
+const LABEL = 'eat-offline-residue/1';
 
-export type OfflineKeyDerivation =
-  { derivation: 'pbkdf2-sha256'; iterations: number; salt: string } | { derivation: 'salt'; salt: string };
+export type TokencodesWithheld = 'TOKEN_HAS_NO_PIN';
+
+export interface OfflineKeyDerivation {
+  derivation: 'pbkdf2-sha256';
+  iterations: number;
+  salt: string;
+}
 
 export interface OfflineTokencodes {
   algorithm: typeof OFFLINE_TOKENCODE_ALGORITHM;
   digits: 6 | 8;
   stepSeconds: number;
-  /** Steps either side of the current one that are accepted for clock drift. */
-  driftSteps: number;
-  /** The TOTP step (Unix seconds / stepSeconds) of the first verifier. */
+  /** When a step's tokencode is accepted around its step (totp.ts). */
+  acceptance: AcceptanceWindow;
+  /** The TOTP step (Unix seconds / stepSeconds) of the first residue. */
   firstStep: number;
   count: number;
+  modulus: typeof OFFLINE_RESIDUE_MODULUS;
   key: OfflineKeyDerivation;
-  /** Base64 of `count` verifiers of OFFLINE_VERIFIER_BYTES each, step `firstStep + i` at offset 4i. */
-  verifiers: string;
+  /** Base64 of `count` big-endian 2-byte residues, step `firstStep + i` at offset 2i. */
+  residues: string;
 }
 
 export interface OfflineEmergencyAccess {
@@ -70,92 +78,160 @@ export interface OfflineData {
   serial: string;
   kind: TokenKind;
   requiresPin: boolean;
+  /** The token's tokencode length, which splits a passcode. */
+  digits: 6 | 8;
   agentId: string;
   issuedAt: string;
   validUntil: string;
   days: number;
-  tokencodes: OfflineTokencodes;
+  /** Null when withheld, with the reason in `tokencodesWithheld`. */
+  tokencodes: OfflineTokencodes | null;
+  tokencodesWithheld: TokencodesWithheld | null;
   emergencyAccess: OfflineEmergencyAccess | null;
 }
 
-/** The HMAC key of a file's tokencode verifiers; `pin` is null for tokens without one. */
-export async function offlineTokencodeKey(key: OfflineKeyDerivation, pin: string | null): Promise<Buffer> {
-  const salt = Buffer.from(key.salt, 'base64');
-  if (key.derivation === 'salt') return salt;
-  return pbkdf2Async((pin ?? '').normalize('NFC'), salt, key.iterations, VERIFIER_KEY_BYTES, 'sha256');
+/** The keystream key of a file's pads for one PIN guess: one KDF run. */
+export async function offlinePadKey(key: OfflineKeyDerivation, pin: string, serial: string): Promise<Buffer> {
+  const derived = await pbkdf2Async(
+    pin.normalize('NFC'),
+    Buffer.from(key.salt, 'base64'),
+    key.iterations,
+    VERIFIER_KEY_BYTES,
+    'sha256',
+  );
+  try {
+    return createHmac('sha256', derived).update(`${LABEL}\0${serial}`, 'utf8').digest();
+  } finally {
+    derived.fill(0);
+  }
 }
 
-/** Computes verifiers for a run of steps with one key; `prefix` binds them to the serial. */
-export class OfflineTokencodeHasher {
-  private readonly prefix: Buffer;
-  private readonly step = Buffer.alloc(8);
-
-  constructor(
-    private readonly key: Buffer,
-    serial: string,
-  ) {
-    this.prefix = Buffer.from(`${LABEL}\0${serial}\0`, 'utf8');
+/** The pads of steps `first .. first + count - 1` of the file (indexes, not step numbers). */
+export function offlinePads(padKey: Buffer, first: number, count: number): Uint32Array {
+  const start = first * PAD_BYTES;
+  const block = Math.floor(start / 16);
+  const iv = Buffer.alloc(16);
+  iv.writeBigUInt64BE(BigInt(block), 8);
+  const cipher = createCipheriv('aes-256-ctr', padKey, iv);
+  const skip = start - block * 16;
+  const stream = cipher.update(Buffer.alloc(skip + count * PAD_BYTES));
+  const pads = new Uint32Array(count);
+  for (let i = 0; i < count; i++) {
+    pads[i] = stream.readUIntBE(skip + i * PAD_BYTES, PAD_BYTES) % OFFLINE_RESIDUE_MODULUS;
   }
+  stream.fill(0);
+  return pads;
+}
 
-  verifierOf(step: number, tokencode: string): Buffer {
-    this.step.writeBigUInt64BE(BigInt(step));
-    return createHmac('sha256', this.key)
-      .update(this.prefix)
-      .update(this.step)
-      .update(tokencode, 'ascii')
-      .digest()
-      .subarray(0, OFFLINE_VERIFIER_BYTES);
+/**
+ * What a step's tokencode must be modulo M if `padKey`'s PIN is right: the stored residue minus the pad.
+ * Under a wrong PIN this is just as well-formed, which is the point.
+ */
+export function expectedResidue(residues: Buffer, index: number, pad: number): number {
+  const stored = residues.readUInt16BE(index * OFFLINE_RESIDUE_BYTES);
+  return (stored - pad + OFFLINE_RESIDUE_MODULUS) % OFFLINE_RESIDUE_MODULUS;
+}
+
+/**
+ * The step of `tokencode` that the file accepts at `at` with this PIN, or null. Every acceptable step is
+ * computed; the earliest match wins.
+ */
+export async function matchOfflineTokencode(
+  tokencodes: OfflineTokencodes,
+  serial: string,
+  pin: string,
+  tokencode: string,
+  at: Date,
+): Promise<number | null> {
+  const residues = Buffer.from(tokencodes.residues, 'base64');
+  const padKey = await offlinePadKey(tokencodes.key, pin, serial);
+  const typed = Number(tokencode) % OFFLINE_RESIDUE_MODULUS;
+  let matched: number | null = null;
+  try {
+    for (const step of acceptableSteps(at, tokencodes.stepSeconds, tokencodes.acceptance)) {
+      const index = Number(step) - tokencodes.firstStep;
+      if (index < 0 || index >= tokencodes.count) continue;
+      const [pad] = offlinePads(padKey, index, 1);
+      if (expectedResidue(residues, index, pad!) === typed && matched === null) matched = Number(step);
+    }
+  } finally {
+    padKey.fill(0);
   }
+  return matched;
 }
 
 export interface OfflineTokencodesInput {
   seed: Uint8Array;
   serial: string;
   digits: 6 | 8;
-  /** The PIN the user just authenticated with; null for tokens without one. */
-  pin: string | null;
+  /** The PIN the user just authenticated with. */
+  pin: string;
   from: Date;
   days: number;
 }
 
-export async function buildOfflineTokencodes(input: OfflineTokencodesInput): Promise<OfflineTokencodes> {
-  const salt = randomBytes(OFFLINE_SALT_BYTES).toString('base64');
-  const key: OfflineKeyDerivation =
-    input.pin === null
-      ? { derivation: 'salt', salt }
-      : { derivation: 'pbkdf2-sha256', iterations: VERIFIER_ITERATIONS, salt };
-  const secretKey = await offlineTokencodeKey(key, input.pin);
-  const firstStep = Math.floor(input.from.getTime() / 1000 / OFFLINE_STEP_SECONDS);
-  const count = (input.days * 86_400) / OFFLINE_STEP_SECONDS;
-  const hasher = new OfflineTokencodeHasher(secretKey, input.serial);
-  const verifiers = Buffer.alloc(count * OFFLINE_VERIFIER_BYTES);
+/** The step window of a file of `days` from `from`. */
+function stepsOf(from: Date, days: number): { firstStep: number; count: number } {
+  return {
+    firstStep: Math.floor(from.getTime() / 1000 / OFFLINE_STEP_SECONDS),
+    count: (days * 86_400) / OFFLINE_STEP_SECONDS,
+  };
+}
+
+/** The residues of `count` steps from `firstStep`: all the per-step work of a file, beyond its one KDF run. */
+export function residuesOf(
+  padKey: Buffer,
+  seed: Uint8Array,
+  firstStep: number,
+  count: number,
+  digits: number,
+): Buffer {
+  const pads = offlinePads(padKey, 0, count);
+  const codes = hotpSeries(seed, firstStep, count, digits);
+  const residues = Buffer.alloc(count * OFFLINE_RESIDUE_BYTES);
   for (let i = 0; i < count; i++) {
-    const step = firstStep + i;
-    hasher
-      .verifierOf(step, hotp(input.seed, BigInt(step), input.digits))
-      .copy(verifiers, i * OFFLINE_VERIFIER_BYTES);
+    residues.writeUInt16BE((codes[i]! + pads[i]!) % OFFLINE_RESIDUE_MODULUS, i * OFFLINE_RESIDUE_BYTES);
   }
-  secretKey.fill(0);
+  codes.fill(0);
+  pads.fill(0);
+  return residues;
+}
+
+/** `iterations` is for tests that attack the layout on a cheap KDF; the product always uses the default. */
+export async function buildOfflineTokencodes(
+  input: OfflineTokencodesInput,
+  iterations = VERIFIER_ITERATIONS,
+): Promise<OfflineTokencodes> {
+  const key: OfflineKeyDerivation = {
+    derivation: 'pbkdf2-sha256',
+    iterations,
+    salt: randomBytes(OFFLINE_SALT_BYTES).toString('base64'),
+  };
+  const { firstStep, count } = stepsOf(input.from, input.days);
+  const padKey = await offlinePadKey(key, input.pin, input.serial);
+  const residues = residuesOf(padKey, input.seed, firstStep, count, input.digits);
+  padKey.fill(0);
   return {
     algorithm: OFFLINE_TOKENCODE_ALGORITHM,
     digits: input.digits,
     stepSeconds: OFFLINE_STEP_SECONDS,
-    driftSteps: OFFLINE_DRIFT_STEPS,
+    acceptance: ACCEPTANCE_WINDOW,
     firstStep,
     count,
+    modulus: OFFLINE_RESIDUE_MODULUS,
     key,
-    verifiers: verifiers.toString('base64'),
+    residues: residues.toString('base64'),
   };
 }
 
 /** The end of a file's last step: the file is no use from then on. */
-export function validUntilOf(
-  tokencodes: Pick<OfflineTokencodes, 'firstStep' | 'count' | 'stepSeconds'>,
-): Date {
-  return new Date((tokencodes.firstStep + tokencodes.count) * tokencodes.stepSeconds * 1000);
+export function validUntilOf(steps: { firstStep: number; count: number }): Date {
+  return new Date((steps.firstStep + steps.count) * OFFLINE_STEP_SECONDS * 1000);
 }
 
-export interface OfflineDataInput extends OfflineTokencodesInput {
+export interface OfflineDataInput extends Omit<OfflineTokencodesInput, 'pin'> {
+  /** The PIN the user just authenticated with; null for tokens without one. */
+  pin: string | null;
   userId: string;
   kind: TokenKind;
   agentId: string;
@@ -169,16 +245,20 @@ export interface OfflineDataInput extends OfflineTokencodesInput {
   } | null;
 }
 
-/** The whole file for one (user, agent) download. Holds verifiers only: no code, PIN or seed. */
+/**
+ * The whole file for one (user, agent) download. Holds no code, PIN or seed. Costs two KDF runs (the
+ * pad key and the emergency code's verifier, in parallel) for a SecurID token, one for the others.
+ */
 export async function buildOfflineData(input: OfflineDataInput): Promise<OfflineData> {
   if (requiresPin(input.kind) !== (input.pin !== null)) {
     throw new RangeError('a PIN is needed exactly for the token kinds that require one');
   }
   const eat = input.emergencyCode;
-  // The two KDF runs go to libuv's pool, in parallel with each other and with the HMAC loop.
+  const pin = input.pin;
+  // The KDF runs go to libuv's pool, in parallel with each other.
   const [verifier, tokencodes] = await Promise.all([
-    eat === null ? null : createVerifier(emergencyPasscodeOf(input.pin, eat.code)),
-    buildOfflineTokencodes(input),
+    eat === null ? null : createVerifier(emergencyPasscodeOf(pin, eat.code)),
+    pin === null ? null : buildOfflineTokencodes({ ...input, pin }),
   ]);
   return {
     format: OFFLINE_DATA_FORMAT,
@@ -186,11 +266,13 @@ export async function buildOfflineData(input: OfflineDataInput): Promise<Offline
     serial: input.serial,
     kind: input.kind,
     requiresPin: requiresPin(input.kind),
+    digits: input.digits,
     agentId: input.agentId,
     issuedAt: input.from.toISOString(),
-    validUntil: validUntilOf(tokencodes).toISOString(),
+    validUntil: validUntilOf(stepsOf(input.from, input.days)).toISOString(),
     days: input.days,
     tokencodes,
+    tokencodesWithheld: tokencodes === null ? 'TOKEN_HAS_NO_PIN' : null,
     emergencyAccess:
       eat === null || verifier === null
         ? null

@@ -16,8 +16,10 @@ export const DEFAULT_OFFLINE_POLICY: OfflinePolicy = {
   emergencyCodeDownloadPermitted: true,
   offlineDays: 14,
   emergencyCodeLifetimeDays: 14,
-  emergencyCodeFormat: { length: 8, characterClasses: ['uppercase', 'digits'] },
-  singleUse: false,
+  // 12 characters of 32 (upper case and digits, look-alikes left out): 60 bits.
+  emergencyCodeFormat: { length: 12, characterClasses: ['uppercase', 'digits'] },
+  // NIST SP 800-63B 5.1.2.1: a look-up secret is used once.
+  singleUse: true,
 };
 
 /** Every reason the policy is unacceptable under the caps; empty when it is fine. */

@@ -12,8 +12,35 @@ export interface TotpParameters {
 
 export const PRODUCT_TOTP: TotpParameters = { digits: 6, stepSeconds: 60, algorithm: 'sha1' };
 
-/** Steps either side of the current one accepted for clock drift (one minute each way). */
-export const DRIFT_WINDOW_STEPS = 1;
+/**
+ * When a tokencode is accepted: from `leadSeconds` before its step starts (a token whose clock runs a
+ * little ahead) to `graceSeconds` after its step ends (the time to type it). With 60-second steps that is
+ * 15 + 60 + 30 = 105 seconds per tokencode, under the 2 minutes NIST SP 800-63B 5.1.4.2 asks for, and at
+ * most two steps are acceptable at any moment (lead + grace < one step). Replay is refused separately
+ * (the accepted step is spent).
+ */
+export interface AcceptanceWindow {
+  leadSeconds: number;
+  graceSeconds: number;
+}
+
+export const ACCEPTANCE_WINDOW: AcceptanceWindow = { leadSeconds: 15, graceSeconds: 30 };
+
+/** How long one tokencode is accepted, in seconds. */
+export const acceptanceSecondsOf = (stepSeconds: number, window: AcceptanceWindow): number =>
+  window.leadSeconds + stepSeconds + window.graceSeconds;
+
+/** The steps whose tokencodes are accepted at `at`, oldest first: the current one, and its neighbour when in the lead or grace. */
+export function acceptableSteps(at: Date, stepSeconds: number, window: AcceptanceWindow): bigint[] {
+  const seconds = at.getTime() / 1000;
+  const current = BigInt(Math.floor(seconds / stepSeconds));
+  const into = seconds - Number(current) * stepSeconds;
+  const steps: bigint[] = [];
+  if (into < window.graceSeconds) steps.push(current - 1n);
+  steps.push(current);
+  if (stepSeconds - into <= window.leadSeconds) steps.push(current + 1n);
+  return steps;
+}
 
 export function hotp(
   seed: Uint8Array,
@@ -38,21 +65,19 @@ export function totp(seed: Uint8Array, at: Date, parameters: TotpParameters = PR
 }
 
 /**
- * Checks a tokencode against the steps around `at`. Returns the matching step, or null. Every step of
- * the window is computed and compared in constant time, so the time taken says nothing about which.
+ * Checks a tokencode against the steps acceptable at `at`. Returns the matching step, or null. Every
+ * acceptable step is computed and compared in constant time, so the time taken says nothing about which.
  */
 export function verifyTotp(
   seed: Uint8Array,
   tokencode: string,
   at: Date,
   parameters: TotpParameters = PRODUCT_TOTP,
-  window = DRIFT_WINDOW_STEPS,
+  window: AcceptanceWindow = ACCEPTANCE_WINDOW,
 ): bigint | null {
   const given = Buffer.from(tokencode);
-  const current = timeStepOf(at, parameters.stepSeconds);
   let matched: bigint | null = null;
-  for (let offset = -window; offset <= window; offset++) {
-    const step = current + BigInt(offset);
+  for (const step of acceptableSteps(at, parameters.stepSeconds, window)) {
     const expected = Buffer.from(hotp(seed, step, parameters.digits, parameters.algorithm));
     if (expected.length === given.length && timingSafeEqual(expected, given) && matched === null)
       matched = step;

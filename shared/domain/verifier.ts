@@ -13,10 +13,14 @@ const pbkdf2Async = promisify(pbkdf2);
  * module in the Lambda bundle or the agent library), and 600,000 iterations is OWASP's figure for it.
  * The salt is 128 bits from the CSPRNG (NIST asks for at least 32). The result is compared in constant
  * time. Parameters travel inside each verifier, so they can be raised later without breaking old ones;
- * a verifier that asks for fewer iterations than the floor is refused rather than trusted.
+ * a verifier that asks for fewer iterations than the floor is refused rather than trusted, and one that
+ * asks for more than the ceiling too (about 0.5 s on the development machine), so that a tampered offline
+ * file cannot hang an agent or a forged item a function.
  */
 export const VERIFIER_ITERATIONS = 600_000;
 export const VERIFIER_MIN_ITERATIONS = 600_000;
+export const VERIFIER_MAX_ITERATIONS = 2_000_000;
+export const VERIFIER_MAX_SALT_BYTES = 64;
 export const VERIFIER_SALT_BYTES = 16;
 export const VERIFIER_KEY_BYTES = 32;
 
@@ -24,7 +28,8 @@ export async function createVerifier(
   secret: string,
   iterations = VERIFIER_ITERATIONS,
 ): Promise<SecretVerifier> {
-  if (iterations < VERIFIER_MIN_ITERATIONS) throw new RangeError('too few KDF iterations');
+  if (!iterationsWithinBounds(iterations))
+    throw new RangeError('KDF iterations outside the floor and ceiling');
   const salt = randomBytes(VERIFIER_SALT_BYTES);
   const hash = await pbkdf2Async(secret.normalize('NFC'), salt, iterations, VERIFIER_KEY_BYTES, 'sha256');
   return {
@@ -35,11 +40,17 @@ export async function createVerifier(
   };
 }
 
+export const iterationsWithinBounds = (iterations: number): boolean =>
+  Number.isInteger(iterations) &&
+  iterations >= VERIFIER_MIN_ITERATIONS &&
+  iterations <= VERIFIER_MAX_ITERATIONS;
+
 export async function verifySecret(secret: string, verifier: SecretVerifier): Promise<boolean> {
-  if (verifier.algorithm !== 'pbkdf2-sha256' || verifier.iterations < VERIFIER_MIN_ITERATIONS) return false;
+  if (verifier.algorithm !== 'pbkdf2-sha256' || !iterationsWithinBounds(verifier.iterations)) return false;
   const expected = Buffer.from(verifier.hash, 'base64');
   const salt = Buffer.from(verifier.salt, 'base64');
-  if (expected.length !== VERIFIER_KEY_BYTES || salt.length * 8 < 32) return false;
+  if (expected.length !== VERIFIER_KEY_BYTES || salt.length * 8 < 32 || salt.length > VERIFIER_MAX_SALT_BYTES)
+    return false;
   const actual = await pbkdf2Async(
     secret.normalize('NFC'),
     salt,

@@ -146,7 +146,7 @@ async function authenticateWithToken(
   try {
     const [step, codeMatches] = await Promise.all([
       asTokencode === undefined ? null : checkTokencode(seed, token, asTokencode, now),
-      tryCode ? checkCode(token, issued!, asCode) : false,
+      tryCode ? checkCode(deps, token, issued!, asCode) : false,
     ]);
     const accepted =
       step !== null

@@ -1,3 +1,4 @@
+import type { Pepper } from '../ports/pepper';
 import type { Sealer } from '../ports/sealer';
 import type { TokenStore } from '../ports/token-store';
 import type { PolicyCaps } from '../domain/policy';
@@ -6,6 +7,8 @@ import type { PolicyCaps } from '../domain/policy';
 export interface UseCaseDependencies {
   store: TokenStore;
   sealer: Sealer;
+  /** The keyed hash of emergency code verifiers, whose key stays in KMS. */
+  pepper: Pepper;
   clock: () => Date;
   /** The region name written into audit events. */
   regionName: string;

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { generateEmergencyCode } from '../domain/emergency-code';
 import { expiryOf, nextGenerationOf, replacementReasonOf, type ReplacementReason } from '../domain/issuance';
 import type { EmergencyAccessSettings, IssuedEmergencyCode, OfflinePolicy } from '../domain/model';
-import { createVerifier } from '../domain/verifier';
 import { recordAudit } from './audit';
+import { createCodeVerifier } from './code-verifier';
 import type { UseCaseDependencies } from './context';
 import { isConflict } from './lockout-counters';
 
@@ -74,7 +74,7 @@ async function issueCode(
   try {
     const [sealedCode, verifier] = await Promise.all([
       deps.sealer.seal(plaintext, { purpose: 'offline-eat', serial, generation }),
-      createVerifier(code),
+      createCodeVerifier(deps, serial, generation, code),
     ]);
     const issued = await deps.store.saveIssuedCode({
       serial,

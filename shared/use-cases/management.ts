@@ -4,6 +4,7 @@ import type {
   Agent,
   AuditDetailValue,
   OfflinePolicy,
+  PinPolicy,
   SecurityDomain,
   Token,
   TokenKind,
@@ -11,6 +12,7 @@ import type {
   User,
   UserRef,
 } from '../domain/model';
+import { DEFAULT_PIN_POLICY, pinPolicyOf, pinPolicyProblems, pinProblems } from '../domain/pin-policy';
 import { DEFAULT_OFFLINE_POLICY, offlinePolicyProblems } from '../domain/policy';
 import {
   itemsOfNewToken,
@@ -131,6 +133,8 @@ export interface SecurityDomainInput {
   name: string;
   /** Omitted fields take DEFAULT_OFFLINE_POLICY's values: a PUT states the whole policy or its defaults. */
   offlinePolicy?: Partial<OfflinePolicy>;
+  /** Likewise DEFAULT_PIN_POLICY's: six digits at least unless stated. */
+  pinPolicy?: Partial<PinPolicy>;
 }
 
 export async function putSecurityDomain(
@@ -142,19 +146,20 @@ export async function putSecurityDomain(
 ): Promise<Stored<SecurityDomainView>> {
   requireAllDomains(actor, 'Changing security domains');
   const offlinePolicy: OfflinePolicy = { ...DEFAULT_OFFLINE_POLICY, ...input.offlinePolicy };
-  const problems = offlinePolicyProblems(offlinePolicy, deps.policyCaps);
-  if (problems.length > 0) {
-    throw new ValidationError(
-      'The offline policy is not acceptable',
-      problems.map((p) => `body.offlinePolicy: ${p}`),
-    );
-  }
+  const pinPolicy: PinPolicy = { ...DEFAULT_PIN_POLICY, ...input.pinPolicy };
+  const problems = [
+    ...offlinePolicyProblems(offlinePolicy, deps.policyCaps).map((p) => `body.offlinePolicy: ${p}`),
+    ...pinPolicyProblems(pinPolicy).map((p) => `body.pinPolicy: ${p}`),
+  ];
+  if (problems.length > 0)
+    throw new ValidationError('The security domain policy is not acceptable', problems);
   const existing = await deps.store.getSecurityDomain(id);
   checkIfMatch(existing, ifMatch, true);
   const saved = await deps.store.saveSecurityDomain({
     id,
     name: input.name,
     offlinePolicy,
+    pinPolicy,
     version: existing?.version ?? 0,
   });
   return stored(saved, existing === null);
@@ -482,6 +487,17 @@ export async function setTokenEnabled(
   });
 }
 
+/** A PIN that breaks the token's domain policy is a 400 naming the rule, never the PIN. */
+async function requirePinOfPolicy(deps: UseCaseDependencies, domainId: string, pin: string): Promise<void> {
+  const problems = pinProblems(pinPolicyOf(await deps.store.getSecurityDomain(domainId)), pin);
+  if (problems.length > 0) {
+    throw new ValidationError(
+      'The PIN does not meet the security domain PIN policy',
+      problems.map((p) => `body.pin: ${p}`),
+    );
+  }
+}
+
 /** Sets the PIN of an assigned securid token: only its salted verifier is kept. */
 export async function setPin(
   deps: UseCaseDependencies,
@@ -495,6 +511,7 @@ export async function setPin(
   const details = { change: 'pin-set' };
   if (state.token.kind !== 'securid') return refuse(deps, actor, serial, 'TOKEN_KIND_HAS_NO_PIN', details);
   if (state.token.user === null) return refuse(deps, actor, serial, 'TOKEN_UNASSIGNED', details);
+  await requirePinOfPolicy(deps, state.token.securityDomain, pin);
   return commit(deps, actor, state, { admin: { pin: await createVerifier(pin) } }, details);
 }
 

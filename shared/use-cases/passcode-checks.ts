@@ -2,6 +2,7 @@ import type { IssuedEmergencyCode, SecretVerifier, Token } from '../domain/model
 import { requiresPin, type PasscodeReading } from '../domain/passcode';
 import { PRODUCT_TOTP, verifyTotp } from '../domain/totp';
 import { createVerifier, verifySecret } from '../domain/verifier';
+import { verifyCode } from './code-verifier';
 import type { UseCaseDependencies } from './context';
 
 /** The online checks of a passcode's readings against a token. None says why it failed: only whether. */
@@ -22,12 +23,13 @@ export async function checkTokencode(
 }
 
 export async function checkCode(
+  deps: Pick<UseCaseDependencies, 'pepper'>,
   token: Token,
   issued: IssuedEmergencyCode,
   reading: CodeReading,
 ): Promise<boolean> {
   const [codeMatches, pinMatches] = await Promise.all([
-    verifySecret(reading.code, issued.verifier!),
+    verifyCode(deps, issued, reading.code),
     checkPin(token, reading.pin),
   ]);
   return codeMatches && pinMatches;

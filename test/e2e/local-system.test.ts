@@ -158,7 +158,7 @@ it('runs the whole scenario over HTTP on the primary and the replica, then stops
   expect(view.status).toBe(200);
   expect(view.body.offline).toMatchObject({ state: 'active', generation: 1, onlineUseAllowed: false });
   const firstCode: string = view.body.offline.tokencode;
-  expect(firstCode).toMatch(/^[A-Z0-9]{8}$/);
+  expect(firstCode).toMatch(/^[A-Z0-9]{12}$/);
 
   // The offline code is refused online until the administrator allows it (here on the replica).
   const withCode = { userId: ALICE.userId, passcode: ALICE.pin + firstCode, heldOffline: { generation: 1 } };

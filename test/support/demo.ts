@@ -1,7 +1,7 @@
 /** The demo data of API.md, and helpers that put a token into a given emergency access situation. */
 import { nextAdminSettings } from '../../shared/domain/regional-state';
 import { loadDemoData } from '../../local/demo-data';
-import { createVerifier } from '../../shared/domain/verifier';
+import { createCodeVerifier } from '../../shared/use-cases/code-verifier';
 import type { TestSystem } from './system';
 
 export { DEMO_DOMAINS as DOMAINS, DEMO_USERS as USERS } from '../../local/demo-data';
@@ -49,11 +49,12 @@ export async function giveOfflineCode(
       serial: user.serial,
       generation,
     }),
-    verifier: await createVerifier(code),
+    verifier: await createCodeVerifier(system.deps, user.serial, generation, code),
     issuedAt: issuedAt.toISOString(),
     expiresAt: expiresAt.toISOString(),
     state: 'active',
     usedAt: null,
+    codeLength: code.length,
     version: current?.version ?? 0,
   });
 }

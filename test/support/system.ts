@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, Context } from 'aws-lambda';
+import { LocalPepper } from '../../shared/adapters/pepper';
 import { ensureLocalKeyFile, LocalSealer } from '../../shared/adapters/sealing';
 import type { UseCaseDependencies } from '../../shared/use-cases/context';
 import type { RouteDefinition } from '../../functions/http/route';
@@ -58,6 +59,8 @@ export async function startTestSystem(regionName = 'test-primary'): Promise<Test
   const keyFile = join(dir, 'sealing.key');
   await ensureLocalKeyFile(keyFile);
   const sealer = await LocalSealer.fromKeyFile(keyFile);
+  // The functions find the pepper key next to the sealing key (functions/config.ts).
+  const pepper = await LocalPepper.fromKeyFile(join(dir, 'pepper.key'), true);
   const env = {
     TABLE_NAME: table.tableName,
     REGION_NAME: regionName,
@@ -70,6 +73,7 @@ export async function startTestSystem(regionName = 'test-primary'): Promise<Test
   const deps: UseCaseDependencies = {
     store: table.store,
     sealer,
+    pepper,
     clock: () => new Date(),
     regionName,
     policyCaps: { maxEmergencyCodeLifetimeDays: 90 },

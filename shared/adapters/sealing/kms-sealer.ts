@@ -99,7 +99,7 @@ export class KmsSealer implements Sealer {
 
 /** What is kept of an SDK error as the cause: its name and metadata, never its message. */
 export interface KmsFailureSummary {
-  operation: 'seal' | 'open';
+  operation: 'seal' | 'open' | 'mac';
   name: string;
   code?: string;
   fault?: string;
@@ -121,7 +121,7 @@ const RETRYABLE = new Set([
 ]);
 
 /** Maps whatever the KMS client threw to the AppError the port promises. Exported for tests. */
-export function kmsError(error: unknown, operation: 'seal' | 'open'): AppError {
+export function kmsError(error: unknown, operation: 'seal' | 'open' | 'mac'): AppError {
   const summary = summarise(error, operation);
   if (operation === 'open' && REJECTED.has(summary.name)) {
     return new SealedSecretRejectedError({ cause: summary });
@@ -130,7 +130,7 @@ export function kmsError(error: unknown, operation: 'seal' | 'open'): AppError {
   return new DependencyUnavailableError(KMS_DEPENDENCY, { retryable, cause: summary });
 }
 
-function summarise(error: unknown, operation: 'seal' | 'open'): KmsFailureSummary {
+function summarise(error: unknown, operation: 'seal' | 'open' | 'mac'): KmsFailureSummary {
   const e = (typeof error === 'object' && error !== null ? error : {}) as {
     name?: unknown;
     code?: unknown;

@@ -31,6 +31,7 @@ import {
 import { errorBody, pageOf, tokenDetails } from '../../../functions/api/schemas';
 import type { RouteDefinition } from '../../../functions/http/route';
 import { DEFAULT_OFFLINE_POLICY } from '../../../shared/domain/policy';
+import { DEMO_PIN_POLICY } from '../../../local/demo-data';
 import { decodeBase32, totp } from '../../../shared/domain/totp';
 import { verifySecret } from '../../../shared/domain/verifier';
 import { giveOfflineCode, seedDemo, USERS } from '../../support/demo';
@@ -109,7 +110,8 @@ describe('security domains', () => {
     expect(reply.body).toEqual({
       id: 'Sales',
       name: 'Sales',
-      offlinePolicy: { ...DEFAULT_OFFLINE_POLICY, emergencyCodeDownloadPermitted: false },
+      offlinePolicy: { ...DEFAULT_OFFLINE_POLICY, emergencyCodeDownloadPermitted: false, singleUse: false },
+      pinPolicy: DEMO_PIN_POLICY,
     });
     expect(reply.headers.etag).toMatch(/^"[0-9a-z]+"$/);
     const hidden = await system.call(getSecurityDomainRoute, {
@@ -128,7 +130,12 @@ describe('security domains', () => {
     const params = { domainId: 'Labs' };
     const made = await system.call(putSecurityDomainRoute, { params, body: { name: 'Labs' } });
     expect(made.status).toBe(201);
-    expect(made.body).toEqual({ id: 'Labs', name: 'Labs', offlinePolicy: DEFAULT_OFFLINE_POLICY });
+    expect(made.body).toEqual({
+      id: 'Labs',
+      name: 'Labs',
+      offlinePolicy: DEFAULT_OFFLINE_POLICY,
+      pinPolicy: { minLength: 6, maxLength: 8, characters: 'digits' },
+    });
     expect(made.headers.etag).toBe('"1"');
 
     const body = { name: 'Research labs', offlinePolicy: { offlineDays: 30, singleUse: true } };
@@ -549,9 +556,48 @@ describe('enable, PIN and unlock', () => {
     expect(JSON.stringify(trail) + set.raw + cleared.raw).not.toContain('86420');
   });
 
-  it.each([['123'], ['123456789'], ['12a4'], [' 1234']])('refuses the PIN %j with 400', async (pin) => {
+  it.each([
+    ['123', 'body.pin: a PIN is 4 to 8 letters and digits'],
+    ['123456789', 'body.pin: a PIN is 4 to 8 letters and digits'],
+    [' 1234', 'body.pin: a PIN is 4 to 8 letters and digits'],
+    ['12a4', 'body.pin: a PIN of this security domain is digits only'],
+  ])('refuses the PIN %j with 400', async (pin, reason) => {
     const reply = await system.call(setPinRoute, { params: { serial: 'PIN0001' }, body: { pin } });
-    expectError(reply, 400, 'VALIDATION_FAILED', ['body.pin: a PIN is 4 to 8 digits']);
+    expectError(reply, 400, 'VALIDATION_FAILED', [reason]);
+    expect(reply.raw).not.toContain(pin.trim());
+  });
+
+  it('holds a PIN to its domain policy: six digits at least in a new domain, and what the domain says', async () => {
+    const put = (domainId: string, pinPolicy?: object) =>
+      system.call(putSecurityDomainRoute, { params: { domainId }, body: { name: domainId, pinPolicy } });
+    expect((await put('PinDefault')).body.pinPolicy).toEqual({
+      minLength: 6,
+      maxLength: 8,
+      characters: 'digits',
+    });
+    expect((await put('PinLetters', { minLength: 8, characters: 'alphanumeric' })).status).toBe(201);
+    expectError(await put('PinBad', { minLength: 3, maxLength: 9 }), 400, 'VALIDATION_FAILED', [
+      'body.pinPolicy: minLength must be an integer from 4 to 8',
+      'body.pinPolicy: maxLength must be an integer from minLength to 8',
+    ]);
+    for (const [domain, userId, serial] of [
+      ['PinDefault', 'pd', 'PIN0002'],
+      ['PinLetters', 'pl', 'PIN0003'],
+    ] as const) {
+      await putUser(userId, { firstName: 'P', lastName: 'Policy', securityDomain: domain });
+      await importToken(serial);
+      expect((await system.call(assignTokenRoute, { params: { serial }, body: { userId } })).status).toBe(
+        200,
+      );
+    }
+    const setPin = (serial: string, pin: string) =>
+      system.call(setPinRoute, { params: { serial }, body: { pin } });
+    expectError(await setPin('PIN0002', '2468'), 400, 'VALIDATION_FAILED', [
+      'body.pin: a PIN of this security domain is 6 to 8 characters',
+    ]);
+    expect((await setPin('PIN0002', '246813')).status).toBe(200);
+    expectError(await setPin('PIN0003', 'Xq7Rw2K'), 400, 'VALIDATION_FAILED');
+    expect((await setPin('PIN0003', 'Xq7Rw2Kp')).status).toBe(200);
   });
 
   it('unlocks a locked token: counters back to zero, audited as token.unlock', async () => {
@@ -704,7 +750,7 @@ describe('an administrator runs the product with management alone', () => {
     expect(assigned.status).toBe(200);
     const pin = await system.call(setPinRoute, {
       params: { serial: 'ENG0001' },
-      body: { pin: '7531' },
+      body: { pin: '753197' },
       headers: { 'If-Match': assigned.headers.etag! },
     });
     expect(pin.status).toBe(200);
@@ -733,7 +779,7 @@ describe('an administrator runs the product with management alone', () => {
     );
 
     // The imported seed and the PIN are what online authentication checks: PIN + tokencode is accepted.
-    const passcode = `7531${totp(decodeBase32(SEEDS.c), new Date())}`;
+    const passcode = `753197${totp(decodeBase32(SEEDS.c), new Date())}`;
     const login = await system.call(agentAuthenticateRoute, {
       claims: AGENT,
       body: { userId: 'grace', passcode },

@@ -76,7 +76,7 @@ describe('alice (SecurID) from her first login to a reset and beyond', () => {
         agentId: 'win-agent-1',
         days: 14,
         tokencodes: { count: 14 * 1440 },
-        emergencyAccess: { generation: 1, codeLength: 8 },
+        emergencyAccess: { generation: 1, codeLength: 12 },
       },
     });
     data1 = reply.body.offlineData;
@@ -85,9 +85,9 @@ describe('alice (SecurID) from her first login to a reset and beyond', () => {
     expect(page.body.offline).toMatchObject({ state: 'active', generation: 1, resetPending: false });
     expect(page.body.eligibility).toEqual({ eligible: true, reasons: [] });
     code1 = page.body.offline.tokencode;
-    expect(code1).toMatch(/^[A-Z2-9]{8}$/);
+    expect(code1).toMatch(/^[A-Z2-9]{12}$/);
     const issued = (await deps.store.getTokenState(alice.serial))!.issued;
-    expect(issued).toMatchObject({ generation: 1, issueId: data1.emergencyAccess.issueId, codeLength: 8 });
+    expect(issued).toMatchObject({ generation: 1, issueId: data1.emergencyAccess.issueId, codeLength: 12 });
     expect(reply.raw).not.toContain(code1);
 
     // The agent, offline, takes PIN and code and the next minutes' tokencodes.
@@ -204,7 +204,7 @@ describe('alice (SecurID) from her first login to a reset and beyond', () => {
   it('locks after the documented number of wrong codes, refuses even the right passcode, and unlocks', async () => {
     await login('alice', nextPasscode(clock, alice)); // a success starts the counters again
     for (let i = 1; i <= EMERGENCY_ACCESS_FAILURE_LIMIT; i++) {
-      expect((await login('alice', `${alice.pin}ZZZZZZZZ`)).body).toEqual(REJECT);
+      expect((await login('alice', `${alice.pin}ZZZZZZZZZZZZ`)).body).toEqual(REJECT);
     }
     const events = await trail(alice.serial);
     expect(events[0]).toMatchObject({
@@ -224,12 +224,18 @@ describe('alice (SecurID) from her first login to a reset and beyond', () => {
 });
 
 describe('bob (Authenticate app)', () => {
-  it('uses the code without a PIN, online and offline, and never with one', async () => {
+  it('uses the code without a PIN, online and offline, and never with one; gets no offline tokencodes', async () => {
     const first = await login('bob', nextTokencode(clock, bob));
     expect(first.body).toMatchObject({
       outcome: 'accept',
       method: 'tokencode',
-      offlineData: { kind: 'authenticate', requiresPin: false, emergencyAccess: { generation: 1 } },
+      offlineData: {
+        kind: 'authenticate',
+        requiresPin: false,
+        tokencodes: null,
+        tokencodesWithheld: 'TOKEN_HAS_NO_PIN',
+        emergencyAccess: { generation: 1 },
+      },
     });
     await admin(setOnlineUseRoute, bob.serial, { allowed: true });
     const code = (await admin(viewEmergencyAccessRoute, bob.serial)).body.offline.tokencode as string;
@@ -239,7 +245,8 @@ describe('bob (Authenticate app)', () => {
     expect(await offline(first.body.offlineData, code)).toMatchObject({ outcome: 'accept' });
     expect(await offline(first.body.offlineData, `1234${code}`)).toMatchObject({ outcome: 'reject' });
     expect(await offline(first.body.offlineData, nextTokencode(clock, bob))).toMatchObject({
-      outcome: 'accept',
+      outcome: 'reject',
+      reason: 'TOKENCODES_NOT_OFFLINE',
     });
   });
 });

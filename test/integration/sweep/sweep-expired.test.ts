@@ -39,6 +39,7 @@ function depsWith(store: TokenStore = table.store): UseCaseDependencies {
   return {
     store,
     sealer: noSealer,
+    pepper: { mac: () => Promise.reject(new Error('the sweep must not pepper')) },
     clock: () => NOW,
     regionName: 'test-primary',
     policyCaps: { maxEmergencyCodeLifetimeDays: 30 },

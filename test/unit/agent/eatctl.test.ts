@@ -36,11 +36,11 @@ beforeAll(async () => {
     kind: 'authenticate',
     agentId: 'win-agent-1',
     emergencyCode: {
-      code: 'BOBCODE22',
+      code: 'BOBCODE22XYZ',
       generation: 1,
       issueId: 'i-1',
       expiresAt: '2026-12-02T00:00:00.000Z',
-      singleUse: false,
+      singleUse: true,
     },
   });
   // As an agent would save the reply of POST /v1/agent/authenticate.
@@ -53,28 +53,52 @@ const verify = (passcode: string, console = io()) =>
   main(['agent', 'verify', '--data', dataFile, '--passcode', passcode, '--at', AT.toISOString()], console);
 
 describe('eatctl agent verify', () => {
-  it('accepts a tokencode and the emergency code with exit 0, and says how, as JSON', async () => {
+  it('accepts the emergency code with exit 0, says how, and refuses a tokencode of a token without a PIN', async () => {
     const console = io();
-    expect(await verify(totp(SEED, AT), console)).toBe(0);
+    expect(await verify(totp(SEED, AT), console)).toBe(1);
     expect(JSON.parse(console.out)).toEqual({
-      outcome: 'accept',
-      method: 'tokencode',
-      step: Math.floor(AT.getTime() / 60_000),
+      outcome: 'reject',
+      method: null,
+      reason: 'TOKENCODES_NOT_OFFLINE',
     });
     const code = io();
-    expect(await verify('BOBCODE22', code)).toBe(0);
-    expect(JSON.parse(code.out)).toEqual({ outcome: 'accept', method: 'emergency-access' });
+    expect(await verify('BOBCODE22XYZ', code)).toBe(0);
+    expect(JSON.parse(code.out)).toMatchObject({ outcome: 'accept', method: 'emergency-access' });
+  });
+
+  it('keeps a ledger with --ledger: a single-use code is spent by its first offline use', async () => {
+    const ledger = join(dir, 'ledger.json');
+    const withLedger = (console = io()) =>
+      main(
+        [
+          'agent',
+          'verify',
+          '--data',
+          dataFile,
+          '--passcode',
+          'BOBCODE22XYZ',
+          '--at',
+          AT.toISOString(),
+          '--ledger',
+          ledger,
+        ],
+        console,
+      );
+    expect(await withLedger()).toBe(0);
+    const again = io();
+    expect(await withLedger(again)).toBe(1);
+    expect(JSON.parse(again.out)).toMatchObject({ reason: 'EMERGENCY_CODE_SPENT' });
   });
 
   it('rejects a wrong passcode with exit 1 and never prints the passcode', async () => {
     const console = io();
-    expect(await verify('BOBCODE23', console)).toBe(1);
+    expect(await verify('BOBCODE22XYY', console)).toBe(1);
     expect(JSON.parse(console.out)).toMatchObject({ outcome: 'reject', method: null });
     expect(console.out + console.err).not.toContain('BOBCODE');
   });
 
   it('reads the passcode from standard input with --passcode -', async () => {
-    const console = io('BOBCODE22\n');
+    const console = io('BOBCODE22XYZ\n');
     expect(await verify('-', console)).toBe(0);
   });
 

@@ -1,20 +1,34 @@
-import { parseOfflineData, verifyOfflinePasscode, OfflineDataError } from '../../../shared/agent';
+import {
+  parseOfflineData,
+  recordOfflineUse,
+  verifyOfflinePasscode,
+  OfflineDataError,
+} from '../../../shared/agent';
 import {
   buildOfflineData,
+  expectedResidue,
+  offlinePadKey,
+  offlinePads,
+  OFFLINE_RESIDUE_MODULUS,
   type OfflineData,
   type OfflineDataInput,
+  type OfflineTokencodes,
 } from '../../../shared/domain/offline-data';
+import { hotpSeries } from '../../../shared/domain/hotp-series';
 import { decodeBase32, hotp } from '../../../shared/domain/totp';
 
 const SEED = decodeBase32('JBSWY3DPEHPK3PXP');
 const FROM = new Date('2026-12-01T10:00:30.000Z');
 const STEP = Math.floor(FROM.getTime() / 60_000);
-const CODE = 'K7QM2XHP';
-const PIN = '2468';
+const CODE = 'K7QM2XHPR4TW';
+const PIN = '246802';
 const MINUTE = 60_000;
 
 const tokencodeAt = (at: Date) => hotp(SEED, BigInt(Math.floor(at.getTime() / MINUTE)), 6);
 const later = (minutes: number) => new Date(FROM.getTime() + minutes * MINUTE);
+/** The same tokencode with its last digit changed: a different residue, so never accepted with the right PIN. */
+const otherLastDigit = (tokencode: string) =>
+  tokencode.slice(0, -1) + String((Number(tokencode.slice(-1)) + 1) % 10);
 
 function input(overrides: Partial<OfflineDataInput> = {}): OfflineDataInput {
   return {
@@ -48,22 +62,30 @@ beforeAll(async () => {
   );
 });
 
+const tokencodesOf = (data: OfflineData): OfflineTokencodes => data.tokencodes!;
+
 describe('offline data', () => {
-  it('covers the days asked for, one 4-byte verifier per minute, and holds no code, PIN or seed', async () => {
+  it('covers the days asked for, one 2-byte residue per minute, and holds no code, PIN or seed', async () => {
     const data = await buildOfflineData(input({ days: 14 }));
-    expect(data.tokencodes.count).toBe(14 * 1440);
-    expect(Buffer.from(data.tokencodes.verifiers, 'base64')).toHaveLength(14 * 1440 * 4);
-    expect(data.tokencodes.firstStep).toBe(STEP);
+    const tokencodes = tokencodesOf(data);
+    expect(tokencodes.count).toBe(14 * 1440);
+    expect(Buffer.from(tokencodes.residues, 'base64')).toHaveLength(14 * 1440 * 2);
+    expect(tokencodes.firstStep).toBe(STEP);
     expect(data.validUntil).toBe(new Date((STEP + 14 * 1440) * MINUTE).toISOString());
     expect(data).toMatchObject({
-      format: 'eat-offline-data/1',
+      format: 'eat-offline-data/2',
       requiresPin: true,
       days: 14,
-      tokencodes: { key: { derivation: 'pbkdf2-sha256', iterations: 600_000 } },
+      tokencodesWithheld: null,
+      tokencodes: {
+        modulus: 10_000,
+        acceptance: { leadSeconds: 15, graceSeconds: 30 },
+        key: { derivation: 'pbkdf2-sha256', iterations: 600_000 },
+      },
       emergencyAccess: {
         generation: 3,
         issueId: 'issue-3',
-        codeLength: 8,
+        codeLength: 12,
         verifier: { iterations: 600_000 },
       },
     });
@@ -71,6 +93,7 @@ describe('offline data', () => {
     for (const secret of [
       CODE,
       PIN + CODE,
+      PIN,
       'JBSWY3DPEHPK3PXP',
       SEED.toString('hex'),
       SEED.toString('base64'),
@@ -80,10 +103,23 @@ describe('offline data', () => {
     expect(parseOfflineData(JSON.parse(text))).toEqual(data);
   });
 
+  it('holds, under the right PIN, exactly each step’s tokencode modulo 10,000 and nothing more', async () => {
+    const tokencodes = tokencodesOf(securid);
+    const padKey = await offlinePadKey(tokencodes.key, PIN, securid.serial);
+    const pads = offlinePads(padKey, 0, tokencodes.count);
+    const residues = Buffer.from(tokencodes.residues, 'base64');
+    const truth = hotpSeries(SEED, tokencodes.firstStep, tokencodes.count, 6);
+    for (let i = 0; i < tokencodes.count; i++) {
+      expect(expectedResidue(residues, i, pads[i]!)).toBe(truth[i]! % OFFLINE_RESIDUE_MODULUS);
+    }
+    // One pad read alone equals the same pad read with the rest (the agent reads one at a time).
+    expect(offlinePads(padKey, 777, 1)[0]).toBe(pads[777]);
+  });
+
   it('salts every download afresh', async () => {
     const again = await buildOfflineData(input());
-    expect(again.tokencodes.key.salt).not.toBe(securid.tokencodes.key.salt);
-    expect(again.tokencodes.verifiers).not.toBe(securid.tokencodes.verifiers);
+    expect(tokencodesOf(again).key.salt).not.toBe(tokencodesOf(securid).key.salt);
+    expect(tokencodesOf(again).residues).not.toBe(tokencodesOf(securid).residues);
     expect(again.emergencyAccess!.verifier.hash).not.toBe(securid.emergencyAccess!.verifier.hash);
   });
 
@@ -94,24 +130,30 @@ describe('offline data', () => {
 });
 
 describe('checking a SecurID passcode offline', () => {
-  it('accepts PIN and tokencode within a step of drift, and says which step', async () => {
-    const at = later(90);
-    for (const drift of [-1, 0, 1]) {
-      const tokencode = tokencodeAt(new Date(at.getTime() + drift * MINUTE));
+  it('accepts a tokencode from 15 s before its step to 30 s after it (105 s in all), and says which step', async () => {
+    const start = later(90).getTime() - 30_000; // the start of step STEP + 90
+    const step = STEP + 90;
+    const tokencode = tokencodeAt(new Date(start));
+    for (const offset of [-15, 0, 59, 60 + 29]) {
+      const at = new Date(start + offset * 1000);
       expect(await verifyOfflinePasscode(securid, PIN + tokencode, { at })).toEqual({
         outcome: 'accept',
         method: 'tokencode',
-        step: STEP + 90 + drift,
+        step,
       });
     }
-    const twoAway = tokencodeAt(later(92));
-    expect(await verifyOfflinePasscode(securid, PIN + twoAway, { at })).toMatchObject({ outcome: 'reject' });
+    for (const offset of [-16, 60 + 30]) {
+      const at = new Date(start + offset * 1000);
+      const result = await verifyOfflinePasscode(securid, PIN + tokencode, { at });
+      // Another step's residue may share the last four digits by chance (1 in 10,000): never this step.
+      expect(result.step ?? null).not.toBe(step);
+    }
   });
 
-  it('rejects a wrong PIN, a tokencode alone, and a replayed step', async () => {
+  it('rejects a wrong tokencode, a tokencode alone, and a replayed step', async () => {
     const at = later(30);
     const tokencode = tokencodeAt(at);
-    expect(await verifyOfflinePasscode(securid, '1357' + tokencode, { at })).toEqual({
+    expect(await verifyOfflinePasscode(securid, PIN + otherLastDigit(tokencode), { at })).toEqual({
       outcome: 'reject',
       method: null,
       reason: 'NO_MATCH',
@@ -124,6 +166,20 @@ describe('checking a SecurID passcode offline', () => {
     ).toMatchObject({ outcome: 'reject', reason: 'REPLAYED' });
   });
 
+  it('accepts a wrong PIN only by the 1-in-10,000 chance of a step, as every PIN is consistent with the file', async () => {
+    const tokencodes = tokencodesOf(securid);
+    const residues = Buffer.from(tokencodes.residues, 'base64');
+    const truth = hotpSeries(SEED, tokencodes.firstStep, tokencodes.count, 6);
+    const padKey = await offlinePadKey(tokencodes.key, '135791', securid.serial);
+    const pads = offlinePads(padKey, 0, tokencodes.count);
+    let matches = 0;
+    for (let i = 0; i < tokencodes.count; i++) {
+      if (expectedResidue(residues, i, pads[i]!) === truth[i]! % OFFLINE_RESIDUE_MODULUS) matches += 1;
+    }
+    // 1,440 steps at 1/10,000: 0.144 expected; 5 or more has a chance below 10^-6.
+    expect(matches).toBeLessThan(5);
+  });
+
   it('accepts PIN and emergency code, never the code alone or with another PIN, and not after it expires', async () => {
     const at = later(60);
     expect(await verifyOfflinePasscode(securid, PIN + CODE, { at })).toEqual({
@@ -131,8 +187,10 @@ describe('checking a SecurID passcode offline', () => {
       method: 'emergency-access',
     });
     expect(await verifyOfflinePasscode(securid, CODE, { at })).toMatchObject({ outcome: 'reject' });
-    expect(await verifyOfflinePasscode(securid, '1357' + CODE, { at })).toMatchObject({ outcome: 'reject' });
-    expect(await verifyOfflinePasscode(securid, PIN + 'K7QM2XHQ', { at })).toMatchObject({
+    expect(await verifyOfflinePasscode(securid, '135791' + CODE, { at })).toMatchObject({
+      outcome: 'reject',
+    });
+    expect(await verifyOfflinePasscode(securid, PIN + 'K7QM2XHPR4TX', { at })).toMatchObject({
       outcome: 'reject',
     });
     expect(await verifyOfflinePasscode(securid, PIN + CODE, { at: later(12 * 60) })).toMatchObject({
@@ -141,14 +199,40 @@ describe('checking a SecurID passcode offline', () => {
     });
   });
 
+  it('spends a single-use emergency code offline: the ledger records it and the next try is refused', async () => {
+    const data = await buildOfflineData(
+      input({ emergencyCode: { ...input().emergencyCode!, singleUse: true } }),
+    );
+    const at = later(60);
+    const first = await verifyOfflinePasscode(data, PIN + CODE, { at });
+    expect(first).toEqual({
+      outcome: 'accept',
+      method: 'emergency-access',
+      spent: { serial: '000100000001', generation: 3, issueId: 'issue-3' },
+    });
+    const ledger = recordOfflineUse({}, first);
+    expect(await verifyOfflinePasscode(data, PIN + CODE, { at, ...ledger })).toEqual({
+      outcome: 'reject',
+      method: null,
+      reason: 'EMERGENCY_CODE_SPENT',
+    });
+    // A reusable code is not recorded, and a later generation is not refused.
+    expect(recordOfflineUse({}, await verifyOfflinePasscode(securid, PIN + CODE, { at }))).toEqual({
+      lastAcceptedStep: null,
+      spentEmergencyCodes: [],
+    });
+    const next = { ...data, emergencyAccess: { ...data.emergencyAccess!, generation: 4 } };
+    expect(await verifyOfflinePasscode(next, PIN + CODE, { at, ...ledger })).not.toMatchObject({
+      reason: 'EMERGENCY_CODE_SPENT',
+    });
+  });
+
   it('refuses everything before the data begins and once it has run out', async () => {
     const end = new Date(Date.parse(securid.validUntil));
     const lastMinute = new Date(end.getTime() - 1000);
     expect(
       await verifyOfflinePasscode(securid, PIN + tokencodeAt(lastMinute), { at: lastMinute }),
-    ).toMatchObject({
-      outcome: 'accept',
-    });
+    ).toMatchObject({ outcome: 'accept' });
     expect(await verifyOfflinePasscode(securid, PIN + tokencodeAt(end), { at: end })).toMatchObject({
       reason: 'DATA_EXPIRED',
     });
@@ -158,27 +242,68 @@ describe('checking a SecurID passcode offline', () => {
     });
   });
 
-  it('binds the verifiers to the serial and refuses a key derivation whose cost was lowered', async () => {
+  it('binds the residues to the serial', async () => {
     const at = later(10);
-    const passcode = PIN + tokencodeAt(at);
-    expect(await verifyOfflinePasscode(securid, passcode, { at })).toMatchObject({ outcome: 'accept' });
+    const tokencode = tokencodeAt(at);
+    expect(await verifyOfflinePasscode(securid, PIN + tokencode, { at })).toMatchObject({
+      outcome: 'accept',
+    });
     const otherSerial = { ...securid, serial: '000100000009' };
-    expect(await verifyOfflinePasscode(otherSerial, passcode, { at })).toMatchObject({ outcome: 'reject' });
-    const cheap = {
+    const result = await verifyOfflinePasscode(otherSerial, PIN + tokencode, { at });
+    expect(result.step ?? null).toBeNull();
+  });
+});
+
+describe('KDF parameters from a file', () => {
+  const withKey = (iterations: number) => ({
+    ...securid,
+    tokencodes: { ...tokencodesOf(securid), key: { ...tokencodesOf(securid).key, iterations } },
+  });
+  const withEatIterations = (iterations: number) => ({
+    ...securid,
+    emergencyAccess: {
+      ...securid.emergencyAccess!,
+      verifier: { ...securid.emergencyAccess!.verifier, iterations },
+    },
+  });
+
+  it('are refused whole below the floor and above the ceiling, so a tampered file can neither cheapen nor hang a check', () => {
+    for (const iterations of [1000, 599_999, 2_000_001, 1e12]) {
+      expect(() => parseOfflineData(withKey(iterations))).toThrow(/iterations/);
+      expect(() => parseOfflineData(withEatIterations(iterations))).toThrow(/iterations/);
+    }
+    expect(parseOfflineData(withKey(2_000_000)).tokencodes!.key.iterations).toBe(2_000_000);
+  });
+
+  it('cannot widen the acceptance window', () => {
+    const wide = {
       ...securid,
-      tokencodes: { ...securid.tokencodes, key: { ...securid.tokencodes.key, iterations: 1000 } },
-    } as OfflineData;
-    expect(await verifyOfflinePasscode(cheap, passcode, { at })).toMatchObject({ outcome: 'reject' });
+      tokencodes: { ...tokencodesOf(securid), acceptance: { leadSeconds: 60, graceSeconds: 30 } },
+    };
+    expect(() => parseOfflineData(wide)).toThrow(/leadSeconds/);
+  });
+
+  it('an emergency code verifier above the ceiling is refused by the check itself too', async () => {
+    const at = later(60);
+    const result = await verifyOfflinePasscode(withEatIterations(50_000_000) as OfflineData, PIN + CODE, {
+      at,
+    });
+    expect(result).toMatchObject({ outcome: 'reject' });
   });
 });
 
 describe('checking an Authenticate passcode offline', () => {
-  it('accepts the tokencode alone and the emergency code alone, never with a PIN', async () => {
+  it('gets no tokencode data (they would be online credentials), says why, and takes the emergency code alone', async () => {
     const at = later(5);
-    expect(authenticate).toMatchObject({ requiresPin: false, tokencodes: { key: { derivation: 'salt' } } });
-    expect(await verifyOfflinePasscode(authenticate, tokencodeAt(at), { at })).toMatchObject({
-      outcome: 'accept',
-      method: 'tokencode',
+    expect(authenticate).toMatchObject({
+      requiresPin: false,
+      tokencodes: null,
+      tokencodesWithheld: 'TOKEN_HAS_NO_PIN',
+    });
+    expect(await verifyOfflinePasscode(authenticate, tokencodeAt(at), { at })).toEqual({
+      outcome: 'reject',
+      method: null,
+      reason: 'TOKENCODES_NOT_OFFLINE',
     });
     expect(await verifyOfflinePasscode(authenticate, CODE, { at })).toMatchObject({
       outcome: 'accept',
@@ -187,9 +312,12 @@ describe('checking an Authenticate passcode offline', () => {
     expect(await verifyOfflinePasscode(authenticate, PIN + CODE, { at })).toMatchObject({
       outcome: 'reject',
     });
-    expect(await verifyOfflinePasscode(authenticate, PIN + tokencodeAt(at), { at })).toMatchObject({
-      outcome: 'reject',
-    });
+  });
+
+  it('a file that gives an Authenticate token tokencodes anyway is refused', () => {
+    expect(() =>
+      parseOfflineData({ ...authenticate, tokencodes: securid.tokencodes, tokencodesWithheld: null }),
+    ).toThrow(/only ever given for tokens with a PIN/);
   });
 });
 
@@ -200,7 +328,7 @@ describe('reading offline data', () => {
     );
     const short = {
       ...securid,
-      tokencodes: { ...securid.tokencodes, verifiers: securid.tokencodes.verifiers.slice(8) },
+      tokencodes: { ...tokencodesOf(securid), residues: tokencodesOf(securid).residues.slice(8) },
     };
     expect(() => parseOfflineData(short)).toThrow(OfflineDataError);
     expect(() => parseOfflineData({ ...securid, format: 'other/1' })).toThrow(/format/);

@@ -1,4 +1,15 @@
-import { decodeBase32, hotp, totp, verifyTotp, type TotpAlgorithm } from '../../../shared/domain/totp';
+import { randomBytes } from 'node:crypto';
+import { hotpSeries } from '../../../shared/domain/hotp-series';
+import {
+  acceptableSteps,
+  acceptanceSecondsOf,
+  ACCEPTANCE_WINDOW,
+  decodeBase32,
+  hotp,
+  totp,
+  verifyTotp,
+  type TotpAlgorithm,
+} from '../../../shared/domain/totp';
 
 // RFC 6238 Appendix B: 8 digits, 30-second steps, a seed per algorithm (the ASCII digits repeated).
 const SEEDS: Record<TotpAlgorithm, Buffer> = {
@@ -57,26 +68,55 @@ describe('TOTP (RFC 6238)', () => {
     expect(totp(seed, at)).toHaveLength(6);
   });
 
-  describe('verification with a drift window of one step', () => {
+  describe('verification: each tokencode accepted 105 s (15 s lead, its 60 s step, 30 s grace)', () => {
     const seed = decodeBase32('JBSWY3DPEHPK3PXP');
-    const at = new Date(1_800_000_030_000);
-    const step = BigInt(Math.floor(at.getTime() / 60_000));
+    const stepStart = 1_800_000_000_000 - (1_800_000_000_000 % 60_000);
+    const step = BigInt(stepStart / 60_000);
+    const code = hotp(seed, step, 6);
+    const at = (seconds: number) => new Date(stepStart + seconds * 1000);
 
-    it('accepts the current, previous and next step and says which', () => {
-      for (const offset of [-1n, 0n, 1n]) {
-        expect(verifyTotp(seed, hotp(seed, step + offset, 6), at)).toBe(step + offset);
+    it('accepts a step from 15 s before it starts to 30 s after it ends, and says which', () => {
+      for (const seconds of [-15, -1, 0, 30, 59, 60, 89.999]) {
+        expect(verifyTotp(seed, code, at(seconds))).toBe(step);
       }
     });
 
-    it('refuses two steps away, a wrong code and a code of the wrong length', () => {
-      expect(verifyTotp(seed, hotp(seed, step + 2n, 6), at)).toBeNull();
-      expect(verifyTotp(seed, hotp(seed, step - 2n, 6), at)).toBeNull();
-      const right = hotp(seed, step, 6);
-      const wrong = right.slice(0, 5) + String((Number(right[5]) + 1) % 10);
-      expect(verifyTotp(seed, wrong, at)).toBeNull();
-      expect(verifyTotp(seed, right + '0', at)).toBeNull();
-      expect(verifyTotp(seed, '', at)).toBeNull();
+    it('refuses it earlier and later, so no code lives 2 minutes and at most two steps are open at once', () => {
+      expect(verifyTotp(seed, code, at(-15.001))).toBeNull();
+      expect(verifyTotp(seed, code, at(90))).toBeNull();
+      expect(acceptanceSecondsOf(60, ACCEPTANCE_WINDOW)).toBe(105);
+      for (let ms = 0; ms < 60_000; ms += 500) {
+        expect(acceptableSteps(new Date(stepStart + ms), 60, ACCEPTANCE_WINDOW).length).toBeLessThanOrEqual(
+          2,
+        );
+      }
+      expect(acceptableSteps(at(10), 60, ACCEPTANCE_WINDOW)).toEqual([step - 1n, step]);
+      expect(acceptableSteps(at(40), 60, ACCEPTANCE_WINDOW)).toEqual([step]);
+      expect(acceptableSteps(at(50), 60, ACCEPTANCE_WINDOW)).toEqual([step, step + 1n]);
     });
+
+    it('refuses a wrong code and a code of the wrong length', () => {
+      const wrong = code.slice(0, 5) + String((Number(code[5]) + 1) % 10);
+      expect(verifyTotp(seed, wrong, at(10))).toBeNull();
+      expect(verifyTotp(seed, code + '0', at(10))).toBeNull();
+      expect(verifyTotp(seed, '', at(10))).toBeNull();
+    });
+  });
+
+  it('computes a run of HOTP values as the reference does, for every seed length and large counters', () => {
+    for (const length of [16, 20, 32, 64, 65, 100]) {
+      const seed = randomBytes(length);
+      for (const [first, digits] of [
+        [29_000_000, 6],
+        [2 ** 32 - 3, 8],
+        [0, 6],
+      ] as const) {
+        const run = hotpSeries(seed, first, 40, digits);
+        run.forEach((value, i) =>
+          expect(String(value).padStart(digits, '0')).toBe(hotp(seed, BigInt(first + i), digits)),
+        );
+      }
+    }
   });
 
   it('decodes base32 seeds (RFC 4648 test vectors)', () => {

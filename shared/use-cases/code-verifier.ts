@@ -1,0 +1,60 @@
+import type { IssuedEmergencyCode, SecretVerifier } from '../domain/model';
+import { createVerifier, verifySecret } from '../domain/verifier';
+import type { PepperContext } from '../ports/pepper';
+import type { UseCaseDependencies } from './context';
+
+/**
+ * The stored verifier of an offline emergency code: PBKDF2 (verifier.ts) over the code's MAC under the
+ * pepper key, which never leaves KMS. A verifier read from a table backup is then no use without calling
+ * KMS once per guess (and a 60-bit code is 2^59 guesses on average). The offline file's verifier cannot be
+ * peppered (the agent has no KMS): it is over the PIN and the code (offline-data.ts).
+ *
+ * A verifier without `pepperKeyId` (issued before the pepper) or with another key's id never matches: a
+ * reset issues a peppered code.
+ */
+const contextOf = (serial: string, generation: number): PepperContext => ({
+  purpose: 'offline-eat',
+  serial,
+  generation,
+});
+
+async function peppered(
+  deps: Pick<UseCaseDependencies, 'pepper'>,
+  code: string,
+  context: PepperContext,
+): Promise<{ text: string; keyId: string }> {
+  const secret = Buffer.from(code, 'utf8');
+  try {
+    const { mac, keyId } = await deps.pepper.mac(secret, context);
+    try {
+      return { text: mac.toString('base64'), keyId };
+    } finally {
+      mac.fill(0);
+    }
+  } finally {
+    secret.fill(0);
+  }
+}
+
+export async function createCodeVerifier(
+  deps: Pick<UseCaseDependencies, 'pepper'>,
+  serial: string,
+  generation: number,
+  code: string,
+): Promise<SecretVerifier> {
+  const { text, keyId } = await peppered(deps, code, contextOf(serial, generation));
+  return { ...(await createVerifier(text)), pepperKeyId: keyId };
+}
+
+export async function verifyCode(
+  deps: Pick<UseCaseDependencies, 'pepper'>,
+  issued: Pick<IssuedEmergencyCode, 'serial' | 'generation' | 'verifier'>,
+  code: string,
+): Promise<boolean> {
+  const verifier = issued.verifier;
+  if (verifier === null) return false;
+  const { text, keyId } = await peppered(deps, code, contextOf(issued.serial, issued.generation));
+  // The same work whatever the verifier, so the time taken says nothing about it.
+  const matches = await verifySecret(text, verifier);
+  return matches && verifier.pepperKeyId === keyId;
+}
