@@ -20,6 +20,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { parseOfflineData, verifyOfflinePasscode } from '../../../shared/agent';
+import { LocalPepper } from '../../../shared/adapters/pepper';
 import { LocalSealer, ensureLocalKeyFile } from '../../../shared/adapters/sealing';
 import { isAppError } from '../../../shared/domain/errors';
 import type { Token } from '../../../shared/domain/model';
@@ -139,6 +140,7 @@ const agentIn = (r: number) => ({ agentId: `agent-${r}`, requestId: `req-agent-$
 const refused = (error: unknown) => isAppError(error) && error.status < 500;
 
 let sealer: LocalSealer;
+let pepper: LocalPepper;
 let keyDir: string;
 /** Made once: each scenario's token is the same, and a KDF run per scenario would only cost time. */
 let token: Token;
@@ -148,6 +150,7 @@ beforeAll(async () => {
   const keyFile = join(keyDir, 'sealing.key');
   await ensureLocalKeyFile(keyFile);
   sealer = await LocalSealer.fromKeyFile(keyFile);
+  pepper = await LocalPepper.fromKeyFile(join(keyDir, 'pepper.key'), true);
   token = {
     serial: SERIAL,
     kind: 'securid',
@@ -352,6 +355,7 @@ async function runScenario(s: Scenario): Promise<void> {
   const world = await startTestRegions({
     names: NAMES.slice(0, s.regions),
     sealer,
+    pepper,
     clock: clock.read,
     delayMs: s.delayMs,
   });

@@ -1,10 +1,11 @@
 /**
  * Regions of a global table for the tests: each region its own table on the run's DynamoDB Local, its own
- * store and use-case dependencies (one sealer, as with a KMS multi-region key, and one clock), fed both
+ * store and use-case dependencies (one sealer and one pepper, as with KMS multi-region keys, and one clock), fed both
  * ways by the local last-writer-wins replicator (local/replicator.ts).
  */
 import { ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { Replicator } from '../../../local/replicator';
+import type { Pepper } from '../../../shared/ports/pepper';
 import type { Sealer } from '../../../shared/ports/sealer';
 import type { UseCaseDependencies } from '../../../shared/use-cases/context';
 import { createTestTable, type TestTable } from '../../support/table';
@@ -28,6 +29,7 @@ type Item = Record<string, AttributeValue>;
 export async function startTestRegions(options: {
   names: readonly string[];
   sealer: Sealer;
+  pepper: Pepper;
   clock: () => Date;
   delayMs: number | ((from: string, to: string) => number);
   pollIntervalMs?: number;
@@ -41,6 +43,7 @@ export async function startTestRegions(options: {
       deps: {
         store: table.store,
         sealer: options.sealer,
+        pepper: options.pepper,
         clock: options.clock,
         regionName: name,
         policyCaps: { maxEmergencyCodeLifetimeDays: 90 },
