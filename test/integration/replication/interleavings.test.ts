@@ -20,31 +20,35 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { parseOfflineData, verifyOfflinePasscode } from '../../../shared/agent';
-import { LocalPepper } from '../../../shared/adapters/pepper';
-import { LocalSealer, ensureLocalKeyFile } from '../../../shared/adapters/sealing';
 import { isAppError } from '../../../shared/domain/errors';
-import type { Token } from '../../../shared/domain/model';
-import { DEFAULT_OFFLINE_POLICY } from '../../../shared/domain/policy';
 import { decodeBase32, totp } from '../../../shared/domain/totp';
-import { createVerifier } from '../../../shared/domain/verifier';
 import { authenticate } from '../../../shared/use-cases/authenticate';
 import type { AdminActor } from '../../../shared/use-cases/context';
 import { changeEmergencyAccess, viewEmergencyAccess } from '../../../shared/use-cases/emergency-access';
 import { assignToken, setPin, setTokenEnabled, unassignToken } from '../../../shared/use-cases/management';
 import { sweepExpired } from '../../../shared/use-cases/sweep-expired';
 import { unlockToken } from '../../../shared/use-cases/unlock';
-import { startTestRegions, type TestRegion, type TestRegions } from './regions';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import {
+  ALICE,
+  createTestKeys,
+  seedToken,
+  startTestRegions,
+  type TestKeys,
+  type TestRegions,
+} from './regions';
+
+const { serial: SERIAL, pin: PIN, seed: SEED } = ALICE;
+const USER = {
+  userId: ALICE.userId,
+  firstName: ALICE.firstName,
+  lastName: ALICE.lastName,
+  securityDomain: ALICE.securityDomain,
+};
 
 const RUNS = Number(process.env.REGIONS_RUNS ?? 3);
 const MAX_OPS = Number(process.env.REGIONS_MAX_OPS ?? 16);
 const REPORT = process.env.REGIONS_REPORT;
 
-const SERIAL = '000100000001';
-const USER = { userId: 'alice', firstName: 'Alice', lastName: 'Archer', securityDomain: 'SystemDomain' };
-const PIN = '2468';
-const SEED = 'JBSWY3DPEHPK3PXP';
 const DAY = 86_400_000;
 const NAMES = ['region-a', 'region-b', 'region-c'];
 
@@ -139,38 +143,14 @@ const agentIn = (r: number) => ({ agentId: `agent-${r}`, requestId: `req-agent-$
 /** Whether a refusal is one the contract allows (a 4xx with a code), not a failure of the system. */
 const refused = (error: unknown) => isAppError(error) && error.status < 500;
 
-let sealer: LocalSealer;
-let pepper: LocalPepper;
-let keyDir: string;
-/** Made once: each scenario's token is the same, and a KDF run per scenario would only cost time. */
-let token: Token;
+let keys: TestKeys;
 
 beforeAll(async () => {
-  keyDir = mkdtempSync(join(tmpdir(), 'eat-regions-'));
-  const keyFile = join(keyDir, 'sealing.key');
-  await ensureLocalKeyFile(keyFile);
-  sealer = await LocalSealer.fromKeyFile(keyFile);
-  pepper = await LocalPepper.fromKeyFile(join(keyDir, 'pepper.key'), true);
-  token = {
-    serial: SERIAL,
-    kind: 'securid',
-    enabled: true,
-    user: { userId: USER.userId, firstName: USER.firstName, lastName: USER.lastName },
-    securityDomain: USER.securityDomain,
-    digits: 6,
-    sealedSeed: await sealer.seal(decodeBase32(SEED), {
-      purpose: 'totp-seed',
-      serial: SERIAL,
-      generation: 0,
-    }),
-    pinVerifier: await createVerifier(PIN),
-    lastOnlineAuthenticationAt: null,
-    version: 0,
-  };
+  keys = await createTestKeys();
 });
 
 afterAll(() => {
-  rmSync(keyDir, { recursive: true, force: true });
+  keys.dispose();
   if (REPORT !== undefined) {
     mkdirSync(join(process.cwd(), 'bench', 'results'), { recursive: true });
     writeFileSync(REPORT, `${JSON.stringify(figures, null, 2)}\n`);
@@ -181,28 +161,6 @@ afterAll(() => {
 class Clock {
   now = Math.floor(Date.now() / 60_000) * 60_000 + 20_000;
   readonly read = () => new Date((this.now += 1));
-}
-
-async function seed(first: TestRegion): Promise<void> {
-  const { store } = first.deps;
-  // Single use, so that spending a code is exercised too.
-  const policy = { ...DEFAULT_OFFLINE_POLICY, singleUse: true };
-  await store.saveSecurityDomain({
-    id: 'SystemDomain',
-    name: 'SystemDomain',
-    offlinePolicy: policy,
-    version: 0,
-  });
-  for (let r = 0; r < 3; r++) {
-    await store.saveAgent({
-      agentId: `agent-${r}`,
-      name: `Agent ${r}`,
-      supportsOfflineAuthentication: true,
-      version: 0,
-    });
-  }
-  await store.saveUser({ ...USER, version: 0 });
-  await store.saveToken(token);
 }
 
 /** Runs one operation, noting what it changed; refusals a client can get (4xx) are part of the game. */
@@ -354,13 +312,12 @@ async function runScenario(s: Scenario): Promise<void> {
   const clock = new Clock();
   const world = await startTestRegions({
     names: NAMES.slice(0, s.regions),
-    sealer,
-    pepper,
+    ...keys,
     clock: clock.read,
     delayMs: s.delayMs,
   });
   try {
-    await seed(world.regions[0]!);
+    await seedToken(world.regions[0]!, keys.token, 3);
     await world.replicator.settle();
     const journal: Journal = {
       seq: 0,

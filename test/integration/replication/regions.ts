@@ -3,8 +3,17 @@
  * store and use-case dependencies (one sealer and one pepper, as with KMS multi-region keys, and one clock), fed both
  * ways by the local last-writer-wins replicator (local/replicator.ts).
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { Replicator } from '../../../local/replicator';
+import { LocalPepper } from '../../../shared/adapters/pepper';
+import { ensureLocalKeyFile, LocalSealer } from '../../../shared/adapters/sealing';
+import type { Token } from '../../../shared/domain/model';
+import { DEFAULT_OFFLINE_POLICY } from '../../../shared/domain/policy';
+import { decodeBase32 } from '../../../shared/domain/totp';
+import { createVerifier } from '../../../shared/domain/verifier';
 import type { Pepper } from '../../../shared/ports/pepper';
 import type { Sealer } from '../../../shared/ports/sealer';
 import type { UseCaseDependencies } from '../../../shared/use-cases/context';
@@ -90,4 +99,71 @@ function canonical(value: unknown): string {
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
   }
   return JSON.stringify(value);
+}
+
+/** The one token the region tests play with (Alice's of the demo data). */
+export const ALICE = {
+  serial: '000100000001',
+  userId: 'alice',
+  firstName: 'Alice',
+  lastName: 'Archer',
+  securityDomain: 'SystemDomain',
+  pin: '2468',
+  seed: 'JBSWY3DPEHPK3PXP',
+} as const;
+
+/** One sealing key and one pepper key for every region, as KMS multi-region keys; and the token sealed once. */
+export interface TestKeys {
+  sealer: LocalSealer;
+  pepper: LocalPepper;
+  token: Token;
+  dispose(): void;
+}
+
+export async function createTestKeys(): Promise<TestKeys> {
+  const dir = mkdtempSync(join(tmpdir(), 'eat-regions-'));
+  const keyFile = join(dir, 'sealing.key');
+  await ensureLocalKeyFile(keyFile);
+  const sealer = await LocalSealer.fromKeyFile(keyFile);
+  const pepper = await LocalPepper.fromKeyFile(join(dir, 'pepper.key'), true);
+  const { serial } = ALICE;
+  const token: Token = {
+    serial,
+    kind: 'securid',
+    enabled: true,
+    user: { userId: ALICE.userId, firstName: ALICE.firstName, lastName: ALICE.lastName },
+    securityDomain: ALICE.securityDomain,
+    digits: 6,
+    sealedSeed: await sealer.seal(decodeBase32(ALICE.seed), { purpose: 'totp-seed', serial, generation: 0 }),
+    pinVerifier: await createVerifier(ALICE.pin),
+    lastOnlineAuthenticationAt: null,
+    version: 0,
+  };
+  return { sealer, pepper, token, dispose: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * Alice's domain (single use, so that spending a code is exercised too), user and token, and an
+ * offline-capable agent `agent-<n>` per region, written in one region.
+ */
+export async function seedToken(region: TestRegion, token: Token, agents: number): Promise<void> {
+  const { store } = region.deps;
+  const offlinePolicy = { ...DEFAULT_OFFLINE_POLICY, singleUse: true };
+  await store.saveSecurityDomain({
+    id: ALICE.securityDomain,
+    name: ALICE.securityDomain,
+    offlinePolicy,
+    version: 0,
+  });
+  for (let n = 0; n < agents; n++) {
+    await store.saveAgent({
+      agentId: `agent-${n}`,
+      name: `Agent ${n}`,
+      supportsOfflineAuthentication: true,
+      version: 0,
+    });
+  }
+  const { userId, firstName, lastName, securityDomain } = ALICE;
+  await store.saveUser({ userId, firstName, lastName, securityDomain, version: 0 });
+  await store.saveToken(token);
 }
