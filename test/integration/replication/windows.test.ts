@@ -159,7 +159,7 @@ it('accepts a single-use code again in another region only until its spending ha
           return passcode;
         },
         async (passcode) => (await login(b, 1, passcode)).outcome === 'accept',
-        async () => (await b.store.getIssuedCode(ALICE.serial, generation))?.usedAt != null,
+        async () => ((await b.store.getIssuedCode(ALICE.serial, generation))?.usedAt ?? null) !== null,
       ),
     );
     // The next code: a login replaces the spent one.
