@@ -1,4 +1,4 @@
-/** The OAuth clients of the local token issuer (API.md demo data). Never deployed. */
+/** The OAuth clients of the local token issuer (the demo data, README "Local system"). Never deployed. */
 export interface LocalClient {
   clientId: string;
   secret: string;

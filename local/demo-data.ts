@@ -1,5 +1,5 @@
 /**
- * The demo data of API.md: three security domains, five users with their tokens, two agents. Loaded by
+ * The demo data: three security domains, five users with their tokens, two agents. Loaded by
  * `npm start` on first start, and by the tests.
  */
 import type { OfflinePolicy, PinPolicy, TokenKind } from '../shared/domain/model';

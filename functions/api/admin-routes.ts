@@ -16,7 +16,7 @@ import {
   userId,
 } from './schemas';
 
-/** The administrators' emergency access routes (API.md, Administrators). */
+/** The administrators' emergency access routes (their OpenAPI document: `GET /v1/openapi.json`). */
 export const searchTokensRoute = {
   operationId: 'searchTokens',
   method: 'GET',

@@ -118,7 +118,7 @@ export function openApiDocument(routes: readonly RouteDefinition[]): JsonSchema 
     info: {
       title: 'Emergency Access Tokencodes',
       version: '1',
-      description: 'Offline emergency access tokencodes for locked-out users (API.md, contract version 1).',
+      description: 'Offline emergency access tokencodes for locked-out users (contract version 1).',
     },
     paths,
     components: {

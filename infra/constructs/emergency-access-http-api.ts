@@ -2,7 +2,7 @@
  * A region's HTTP API (API Gateway v2, payload format 2.0, which the handlers and the local gateway speak):
  * every route of the route table on its route group's function, behind a JWT authorizer for its scope
  * (`eat/admin` or `eat/agent`, enforced as the route's authorization scope too), with JSON access logs and
- * stage-wide throttling. The one route without a scope, the public OpenAPI document (API.md), has no
+ * stage-wide throttling. The one route without a scope, the public OpenAPI document, has no
  * authorizer.
  */
 import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
@@ -127,7 +127,7 @@ export class EmergencyAccessHttpApi extends Construct {
           Validations.of(route).acknowledge({
             id: 'AwsSolutions::AwsSolutions-APIG4',
             reason:
-              `${definition.method} ${definition.path} is public by the API contract (API.md: a bearer token ` +
+              `${definition.method} ${definition.path} is public by the API contract (a bearer token ` +
               'on every /v1 route except the OpenAPI document). It serves the static description of the ' +
               'routes built from the route table, reads no data and has no key or table access.',
           });

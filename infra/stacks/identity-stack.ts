@@ -6,7 +6,7 @@
  * - the help-desk console's app client: authorization code with PKCE (no secret), scope `eat/admin`, for
  *   administrators, who sign in with a password and a TOTP second factor;
  * - one app client per authentication agent: OAuth client credentials (with a secret), scope
- *   `eat/agent`; the client id is the agent id the API sees (API.md, `client_id`).
+ *   `eat/agent`; the client id is the agent id the API sees (its `client_id`).
  *
  * Cognito access tokens carry `client_id` instead of `aud`; the JWT authorizers accept the listed client
  * ids as the audience. Stateful: retained on stack deletion, with deletion protection.

@@ -72,7 +72,7 @@ export class TokenTableStack extends Stack {
       sortKey: { name: KEY.sort, type: dynamodb.AttributeType.STRING },
       billing: dynamodb.Billing.onDemand(),
       globalSecondaryIndexes: INDEXES.map(globalSecondaryIndexOf),
-      // Multi-region strong consistency tables have no TTL (DESIGN.md section 4): audit events then stay.
+      // Multi-region strong consistency tables have no TTL: audit events then stay.
       timeToLiveAttribute: props.multiRegionStrongConsistency ? undefined : TTL_ATTRIBUTE,
       multiRegionConsistency: props.multiRegionStrongConsistency
         ? dynamodb.MultiRegionConsistency.STRONG

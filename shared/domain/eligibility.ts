@@ -1,6 +1,6 @@
 import type { OfflineAuthentication, OfflinePolicy, Token } from './model';
 
-/** DESIGN.md section 2, in the order the console lists them. */
+/** Why a token may not have an offline emergency code, in the order the console lists them. */
 export const INELIGIBILITY_REASONS = [
   'TOKEN_UNASSIGNED',
   'TOKEN_DISABLED',

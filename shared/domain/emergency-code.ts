@@ -11,7 +11,7 @@ const CHARACTERS: Record<CharacterClass, string> = {
 
 export const MIN_CODE_LENGTH = 8;
 export const MAX_CODE_LENGTH = 24;
-/** DESIGN.md section 3: never fewer than 40 bits of entropy. */
+/** A domain's code format never gives fewer than 40 bits of entropy. */
 export const MIN_CODE_ENTROPY_BITS = 40;
 
 export function alphabetOf(format: EmergencyCodeFormat): string {

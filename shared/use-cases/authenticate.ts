@@ -63,7 +63,7 @@ const LOCKED: AgentAuthenticationResult = { outcome: 'locked', method: null, off
 const MAX_TOKENS_PER_USER = 10;
 
 /**
- * Online authentication by an agent (API.md, Agents). The passcode is checked against each enabled token
+ * Online authentication by an agent (README "Agent API"). The passcode is checked against each enabled token
  * of the user until one accepts. A wrong passcode is `reject`; so is an unknown user, with the same work
  * done, and audited only when a token exists. On accept by an offline-capable agent in a domain with
  * offline authentication, the reply carries offline data (offline-delivery.ts).

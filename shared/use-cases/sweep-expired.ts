@@ -8,7 +8,7 @@ import type { UseCaseDependencies } from './context';
 import { runPool } from './promise-pool';
 
 /**
- * The scheduled expiry sweep (DESIGN.md sections 1 and 4), run in every region.
+ * The scheduled expiry sweep, run in every region.
  *
  * It reads the sparse expiry index day bucket by day bucket, oldest first, from `lookBackDays` before
  * `now` up to today, and in each bucket only the entries due by `now`; it never reads what is not due.

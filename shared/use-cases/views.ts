@@ -8,7 +8,7 @@ import type { IssuedEmergencyCode, Token, TokenState, UserRef } from '../domain/
 import type { TokenListing } from '../ports/token-store';
 import { tagOf } from '../domain/regional-state';
 
-/** The API's shapes (API.md), built from domain state. None holds a secret but the page's tokencode. */
+/** The API's response shapes, built from domain state. None holds a secret but the page's tokencode. */
 
 export interface TokenSummary {
   serial: string;

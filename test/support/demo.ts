@@ -1,4 +1,4 @@
-/** The demo data of API.md, and helpers that put a token into a given emergency access situation. */
+/** The demo data, and helpers that put a token into a given emergency access situation. */
 import { nextAdminSettings } from '../../shared/domain/regional-state';
 import { loadDemoData } from '../../local/demo-data';
 import { createCodeVerifier } from '../../shared/use-cases/code-verifier';

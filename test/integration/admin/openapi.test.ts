@@ -1,6 +1,6 @@
 /**
  * GET /v1/openapi.json: an OpenAPI 3.1 document with every route of the route table, the paths of
- * API.md's Administrators section, and request and response schemas that agree with the ones the
+ * the contract's administrators' routes, and request and response schemas that agree with the ones the
  * functions validate with. The JSON Schemas are checked with ajv (already in node_modules through
  * eslint; draft-07, which these schemas keep to).
  */
@@ -28,7 +28,7 @@ import { exampleOf, takesInput } from './route-examples';
 
 type Json = Record<string, unknown>;
 
-/** API.md, Administrators: the routes the contract names. */
+/** The administrators' routes the contract names. */
 const CONTRACT_ADMIN_ROUTES = [
   'GET /v1/tokens',
   'GET /v1/tokens/{serial}',
@@ -117,7 +117,7 @@ it('has every route of the route table, with its method, operation id and scope'
   expect(documented.sort()).toEqual(ALL_ROUTES.map((r) => `${r.method} ${r.path}`).sort());
 });
 
-it('has the paths of API.md’s Administrators section', () => {
+it('has the paths of the contract’s administrators’ routes', () => {
   for (const route of CONTRACT_ADMIN_ROUTES) {
     const [method, path] = route.split(' ') as [RouteDefinition['method'], string];
     expect({ route, documented: operationOf({ method, path }) !== undefined }).toEqual({

@@ -22,7 +22,7 @@ const eligible: EligibilityInput = {
   now,
 };
 
-describe('eligibility for an offline emergency access tokencode (DESIGN.md section 2)', () => {
+describe('eligibility for an offline emergency access tokencode', () => {
   it('is eligible when every precondition holds', () => {
     expect(evaluateEligibility(eligible)).toEqual({ eligible: true, reasons: [] });
   });
