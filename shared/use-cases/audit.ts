@@ -7,6 +7,8 @@ export interface AuditEntry {
   serial: string;
   action: AuditAction;
   actor: string;
+  /** The app client a person acted through (AdminActor.via), recorded in the details as `via`. */
+  via?: string;
   requestId: string;
   outcome: AuditOutcome;
   details?: Record<string, AuditDetailValue>;
@@ -22,7 +24,7 @@ export async function recordAudit(deps: UseCaseDependencies, entry: AuditEntry):
     region: deps.regionName,
     outcome: entry.outcome,
     requestId: entry.requestId,
-    details: entry.details ?? {},
+    details: { ...entry.details, ...(entry.via === undefined ? {} : { via: entry.via }) },
   });
 }
 

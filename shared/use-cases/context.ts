@@ -17,7 +17,10 @@ export interface UseCaseDependencies {
 
 /** An administrator acting through the API. */
 export interface AdminActor {
+  /** The person (a user token's username or sub), or the client of a client-credentials token. */
   id: string;
+  /** The app client the person acted through; audited beside the person as `via`. */
+  via?: string;
   /** The security domains the administrator may see and change; '*' for all. */
   domains: '*' | readonly string[];
   requestId: string;

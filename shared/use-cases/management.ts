@@ -292,6 +292,7 @@ async function auditManage(
     serial,
     action: 'token.manage',
     actor: actor.id,
+    via: actor.via,
     requestId: actor.requestId,
     outcome,
     details,
