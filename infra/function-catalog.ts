@@ -21,7 +21,10 @@ export const FUNCTIONS_DIR = path.join(PROJECT_ROOT, 'functions');
 
 export type IndexName = keyof typeof INDEX;
 
-export const SEALING_PURPOSES: readonly SealingPurpose[] = ['offline-eat', 'totp-seed'];
+export const SEALING_PURPOSES: readonly SealingPurpose[] = ['offline-eat', 'totp-seed', 'page-cursor'];
+
+/** Paging routes seal the cursors they hand out and open the ones they are given (page-cursors.ts). */
+const PAGE_CURSORS = { opens: ['page-cursor'], seals: ['page-cursor'] } as const;
 
 export interface DataAccess {
   /** `read`: GetItem and Query. `read-write`: also PutItem (every write is a conditional put). */
@@ -58,6 +61,7 @@ export const FUNCTION_DECLARATIONS: Readonly<Record<string, FunctionDeclaration>
       ...NO_DATA,
       table: 'read',
       indexes: ['byUserId', 'byDomainLastName', 'byDomainFirstName', 'byType'],
+      ...PAGE_CURSORS,
     },
   },
   /** The emergency access page: one Query of the token's partition, the code opened, the view audited. */
@@ -65,13 +69,19 @@ export const FUNCTION_DECLARATIONS: Readonly<Record<string, FunctionDeclaration>
   /** Reset, online use, Save: the settings item and audit events; never opens a code. */
   'admin-change': { access: { ...NO_DATA, table: 'read-write' } },
   /** The audit trail: a Query of the token's audit items. */
-  'admin-audit': { access: { ...NO_DATA, table: 'read' } },
+  'admin-audit': { access: { ...NO_DATA, table: 'read', ...PAGE_CURSORS } },
   /**
    * Management: security domains and agents (listed through the type index), users and their tokens
    * (the user index), token import (the seed is sealed, never opened), assignment, PINs, unlock.
    */
   'admin-manage': {
-    access: { ...NO_DATA, table: 'read-write', indexes: ['byUserId', 'byType'], seals: ['totp-seed'] },
+    access: {
+      ...NO_DATA,
+      table: 'read-write',
+      indexes: ['byUserId', 'byType'],
+      opens: ['page-cursor'],
+      seals: ['totp-seed', 'page-cursor'],
+    },
   },
   /**
    * Online authentication: the user's token through the user index, the seed opened to check a

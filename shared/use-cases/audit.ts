@@ -2,6 +2,7 @@ import { NotFoundError } from '../domain/errors';
 import type { AuditAction, AuditDetailValue, AuditEvent, AuditOutcome } from '../domain/model';
 import type { Page, PageRequest } from '../ports/token-store';
 import { canSeeDomain, type AdminActor, type UseCaseDependencies } from './context';
+import { invalidCursor, PageCursors } from './page-cursors';
 
 export interface AuditEntry {
   serial: string;
@@ -37,6 +38,13 @@ export async function listAuditTrail(
 ): Promise<Page<Omit<AuditEvent, 'serial'>>> {
   const token = await deps.store.getToken(serial);
   if (token === null || !canSeeDomain(actor, token.securityDomain)) throw new NotFoundError('No such token');
-  const events = await deps.store.listAudit(serial, page);
-  return { items: events.items.map(({ serial: _serial, ...event }) => event), cursor: events.cursor };
+  const cursors = new PageCursors(deps.sealer, deps.clock);
+  const scope = { operation: 'getAuditTrail', actor, query: { serial } };
+  const inner = await cursors.open(scope, page.cursor);
+  if (inner !== null && typeof inner !== 'string') throw invalidCursor();
+  const events = await deps.store.listAudit(serial, { limit: page.limit, cursor: inner });
+  return {
+    items: events.items.map(({ serial: _serial, ...event }) => event),
+    cursor: await cursors.seal(scope, events.cursor),
+  };
 }
