@@ -14,7 +14,7 @@ export interface TokenSearch {
 }
 
 /** Where the next page starts: an offset in a user's visible tokens, or a domain and the store's cursor in it. */
-type SearchPosition = { offset: number } | { domain: string; inner: string | null };
+type SearchPosition = { offset: number } | { inner: string } | { domain: string; inner: string | null };
 
 /** A user holds a handful of tokens; reading more than this many for one user id is refused. */
 const MAX_TOKENS_OF_A_USER = 1000;
@@ -76,9 +76,10 @@ async function findListings(
 }
 
 /**
- * A user's tokens that the administrator may see, paged by offset among those alone: what lies in other
- * domains changes neither the items nor whether there is a next page, so a user id that does not exist
- * and one whose tokens are all elsewhere answer alike.
+ * A user's tokens. An administrator of all domains reads a page of the user index at a time. One of some
+ * domains pages by offset among the tokens visible to them alone (a user holds a handful), so what lies
+ * in other domains changes neither the items nor whether there is a next page: a user id that does not
+ * exist and one whose tokens are all elsewhere answer alike.
  */
 async function userPage(
   deps: UseCaseDependencies,
@@ -86,6 +87,17 @@ async function userPage(
   search: TokenSearch,
   position: SearchPosition | null,
 ): Promise<{ items: TokenListing[]; next: SearchPosition | null }> {
+  const userId = search.userId!;
+  if (actor.domains === '*') {
+    if (position !== null && !('inner' in position && typeof position.inner === 'string'))
+      throw invalidCursor();
+    const page = await deps.store.findTokensByUserId(userId, {
+      limit: search.limit,
+      cursor: position?.inner,
+    });
+    const items = page.items.filter((t) => matches(t, search, actor));
+    return { items, next: page.cursor === null ? null : { inner: page.cursor } };
+  }
   if (position !== null && !('offset' in position && Number.isInteger(position.offset)))
     throw invalidCursor();
   const offset = position?.offset ?? 0;
@@ -93,7 +105,7 @@ async function userPage(
   let cursor: string | null = null;
   let read = 0;
   do {
-    const page = await deps.store.findTokensByUserId(search.userId!, { limit: 100, cursor });
+    const page = await deps.store.findTokensByUserId(userId, { limit: 100, cursor });
     visible.push(...page.items.filter((t) => matches(t, search, actor)));
     read += page.items.length;
     cursor = page.cursor;
@@ -113,7 +125,7 @@ async function domainPage(
   let position = 0;
   let inner: string | null = null;
   if (start !== null) {
-    if (!('domain' in start)) throw invalidCursor();
+    if (!('domain' in start) || typeof start.domain !== 'string') throw invalidCursor();
     position = domains.indexOf(start.domain);
     if (position < 0) throw invalidCursor();
     inner = start.inner;
