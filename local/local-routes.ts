@@ -91,7 +91,8 @@ export interface LocalRoutesOptions {
   deps: UseCaseDependencies;
   issuer: LocalIssuer;
   clients: readonly LocalClient[];
-  replication: LocalReplication;
+  /** Absent for a single gateway (the tests'): no replication routes then. */
+  replication?: LocalReplication;
   users: readonly LocalUser[];
 }
 
@@ -164,6 +165,7 @@ export function localRoutes(options: LocalRoutesOptions) {
       return reply.send({ now: now.toISOString(), ...(await runSweep(now)) });
     });
 
+    if (options.replication === undefined) return;
     const { replicator, regions, delayMs } = options.replication;
     const replicationState = () => ({
       regions,

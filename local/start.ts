@@ -20,6 +20,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { FastifyInstance } from 'fastify';
 import { ALL_ROUTES } from '../functions/api/routes';
+import { DynamoDbClientBudget } from '../shared/adapters/dynamodb/dynamodb-client-budget';
 import { DynamoDbTokenStore } from '../shared/adapters/dynamodb/dynamodb-token-store';
 import { ensureLocalKeyFile } from '../shared/adapters/sealing';
 import { createTableInput } from '../shared/adapters/dynamodb/table-schema';
@@ -182,6 +183,13 @@ async function main(): Promise<void> {
     ...primaryDeps,
     store: new DynamoDbTokenStore(admin, { tableName: REPLICA_TABLE_NAME }),
     regionName: REPLICA_REGION,
+    // The replica counts its agents' requests in its own table, as a deployed region does.
+    clientBudget: new DynamoDbClientBudget(admin, {
+      tableName: REPLICA_TABLE_NAME,
+      regionName: REPLICA_REGION,
+      limit: loadConfig().agentRequestsPerMinute,
+      windowSeconds: 60,
+    }),
   };
 
   const tableCreated = await ensureTable(admin, TABLE_NAME);

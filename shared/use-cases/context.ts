@@ -1,4 +1,5 @@
 import type { Pepper } from '../ports/pepper';
+import type { ClientBudget } from '../ports/client-budget';
 import type { Sealer } from '../ports/sealer';
 import type { TokenStore } from '../ports/token-store';
 import type { PolicyCaps } from '../domain/policy';
@@ -13,6 +14,8 @@ export interface UseCaseDependencies {
   /** The region name written into audit events. */
   regionName: string;
   policyCaps: PolicyCaps;
+  /** The per-client request budget; the agent API's function refuses to start without it. */
+  clientBudget?: ClientBudget;
 }
 
 /** An administrator acting through the API. */

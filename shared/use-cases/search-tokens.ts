@@ -1,3 +1,4 @@
+import { startsWithFolded } from '../domain/names';
 import type { Page, TokenListing } from '../ports/token-store';
 import { canSeeDomain, type AdminActor, type UseCaseDependencies } from './context';
 import { invalidCursor, PageCursors, type CursorScope } from './page-cursors';
@@ -18,9 +19,6 @@ type SearchPosition = { offset: number } | { inner: string } | { domain: string;
 
 /** A user holds a handful of tokens; reading more than this many for one user id is refused. */
 const MAX_TOKENS_OF_A_USER = 1000;
-
-const startsWithFolded = (value: string | undefined, prefix: string | undefined) =>
-  prefix === undefined || (value ?? '').toLowerCase().startsWith(prefix.toLowerCase());
 
 function matches(token: TokenListing, search: TokenSearch, actor: AdminActor): boolean {
   return (
