@@ -99,6 +99,8 @@ export function buildEmergencyAccessApp(
     replicaRegions: config.replicaRegions,
     sealingKeyId: config.sealingKeyId ?? keyStackIn(config.primaryRegion)!.keyId,
     multiRegionStrongConsistency: config.multiRegionStrongConsistency,
+    // Audit events are kept in the archive at least as long as the logs.
+    auditArchive: { retentionDays: config.logRetention },
   });
   for (const keyStack of [sealingKey, ...sealingKeyReplicas.values()]) {
     if (keyStack !== undefined) tokenTable.addStackDependency(keyStack, 'each table replica needs its key');
