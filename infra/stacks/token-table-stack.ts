@@ -14,7 +14,6 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { sealingKeyArnIn } from '../names';
-import { AuditArchive } from '../constructs/audit-archive';
 import {
   INDEXES,
   KEY,
@@ -28,8 +27,6 @@ export interface TokenTableStackProps extends StackProps {
   /** The sealing key's id (`mrk-...`, the same in every region): context, or a key stack's output. */
   sealingKeyId: string;
   multiRegionStrongConsistency: boolean;
-  /** The append-only copy of the audit trail (constructs/audit-archive.ts). */
-  auditArchive: { retentionDays: number };
 }
 
 /** PITR keeps the longest window DynamoDB offers. */
@@ -53,7 +50,6 @@ function globalSecondaryIndexOf(index: IndexDefinition): dynamodb.GlobalSecondar
 export class TokenTableStack extends Stack {
   readonly table: dynamodb.TableV2;
   readonly tableName: string;
-  readonly auditArchive: AuditArchive;
 
   constructor(scope: Construct, id: string, props: TokenTableStackProps) {
     super(scope, id, props);
@@ -85,7 +81,7 @@ export class TokenTableStack extends Stack {
       pointInTimeRecoverySpecification: pitr,
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
-      // Global tables stream every change; the audit archive reads this region's stream.
+      // Global tables stream every change; the audit archive reads the primary region's stream.
       dynamoStream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
       replicas: props.replicaRegions.map((region) => ({
         region,
@@ -94,10 +90,6 @@ export class TokenTableStack extends Stack {
       })),
     });
     this.tableName = props.tableName;
-    this.auditArchive = new AuditArchive(this, 'AuditArchive', {
-      ...props.auditArchive,
-      tableStreamArn: this.table.tableStreamArn ?? '',
-    });
     new CfnOutput(this, 'TokenTableName', { value: this.table.tableName, description: 'The global table' });
   }
 }

@@ -5,6 +5,8 @@
  * counts client budgets and it has reserved concurrency; every audit event also goes to an append-only
  * archive (stream, pipe, Firehose, S3 with Object Lock in compliance mode).
  */
+import { Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { AUDIT_EVENT_FILTER } from '../../infra/constructs/audit-archive';
 import { functionRoleName } from '../../infra/names';
 import {
@@ -24,6 +26,9 @@ const regional = [...stacks.regionalApis.entries()].map(([region, stack]) => ({
   json: built.template(stack).toJSON() as TemplateJson,
 }));
 const tableJson = built.template(stacks.tokenTable).toJSON() as TemplateJson;
+/** With the archive on (`auditArchive=true`): its own stack in the primary region. */
+const withArchive = buildApp({ auditArchive: true });
+const archiveJson = withArchive.template(withArchive.stacks.auditArchive!).toJSON() as TemplateJson;
 
 function roleStatements(json: TemplateJson, region: string, name: string): Statement[] {
   const roleName = functionRoleName(config.namePrefix, name, region);
@@ -123,19 +128,22 @@ describe('the append-only audit archive', () => {
   it('sends new AUDIT# items from the table stream, through a pipe with no function, to Firehose', () => {
     const [table] = resourcesOf(tableJson, 'AWS::DynamoDB::GlobalTable');
     expect(table!.Properties.StreamSpecification).toEqual({ StreamViewType: 'NEW_AND_OLD_IMAGES' });
-    const [pipe] = resourcesOf(tableJson, 'AWS::Pipes::Pipe');
-    expect(pipe!.Properties.Source).toEqual({ 'Fn::GetAtt': [table!.id, 'StreamArn'] });
+    const [pipe] = resourcesOf(archiveJson, 'AWS::Pipes::Pipe');
+    // The table stack's stream, read across stacks, in the primary region; off by default.
+    expect(JSON.stringify(pipe!.Properties.Source)).toMatch(/StreamArn/);
+    expect(withArchive.stacks.auditArchive!.region).toBe(config.primaryRegion);
+    expect(stacks.auditArchive).toBeUndefined();
     const filters = (
       pipe!.Properties.SourceParameters as { FilterCriteria: { Filters: { Pattern: string }[] } }
     ).FilterCriteria.Filters;
     expect(filters.map((f) => JSON.parse(f.Pattern))).toEqual([AUDIT_EVENT_FILTER]);
-    const [stream] = resourcesOf(tableJson, 'AWS::KinesisFirehose::DeliveryStream');
+    const [stream] = resourcesOf(archiveJson, 'AWS::KinesisFirehose::DeliveryStream');
     expect(pipe!.Properties.Target).toEqual({ 'Fn::GetAtt': [stream!.id, 'Arn'] });
-    expect(resourcesOf(tableJson, 'AWS::Lambda::Function')).toEqual([]);
+    expect(resourcesOf(archiveJson, 'AWS::Lambda::Function')).toEqual([]);
   });
 
   it('lands in a bucket with Object Lock in compliance mode, retained, private, TLS only', () => {
-    const buckets = resourcesOf(tableJson, 'AWS::S3::Bucket');
+    const buckets = resourcesOf(archiveJson, 'AWS::S3::Bucket');
     expect(buckets).toHaveLength(1);
     const bucket = buckets[0]!;
     expect(bucket.Properties).toMatchObject({
@@ -152,16 +160,16 @@ describe('the append-only audit archive', () => {
         RestrictPublicBuckets: true,
       },
     });
-    const raw = tableJson.Resources[bucket.id]!;
+    const raw = archiveJson.Resources[bucket.id]!;
     expect(raw.DeletionPolicy).toBe('Retain');
-    const policy = resourcesOf(tableJson, 'AWS::S3::BucketPolicy')[0]!;
+    const policy = resourcesOf(archiveJson, 'AWS::S3::BucketPolicy')[0]!;
     expect(JSON.stringify(policy.Properties)).toContain('"aws:SecureTransport":"false"');
   });
 
   it('gives the pipe only the stream to read and the delivery stream to write', () => {
-    const [pipe] = resourcesOf(tableJson, 'AWS::Pipes::Pipe');
+    const [pipe] = resourcesOf(archiveJson, 'AWS::Pipes::Pipe');
     const roleId = (pipe!.Properties.RoleArn as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]!;
-    const actions = statementsAttachedTo(tableJson, roleId).flatMap(actionsOf).sort();
+    const actions = statementsAttachedTo(archiveJson, roleId).flatMap(actionsOf).sort();
     expect(actions).toEqual([
       'dynamodb:DescribeStream',
       'dynamodb:GetRecords',
@@ -169,6 +177,25 @@ describe('the append-only audit archive', () => {
       'dynamodb:ListStreams',
       'firehose:PutRecord',
       'firehose:PutRecordBatch',
+    ]);
+  });
+});
+
+describe('cdk-nag on the archive', () => {
+  it('finds nothing unacknowledged, and acknowledges only the bucket access logs and the object prefixes', () => {
+    const { app, stacks: archived } = buildApp({ auditArchive: true });
+    Validations.of(archived.auditArchive!).addPlugins(new AwsSolutionsChecks(app));
+    expect(() => app.synth()).not.toThrow();
+    const rules = archived
+      .auditArchive!.node.findAll()
+      .flatMap((c) => c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY))
+      .flatMap((m) => Object.keys(m.data as Record<string, string>))
+      .map((rule) => rule.replace(/<AuditArchiveBucket[0-9A-F]+\.Arn>/, '<bucket>'))
+      .sort();
+    expect(rules).toEqual([
+      'AwsSolutions::AwsSolutions-IAM5[Resource::<bucket>/audit/*]',
+      'AwsSolutions::AwsSolutions-IAM5[Resource::<bucket>/failed/*]',
+      'AwsSolutions::AwsSolutions-S1',
     ]);
   });
 });
