@@ -1,14 +1,23 @@
 /**
  * How the `eatctl` verbs reach an endpoint, local or deployed: `--endpoint` (or EATCTL_ENDPOINT), and a
- * bearer token from `--token` (EATCTL_TOKEN), or one fetched with client credentials `--client-id` and
- * `--client-secret` (EATCTL_CLIENT_ID, EATCTL_CLIENT_SECRET) from `--token-url` (EATCTL_TOKEN_URL; the
- * local system's issuer by default).
+ * bearer token from `--token` (EATCTL_TOKEN); or a person's, signed in with `--user` and `--password`
+ * (EATCTL_USER, EATCTL_PASSWORD) by authorization code with PKCE at the local issuer; or a client's,
+ * fetched with client credentials `--client-id` and `--client-secret` (EATCTL_CLIENT_ID,
+ * EATCTL_CLIENT_SECRET). Both from `--token-url` (EATCTL_TOKEN_URL; the local system's issuer by default).
  */
+import { createHash, randomBytes } from 'node:crypto';
+
+/** The local issuer's public console client, and the loopback redirect eatctl names (RFC 8252). */
+const CONSOLE_CLIENT_ID = 'eat-console';
+const LOOPBACK_REDIRECT = 'http://127.0.0.1/eatctl/callback';
+
 export interface Connection {
   endpoint: string;
   token?: string;
   clientId?: string;
   clientSecret?: string;
+  user?: string;
+  password?: string;
   tokenUrl?: string;
 }
 
@@ -17,12 +26,14 @@ export const CONNECTION_OPTIONS = {
   token: { type: 'string' },
   'client-id': { type: 'string' },
   'client-secret': { type: 'string' },
+  user: { type: 'string' },
+  password: { type: 'string' },
   'token-url': { type: 'string' },
   json: { type: 'boolean', default: false },
 } as const;
 
 export const CONNECTION_USAGE =
-  '[--endpoint URL] [--token JWT | --client-id ID --client-secret SECRET [--token-url URL]] [--json]';
+  '[--endpoint URL] [--token JWT | --user NAME --password P | --client-id ID --client-secret S] [--token-url URL] [--json]';
 
 export function connectionFrom(
   values: Record<string, unknown>,
@@ -34,6 +45,8 @@ export function connectionFrom(
     token: pick('token', 'EATCTL_TOKEN'),
     clientId: pick('client-id', 'EATCTL_CLIENT_ID'),
     clientSecret: pick('client-secret', 'EATCTL_CLIENT_SECRET'),
+    user: pick('user', 'EATCTL_USER'),
+    password: pick('password', 'EATCTL_PASSWORD'),
     tokenUrl: pick('token-url', 'EATCTL_TOKEN_URL'),
   };
 }
@@ -50,30 +63,69 @@ export class ApiError extends Error {
   }
 }
 
-async function bearerToken(connection: Connection): Promise<string> {
-  if (connection.token) return connection.token;
-  if (!connection.clientId || !connection.clientSecret) {
-    throw new ApiError(401, {
-      error: { code: 'UNAUTHENTICATED', message: 'give --token, or --client-id and --client-secret' },
-    });
-  }
-  const url = connection.tokenUrl ?? `${connection.endpoint}/local/oauth2/token`;
+const unauthenticated = (status: number, message: string) =>
+  new ApiError(status, { error: { code: 'UNAUTHENTICATED', message } });
+
+async function tokenFrom(url: string, form: Record<string, string>): Promise<string> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: connection.clientId,
-      client_secret: connection.clientSecret,
-    }).toString(),
+    body: new URLSearchParams(form).toString(),
   });
   const body = (await response.json().catch(() => ({}))) as { access_token?: string; error?: string };
-  if (!response.ok || !body.access_token) {
-    throw new ApiError(response.status, {
-      error: { code: 'UNAUTHENTICATED', message: body.error ?? 'no token' },
-    });
-  }
+  if (!response.ok || !body.access_token) throw unauthenticated(response.status, body.error ?? 'no token');
   return body.access_token;
+}
+
+/**
+ * A person's sign-in, authorization code with PKCE: the sign-in form posted to the issuer's authorize
+ * endpoint answers with a redirect carrying the code, which only this verifier redeems.
+ */
+async function signIn(connection: Connection, tokenUrl: string): Promise<string> {
+  const verifier = randomBytes(32).toString('base64url');
+  const state = randomBytes(16).toString('base64url');
+  const response = await fetch(tokenUrl.replace(/\/token$/, '/authorize'), {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      response_type: 'code',
+      client_id: CONSOLE_CLIENT_ID,
+      redirect_uri: LOOPBACK_REDIRECT,
+      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+      code_challenge_method: 'S256',
+      state,
+      username: connection.user!,
+      password: connection.password!,
+    }).toString(),
+  });
+  const location = response.headers.get('location');
+  if (response.status !== 302 || location === null) throw unauthenticated(response.status, 'sign-in refused');
+  const back = new URL(location);
+  const code = back.searchParams.get('code');
+  if (back.searchParams.get('state') !== state || code === null)
+    throw unauthenticated(401, 'sign-in answered badly');
+  return tokenFrom(tokenUrl, {
+    grant_type: 'authorization_code',
+    client_id: CONSOLE_CLIENT_ID,
+    redirect_uri: LOOPBACK_REDIRECT,
+    code,
+    code_verifier: verifier,
+  });
+}
+
+async function bearerToken(connection: Connection): Promise<string> {
+  if (connection.token) return connection.token;
+  const url = connection.tokenUrl ?? `${connection.endpoint}/local/oauth2/token`;
+  if (connection.user && connection.password) return signIn(connection, url);
+  if (!connection.clientId || !connection.clientSecret) {
+    throw unauthenticated(401, 'give --token, --user and --password, or --client-id and --client-secret');
+  }
+  return tokenFrom(url, {
+    grant_type: 'client_credentials',
+    client_id: connection.clientId,
+    client_secret: connection.clientSecret,
+  });
 }
 
 export interface ApiReply {

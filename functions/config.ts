@@ -21,6 +21,8 @@ export interface FunctionConfig {
   /** Only for tests against a KMS-compatible server. */
   kmsEndpoint: string | undefined;
   maxEmergencyCodeLifetimeDays: number;
+  /** The agent API's requests per client, per region and minute (AGENT_REQUESTS_PER_MINUTE). */
+  agentRequestsPerMinute: number;
 }
 
 function optional(key: string): string | undefined {
@@ -37,7 +39,12 @@ export function loadConfig(): FunctionConfig {
   }
   const localKeyFile = () =>
     getStringFromEnv({ key: 'LOCAL_KEY_FILE', errorMessage: 'LOCAL_KEY_FILE is required' });
+  const agentRequestsPerMinute = getNumberFromEnv({ key: 'AGENT_REQUESTS_PER_MINUTE', defaultValue: 600 });
+  if (!Number.isInteger(agentRequestsPerMinute) || agentRequestsPerMinute < 1) {
+    throw new Error('AGENT_REQUESTS_PER_MINUTE must be a whole number from 1');
+  }
   return {
+    agentRequestsPerMinute,
     tableName: getStringFromEnv({ key: 'TABLE_NAME', errorMessage: 'TABLE_NAME is required' }),
     regionName:
       optional('REGION_NAME') ??

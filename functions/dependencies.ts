@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { DynamoDbClientBudget } from '../shared/adapters/dynamodb/dynamodb-client-budget';
 import { DynamoDbTokenStore } from '../shared/adapters/dynamodb/dynamodb-token-store';
 import { createPepper } from '../shared/adapters/pepper';
 import { DependencyUnavailableError } from '../shared/domain/errors';
@@ -65,6 +66,12 @@ export function dependenciesFrom(config: FunctionConfig): UseCaseDependencies {
     clock: () => new Date(),
     regionName: config.regionName,
     policyCaps: { maxEmergencyCodeLifetimeDays: config.maxEmergencyCodeLifetimeDays },
+    clientBudget: new DynamoDbClientBudget(dynamoDb, {
+      tableName: config.tableName,
+      regionName: config.regionName,
+      limit: config.agentRequestsPerMinute,
+      windowSeconds: 60,
+    }),
   };
 }
 

@@ -52,6 +52,8 @@ export interface DeploymentConfig {
   /** An EventBridge Scheduler expression: `rate(...)` or `cron(...)`. */
   sweepSchedule: string;
   sourceMaps: boolean;
+  /** The append-only audit archive (constructs/audit-archive.ts), in its own stack in the primary region. */
+  auditArchive: boolean;
   apiThrottle: { rateLimit: number; burstLimit: number };
   logRetention: RetentionDays;
   /** An SNS topic of this name in each region receives the alarms; none when undefined. */
@@ -96,6 +98,7 @@ export const CONTEXT_KEYS = [
   'apiThrottleBurstLimit',
   'logRetentionDays',
   'alarmTopicName',
+  'auditArchive',
 ] as const;
 
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
@@ -296,6 +299,7 @@ export function readConfig(read: ContextReader, defaultAccount?: string): Deploy
     sweepRegions: sweepRegion === 'all' ? regions : [sweepRegion],
     sweepSchedule,
     sourceMaps: flag(read, 'sourceMaps', true),
+    auditArchive: flag(read, 'auditArchive', false),
     apiThrottle: { rateLimit, burstLimit },
     logRetention: retention(read),
     alarmTopicName: text(read, 'alarmTopicName'),

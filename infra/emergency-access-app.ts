@@ -22,7 +22,7 @@ import {
   CrossStackReferences,
   Lazy,
   ReferenceStrength,
-  type Stack,
+  Stack,
   Tags,
   type App,
   type StackProps,
@@ -32,6 +32,7 @@ import type { JwtAuthorization } from './constructs/emergency-access-http-api';
 import { functionCatalog, type FunctionCatalog } from './function-catalog';
 import { sealingKeyArnIn, stackNames } from './names';
 import { IdentityStack } from './stacks/identity-stack';
+import { AuditArchive } from './constructs/audit-archive';
 import { RegionalApiStack } from './stacks/regional-api-stack';
 import { SealingKeyReplicaStack, SealingKeyStack } from './stacks/sealing-key-stacks';
 import { TokenTableStack } from './stacks/token-table-stack';
@@ -43,6 +44,8 @@ export interface EmergencyAccessStacks {
   tokenTable: TokenTableStack;
   identity: IdentityStack | undefined;
   regionalApis: Map<string, RegionalApiStack>;
+  /** With `auditArchive=true`: the append-only audit archive, in the primary region. */
+  auditArchive: Stack | undefined;
 }
 
 export function buildEmergencyAccessApp(
@@ -159,8 +162,26 @@ export function buildEmergencyAccessApp(
     regionalApis.set(region, stack);
   }
 
+  // Its own stack: it reads the table stack's stream, which a move of the primary region must then
+  // handle (the table stack alone is imported back, and nothing else may read its outputs).
+  let auditArchive: Stack | undefined;
+  if (config.auditArchive) {
+    const name = `${config.namePrefix}-audit-archive-${config.primaryRegion}`;
+    auditArchive = new Stack(
+      app,
+      name,
+      stackProps(config.primaryRegion, name, 'append-only audit archive', true),
+    );
+    new AuditArchive(auditArchive, 'AuditArchive', {
+      tableStreamArn: tokenTable.table.tableStreamArn!,
+      // Archived events stay locked at least as long as the logs are kept.
+      retentionDays: config.logRetention,
+    });
+    auditArchive.addStackDependency(tokenTable, 'the archive reads the table stream');
+  }
+
   Tags.of(app).add('project', 'emergency-access-tokencodes');
-  return { sealingKey, sealingKeyReplicas, tokenTable, identity, regionalApis };
+  return { sealingKey, sealingKeyReplicas, tokenTable, identity, regionalApis, auditArchive };
 }
 
 /** An ARN decided at synth time, once the stack that uses it exists (it formats the ARN in that stack). */

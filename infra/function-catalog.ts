@@ -21,14 +21,30 @@ export const FUNCTIONS_DIR = path.join(PROJECT_ROOT, 'functions');
 
 export type IndexName = keyof typeof INDEX;
 
-export const SEALING_PURPOSES: readonly SealingPurpose[] = ['offline-eat', 'totp-seed'];
+export const SEALING_PURPOSES: readonly SealingPurpose[] = ['offline-eat', 'totp-seed', 'page-cursor'];
+
+/** Paging routes seal the cursors they hand out and open the ones they are given (page-cursors.ts). */
+const PAGE_CURSORS = { opens: ['page-cursor'], seals: ['page-cursor'] } as const;
+
+/** The table's partitions by their key's prefix (shared/adapters/dynamodb/keys.ts). */
+export type Partition = 'TOKEN#' | 'USER#' | 'DOMAIN#' | 'AGENT#';
+export const ALL_PARTITIONS: readonly Partition[] = ['TOKEN#', 'USER#', 'DOMAIN#', 'AGENT#'];
 
 export interface DataAccess {
   /** `read`: GetItem and Query. `read-write`: also PutItem (every write is a conditional put). */
   table: 'none' | 'read' | 'read-write';
+  /**
+   * The partitions its table actions may touch (`dynamodb:LeadingKeys`); every partition of the service
+   * when absent. Never the request budget's `BUDGET#`, which only `clientBudget` opens.
+   */
+  partitions?: readonly Partition[];
+  /** The partitions it may delete in (DeleteItem): none of them holds an audit event, TTL alone removes those. */
+  deletesIn?: readonly Partition[];
+  /** UpdateItem on its own `BUDGET#` counters: the per-client request budget (dynamodb-client-budget.ts). */
+  clientBudget?: boolean;
   /** The global secondary indexes it queries (Query only). */
   indexes: readonly IndexName[];
-  /** Also DeleteItem. */
+  /** Also DeleteItem, in `deletesIn` only. */
   deletes: boolean;
   /** kms:Decrypt with the encryption context of these purposes. */
   opens: readonly SealingPurpose[];
@@ -39,6 +55,8 @@ export interface DataAccess {
 export interface FunctionSizing {
   memorySizeMb: number;
   timeoutSeconds: number;
+  /** Reserved concurrency: this much is kept for it, whatever the other functions do, and it takes no more. */
+  reservedConcurrency?: number;
 }
 
 export interface FunctionDeclaration {
@@ -57,43 +75,69 @@ export const FUNCTION_DECLARATIONS: Readonly<Record<string, FunctionDeclaration>
     access: {
       ...NO_DATA,
       table: 'read',
+      partitions: ['TOKEN#', 'DOMAIN#'],
       indexes: ['byUserId', 'byDomainLastName', 'byDomainFirstName', 'byType'],
+      ...PAGE_CURSORS,
     },
   },
   /** The emergency access page: one Query of the token's partition, the code opened, the view audited. */
-  'admin-view': { access: { ...NO_DATA, table: 'read-write', opens: ['offline-eat'] } },
+  'admin-view': {
+    access: {
+      ...NO_DATA,
+      table: 'read-write',
+      partitions: ['TOKEN#', 'USER#', 'DOMAIN#'],
+      opens: ['offline-eat'],
+    },
+  },
   /** Reset, online use, Save: the settings item and audit events; never opens a code. */
-  'admin-change': { access: { ...NO_DATA, table: 'read-write' } },
+  'admin-change': { access: { ...NO_DATA, table: 'read-write', partitions: ['TOKEN#', 'USER#', 'DOMAIN#'] } },
   /** The audit trail: a Query of the token's audit items. */
-  'admin-audit': { access: { ...NO_DATA, table: 'read' } },
+  'admin-audit': { access: { ...NO_DATA, table: 'read', partitions: ['TOKEN#'], ...PAGE_CURSORS } },
   /**
    * Management: security domains and agents (listed through the type index), users and their tokens
    * (the user index), token import (the seed is sealed, never opened), assignment, PINs, unlock.
    */
   'admin-manage': {
-    access: { ...NO_DATA, table: 'read-write', indexes: ['byUserId', 'byType'], seals: ['totp-seed'] },
+    access: {
+      ...NO_DATA,
+      table: 'read-write',
+      indexes: ['byUserId', 'byType'],
+      opens: ['page-cursor'],
+      seals: ['totp-seed', 'page-cursor'],
+    },
   },
   /**
    * Online authentication: the user's token through the user index, the seed opened to check a
-   * tokencode, the held offline code opened to re-deliver it, a new code sealed when one is issued.
-   * The verifier KDF is CPU-bound: a full vCPU (1769 MB) keeps one check near its benchmark time.
+   * tokencode, the held offline code opened to re-deliver it, a new code sealed when one is issued; the
+   * client's request budget counted. The verifier KDF is CPU-bound: a full vCPU (1769 MB) keeps one check
+   * near its benchmark time. Reserved concurrency: a flood of admin or sweep work in the account cannot
+   * starve online logins, and one agent's flood (already cut by its budget) cannot take the account's
+   * whole concurrency.
    */
   'agent-authenticate': {
     access: {
       ...NO_DATA,
       table: 'read-write',
+      clientBudget: true,
       indexes: ['byUserId'],
       opens: ['totp-seed', 'offline-eat'],
       seals: ['offline-eat'],
     },
-    sizing: { memorySizeMb: 1769 },
+    sizing: { memorySizeMb: 1769, reservedConcurrency: 50 },
   },
   /**
    * The expiry sweep: the sparse expiry index, each due code re-read and rewritten without its sealed
    * code (no key use), run-out download records deleted.
    */
   sweep: {
-    access: { ...NO_DATA, table: 'read-write', indexes: ['byExpiry'], deletes: true },
+    access: {
+      ...NO_DATA,
+      table: 'read-write',
+      partitions: ['TOKEN#', 'USER#'],
+      indexes: ['byExpiry'],
+      deletes: true,
+      deletesIn: ['USER#'],
+    },
     sizing: { timeoutSeconds: 300 },
   },
 };

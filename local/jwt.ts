@@ -6,7 +6,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT, type JWK, type JWTPayload } from 'jose';
-import type { LocalClient } from './clients';
+import { CONSOLE_CLIENT_ID, type LocalClient, type LocalUser } from './clients';
 
 export const LOCAL_AUDIENCE = 'emergency-access';
 export const TOKEN_LIFETIME_SECONDS = 3600;
@@ -14,11 +14,19 @@ const ALGORITHM = 'ES256';
 
 type Key = Awaited<ReturnType<typeof importJWK>>;
 
+export interface TokenResponse {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  scope: string;
+}
+
 export interface LocalIssuer {
   issuer: string;
-  issue(
-    client: LocalClient,
-  ): Promise<{ access_token: string; token_type: 'Bearer'; expires_in: number; scope: string }>;
+  /** A client-credentials token: the client is the subject. */
+  issue(client: LocalClient): Promise<TokenResponse>;
+  /** A person's access token through the console client, as Cognito writes one (`username`, `client_id`). */
+  issueForUser(user: LocalUser): Promise<TokenResponse>;
   /** The verified claims, as API Gateway passes them on; null when the token is not acceptable. */
   verify(token: string): Promise<{ claims: Record<string, string>; scopes: string[] } | null>;
 }
@@ -34,36 +42,50 @@ async function signingKeys(file: string): Promise<{ privateKey: Key; publicKey: 
   return { privateKey: await importJWK(jwk, ALGORITHM), publicKey: await importJWK(publicJwk, ALGORITHM) };
 }
 
+/** An array of plain strings as `[a b]`; anything else (a nested array, an object) as its JSON text. */
 function asGatewayClaim(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.join(' ')}]`;
+  if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return `[${value.join(' ')}]`;
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 export async function createLocalIssuer(keyFile: string, issuer: string): Promise<LocalIssuer> {
   const { privateKey, publicKey } = await signingKeys(keyFile);
+  const sign = async (claims: JWTPayload, subject: string, scope: string): Promise<TokenResponse> => {
+    const token = await new SignJWT(claims)
+      .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
+      .setIssuer(issuer)
+      .setAudience(LOCAL_AUDIENCE)
+      .setSubject(subject)
+      .setIssuedAt()
+      .setExpirationTime(`${TOKEN_LIFETIME_SECONDS}s`)
+      .setJti(crypto.randomUUID())
+      .sign(privateKey);
+    return { access_token: token, token_type: 'Bearer', expires_in: TOKEN_LIFETIME_SECONDS, scope };
+  };
   return {
     issuer,
-    issue: async (client) => {
-      const token = await new SignJWT({
-        client_id: client.clientId,
-        scope: client.scope,
-        ...(client.domains ? { domains: client.domains } : {}),
-      })
-        .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
-        .setIssuer(issuer)
-        .setAudience(LOCAL_AUDIENCE)
-        .setSubject(client.clientId)
-        .setIssuedAt()
-        .setExpirationTime(`${TOKEN_LIFETIME_SECONDS}s`)
-        .setJti(crypto.randomUUID())
-        .sign(privateKey);
-      return {
-        access_token: token,
-        token_type: 'Bearer',
-        expires_in: TOKEN_LIFETIME_SECONDS,
-        scope: client.scope,
-      };
-    },
+    issue: (client) =>
+      sign(
+        {
+          client_id: client.clientId,
+          scope: client.scope,
+          ...(client.domains ? { domains: client.domains } : {}),
+        },
+        client.clientId,
+        client.scope,
+      ),
+    issueForUser: (user) =>
+      sign(
+        {
+          client_id: CONSOLE_CLIENT_ID,
+          username: user.username,
+          token_use: 'access',
+          scope: 'eat/admin',
+          domains: user.domains,
+        },
+        user.sub,
+        'eat/admin',
+      ),
     verify: async (token) => {
       let payload: JWTPayload;
       try {
@@ -94,4 +116,17 @@ export function authenticateClient(
   const given = Buffer.from(secret);
   const expected = Buffer.from(client.secret);
   return given.length === expected.length && timingSafeEqual(given, expected) ? client : null;
+}
+
+/** Finds the named administrator whose password matches, comparing in constant time. */
+export function authenticateUser(
+  users: readonly LocalUser[],
+  username: string,
+  password: string,
+): LocalUser | null {
+  const user = users.find((u) => u.username === username);
+  if (user === undefined) return null;
+  const given = Buffer.from(password);
+  const expected = Buffer.from(user.password);
+  return given.length === expected.length && timingSafeEqual(given, expected) ? user : null;
 }

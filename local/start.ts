@@ -20,12 +20,13 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { FastifyInstance } from 'fastify';
 import { ALL_ROUTES } from '../functions/api/routes';
+import { DynamoDbClientBudget } from '../shared/adapters/dynamodb/dynamodb-client-budget';
 import { DynamoDbTokenStore } from '../shared/adapters/dynamodb/dynamodb-token-store';
 import { ensureLocalKeyFile } from '../shared/adapters/sealing';
 import { createTableInput } from '../shared/adapters/dynamodb/table-schema';
 import type { UseCaseDependencies } from '../shared/use-cases/context';
 import { projectRoot, startDynamoDbLocal } from './engines';
-import { LOCAL_CLIENTS } from './clients';
+import { LOCAL_CLIENTS, LOCAL_USERS } from './clients';
 import { DEMO_USERS, loadDemoData } from './demo-data';
 import { createGateway, type LambdaHandler } from './gateway';
 import { createLocalIssuer, type LocalIssuer } from './jwt';
@@ -113,7 +114,8 @@ function banner(
   say(`                            watch: GET ${primary}/local/replication, and one line per item below`);
   say(`                            partition: POST ${primary}/local/replication/hold (then .../release)`);
   say(`  OpenAPI                   ${primary}/v1/openapi.json`);
-  say(`  token issuer              POST ${primary}/local/oauth2/token (client credentials)`);
+  say(`  token issuer              POST ${primary}/local/oauth2/token (client credentials, PKCE code)`);
+  say(`  sign-in (PKCE)            POST ${primary}/local/oauth2/authorize (eatctl --user/--password)`);
   say(`  expiry sweep              POST ${primary}/local/sweep  {"now": "..."} optional`);
   say(
     `  data                      ${data.dir} ${data.fresh ? '(new: demo data loaded)' : '(kept from the last run)'}`,
@@ -122,6 +124,12 @@ function banner(
   say('  OAuth clients (client_id / secret, scope):');
   for (const c of LOCAL_CLIENTS)
     say(`    ${c.clientId.padEnd(15)} ${c.secret.padEnd(22)} ${c.scope}  ${c.description}`);
+  say('');
+  say('  Administrators (username / password, domains), signed in by eatctl --user --password:');
+  for (const u of LOCAL_USERS)
+    say(
+      `    ${u.username.padEnd(15)} ${u.password.padEnd(22)} ${u.domains.join(',').padEnd(9)}  ${u.description}`,
+    );
   say('');
   say('  Demo users (token serial, kind, PIN, TOTP seed):');
   for (const u of DEMO_USERS) {
@@ -175,6 +183,13 @@ async function main(): Promise<void> {
     ...primaryDeps,
     store: new DynamoDbTokenStore(admin, { tableName: REPLICA_TABLE_NAME }),
     regionName: REPLICA_REGION,
+    // The replica counts its agents' requests in its own table, as a deployed region does.
+    clientBudget: new DynamoDbClientBudget(admin, {
+      tableName: REPLICA_TABLE_NAME,
+      regionName: REPLICA_REGION,
+      limit: loadConfig().agentRequestsPerMinute,
+      windowSeconds: 60,
+    }),
   };
 
   const tableCreated = await ensureTable(admin, TABLE_NAME);
@@ -220,7 +235,7 @@ async function main(): Promise<void> {
     [PRIMARY_REGION, primaryDeps, port],
     [REPLICA_REGION, replicaDeps, replicaPort],
   ] as const) {
-    const local = localRoutes({ deps, issuer, clients: LOCAL_CLIENTS, replication });
+    const local = localRoutes({ deps, issuer, clients: LOCAL_CLIENTS, users: LOCAL_USERS, replication });
     const gateway = createGateway({
       regionName,
       routes: ALL_ROUTES,

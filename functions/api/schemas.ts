@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { INELIGIBILITY_REASONS } from '../../shared/domain/eligibility';
+import { nameProblem } from '../../shared/domain/names';
 
 /**
  * The building blocks of every route's schema. Strings are bounded, objects are strict (an unknown field
@@ -13,7 +14,16 @@ export const domainId = z
   .string()
   .regex(/^[A-Za-z0-9._-]{1,64}$/, 'a domain id is 1-64 of A-Z a-z 0-9 . _ -');
 export const agentId = domainId;
-export const personName = z.string().trim().min(1).max(64);
+/** 1-64 characters, and bounded once normalised (shared/domain/names.ts): a 400, never a key too long. */
+export const personName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .superRefine((name, context) => {
+    const problem = nameProblem(name);
+    if (problem !== null) context.addIssue({ code: 'custom', message: `the name ${problem}` });
+  });
 export const isoTime = z.iso.datetime();
 export const cursor = z.string().regex(/^[A-Za-z0-9_-]{1,2048}$/, 'not a cursor');
 

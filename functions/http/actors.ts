@@ -2,5 +2,6 @@ import type { AdminActor } from '../../shared/use-cases/context';
 import type { RouteRequest } from './http-handler';
 
 export function adminActorOf(request: Pick<RouteRequest, 'caller' | 'requestId'>): AdminActor {
-  return { id: request.caller.id, domains: request.caller.domains, requestId: request.requestId };
+  const { id, via, domains } = request.caller;
+  return { id, ...(via === undefined ? {} : { via }), domains, requestId: request.requestId };
 }

@@ -3,48 +3,103 @@ import { AppError } from '../../shared/domain/errors';
 
 export type Scope = 'eat/admin' | 'eat/agent';
 
+/** The `domains` claim's value for an administrator of every security domain; nothing else means all. */
+export const ALL_DOMAINS = '*';
+
 /** Who is calling, from the JWT claims the authorizer verified. */
 export interface Caller {
-  /** The administrator's or agent's id: `client_id`, else `username`, else `sub`. */
+  /**
+   * Who acts: the person of a user token (`username`, else `sub`), or the client of a client-credentials
+   * token (`client_id`, else `sub`).
+   */
   id: string;
+  /** The app client a person acted through (a user token's `client_id`); absent for a client token. */
+  via?: string;
   scopes: string[];
-  /** The security domains an administrator may see; '*' for all (and when the claim is absent). */
+  /** The security domains an administrator may see: '*' only for an explicit `["*"]`, none when absent. */
   domains: '*' | string[];
 }
 
 type Claims = Record<string, string | number | boolean | string[]>;
 
+/** A scope, or a domain id: the only characters either may hold. No bracket, quote or space gets through. */
+const CLAIM_ITEM = /^[A-Za-z0-9._/:*-]{1,128}$/;
+
+const invalidClaim = (name: string) =>
+  new AppError('FORBIDDEN', `The token's ${name} claim is not valid`, { reasons: [name] });
+
 /**
- * API Gateway hands array claims to the function as strings: `[a b]` for a JWT array, or the JSON text.
- * Accept those, a real array, and space- or comma-separated text.
+ * A list claim, parsed strictly. API Gateway hands an array claim to the function as `[a b]` text (or JSON
+ * text); a space- or comma-separated string is accepted too, and a real array. Every item must be a plain
+ * string of CLAIM_ITEM's characters: a nested array (`["Sales",["*"]]`), an object or a number is refused
+ * (null), never flattened into something that reads as `*`.
  */
-export function claimList(value: Claims[string] | undefined): string[] {
+export function claimList(value: Claims[string] | undefined): string[] | null {
   if (value === undefined) return [];
-  if (Array.isArray(value)) return value.map(String);
-  const text = String(value).trim();
-  if (text.startsWith('[') && text.endsWith(']')) {
-    try {
-      const parsed: unknown = JSON.parse(text);
-      if (Array.isArray(parsed)) return parsed.map(String);
-    } catch {
-      return text
-        .slice(1, -1)
-        .split(/[\s,]+/)
-        .filter(Boolean);
+  let items: unknown[];
+  if (Array.isArray(value)) {
+    items = value;
+  } else if (typeof value !== 'string') {
+    return null;
+  } else {
+    const text = value.trim();
+    if (text.startsWith('[')) {
+      if (!text.endsWith(']')) return null;
+      try {
+        const parsed: unknown = JSON.parse(text);
+        if (!Array.isArray(parsed)) return null;
+        items = parsed;
+      } catch {
+        items = text
+          .slice(1, -1)
+          .split(/[\s,]+/)
+          .filter(Boolean);
+      }
+    } else {
+      items = text.split(/[\s,]+/).filter(Boolean);
     }
   }
-  return text.split(/[\s,]+/).filter(Boolean);
+  return items.every((item) => typeof item === 'string' && CLAIM_ITEM.test(item))
+    ? (items as string[])
+    : null;
+}
+
+const textClaim = (value: Claims[string] | undefined): string | undefined =>
+  typeof value === 'string' && value.trim() !== '' ? value : undefined;
+
+/**
+ * The person or the client. A user token names its person (`username`, as Cognito and the local issuer
+ * write it, or a `sub` that is not the client's id) and the app client it came through (`client_id`),
+ * recorded beside the person as `via`. A client-credentials token has no person: its `sub` is the client.
+ */
+function actorOf(claims: Claims): Pick<Caller, 'id' | 'via'> {
+  const clientId = textClaim(claims.client_id) ?? textClaim(claims.azp);
+  const username = textClaim(claims.username);
+  const sub = textClaim(claims.sub);
+  const person = username ?? (sub !== undefined && sub !== clientId ? sub : undefined);
+  if (person !== undefined && clientId !== undefined) return { id: person, via: clientId };
+  const id = person ?? clientId ?? sub;
+  if (id === undefined) throw new AppError('UNAUTHENTICATED', 'The request carries no verified identity');
+  return { id };
+}
+
+/** Fails closed: no claim is no domain; `*` must be the claim's only item. */
+function domainsOf(claims: Claims): Caller['domains'] {
+  const domains = claimList(claims.domains);
+  if (domains === null) throw invalidClaim('domains');
+  if (!domains.includes(ALL_DOMAINS)) return domains;
+  if (domains.length !== 1) throw invalidClaim('domains');
+  return ALL_DOMAINS;
 }
 
 export function callerOf(event: APIGatewayProxyEventV2WithJWTAuthorizer): Caller {
   const jwt = event.requestContext.authorizer?.jwt;
   const claims = (jwt?.claims ?? {}) as Claims;
-  const id = [claims.client_id, claims.username, claims.sub].find((v) => typeof v === 'string' && v !== '');
-  if (id === undefined) throw new AppError('UNAUTHENTICATED', 'The request carries no verified identity');
-  const scopes = [...new Set([...(jwt?.scopes ?? []), ...claimList(claims.scope)])];
-  const domainsClaim = claimList(claims.domains);
-  const domains = claims.domains === undefined || domainsClaim.includes('*') ? '*' : domainsClaim;
-  return { id: String(id), scopes, domains };
+  const actor = actorOf(claims);
+  const scopeClaim = claimList(claims.scope);
+  if (scopeClaim === null) throw invalidClaim('scope');
+  const scopes = [...new Set([...(jwt?.scopes ?? []), ...scopeClaim])];
+  return { ...actor, scopes, domains: domainsOf(claims) };
 }
 
 export function requireScope(caller: Caller, scope: Scope): void {

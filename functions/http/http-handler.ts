@@ -4,7 +4,7 @@ import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
-import { AppError, isAppError, ValidationError } from '../../shared/domain/errors';
+import { AppError, isAppError, ValidationError, type ThrottledError } from '../../shared/domain/errors';
 import { logger } from '../logger';
 import { callerOf, requireScope, type Caller } from './claims';
 import type { HttpReply } from './responses';
@@ -181,7 +181,10 @@ const errorHandler = (): MiddlewareObj<HttpEvent, HttpResult, Error, ApiContext>
             requestId,
           },
         },
-        headers: appError.code === 'THROTTLED' ? { 'retry-after': '60' } : {},
+        headers:
+          appError.code === 'THROTTLED'
+            ? { 'retry-after': String((appError as Partial<ThrottledError>).retryAfterSeconds ?? 60) }
+            : {},
       },
       requestId,
     );

@@ -16,8 +16,15 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import * as path from 'node:path';
-import { PROJECT_ROOT, type DataAccess, type FunctionSpec } from '../function-catalog';
+import {
+  ALL_PARTITIONS,
+  PROJECT_ROOT,
+  type DataAccess,
+  type FunctionSpec,
+  type Partition,
+} from '../function-catalog';
 import { functionName, functionRoleName, perStackInstanceName } from '../names';
+import { BUDGET_PK_PREFIX } from '../../shared/adapters/dynamodb/dynamodb-client-budget';
 import { sealingContextConditions } from './sealing-key-policy';
 
 /** The newest Node.js runtime in the installed aws-cdk-lib. */
@@ -41,6 +48,11 @@ export interface ServiceFunctionProps {
   sourceMaps: boolean;
   logRetention: logs.RetentionDays;
 }
+
+/** Table actions confined to partitions whose key starts with one of `partitions`. */
+const leadingKeys = (partitions: readonly Partition[]) => ({
+  'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': partitions.map((p) => `${p}*`) },
+});
 
 /** The token table as a function sees it: names and ARNs in its own region. */
 export interface TokenTableRef {
@@ -100,6 +112,7 @@ export class ServiceFunction extends Construct {
       runtime: NODE_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       memorySize: spec.sizing.memorySizeMb,
+      reservedConcurrentExecutions: spec.sizing.reservedConcurrency,
       timeout: Duration.seconds(spec.sizing.timeoutSeconds),
       role: this.role,
       logGroup: this.logGroup,
@@ -156,17 +169,41 @@ export class ServiceFunction extends Construct {
 
     const tableActions = ['dynamodb:GetItem', 'dynamodb:Query'];
     if (access.table === 'read-write') tableActions.push('dynamodb:PutItem');
-    if (access.deletes) {
-      if (access.table !== 'read-write') throw new Error(`${this.spec.name}: deletes needs read-write`);
-      tableActions.push('dynamodb:DeleteItem');
-    }
+    if (access.deletes && access.table !== 'read-write')
+      throw new Error(`${this.spec.name}: deletes needs read-write`);
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: access.table === 'read' ? 'ReadTokenTable' : 'ReadWriteTokenTable',
         actions: tableActions,
         resources: [table.tableArn],
+        conditions: leadingKeys(access.partitions ?? ALL_PARTITIONS),
       }),
     );
+    if (access.deletes) {
+      // Audit events live in TOKEN# partitions: no function may delete there (TTL is their retention).
+      const deletesIn = access.deletesIn ?? [];
+      if (deletesIn.length === 0 || deletesIn.includes('TOKEN#')) {
+        throw new Error(`${this.spec.name}: deletes must name partitions, and never TOKEN# (audit events)`);
+      }
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'DeleteInTokenTable',
+          actions: ['dynamodb:DeleteItem'],
+          resources: [table.tableArn],
+          conditions: leadingKeys(deletesIn),
+        }),
+      );
+    }
+    if (access.clientBudget === true) {
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'CountClientBudget',
+          actions: ['dynamodb:UpdateItem'],
+          resources: [table.tableArn],
+          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${BUDGET_PK_PREFIX}*`] } },
+        }),
+      );
+    }
     if (access.indexes.length > 0) {
       this.role.addToPrincipalPolicy(
         new iam.PolicyStatement({

@@ -81,6 +81,8 @@ export class TokenTableStack extends Stack {
       pointInTimeRecoverySpecification: pitr,
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
+      // Global tables stream every change; the audit archive reads the primary region's stream.
+      dynamoStream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
       replicas: props.replicaRegions.map((region) => ({
         region,
         deletionProtection: true,

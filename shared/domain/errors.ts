@@ -90,3 +90,13 @@ export class SealedSecretRejectedError extends AppError {
     super('INTERNAL', 'A sealed secret could not be opened', { retryable: false, ...options });
   }
 }
+
+/** A client over its request budget: 429, with the seconds after which it may try again (Retry-After). */
+export class ThrottledError extends AppError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super('THROTTLED', message, { retryable: true });
+  }
+}

@@ -1,6 +1,7 @@
 import type { SealedSecret } from '../domain/model';
 
-export type SealingPurpose = 'offline-eat' | 'totp-seed';
+/** `page-cursor`: a pagination cursor, sealed so that only the caller and query it was made for can use it. */
+export type SealingPurpose = 'offline-eat' | 'totp-seed' | 'page-cursor';
 
 /**
  * What a sealed secret is bound to. A ciphertext opens only under the context it was sealed with, so a

@@ -2,11 +2,14 @@ import { NotFoundError } from '../domain/errors';
 import type { AuditAction, AuditDetailValue, AuditEvent, AuditOutcome } from '../domain/model';
 import type { Page, PageRequest } from '../ports/token-store';
 import { canSeeDomain, type AdminActor, type UseCaseDependencies } from './context';
+import { invalidCursor, PageCursors } from './page-cursors';
 
 export interface AuditEntry {
   serial: string;
   action: AuditAction;
   actor: string;
+  /** The app client a person acted through (AdminActor.via), recorded in the details as `via`. */
+  via?: string;
   requestId: string;
   outcome: AuditOutcome;
   details?: Record<string, AuditDetailValue>;
@@ -22,7 +25,7 @@ export async function recordAudit(deps: UseCaseDependencies, entry: AuditEntry):
     region: deps.regionName,
     outcome: entry.outcome,
     requestId: entry.requestId,
-    details: entry.details ?? {},
+    details: { ...entry.details, ...(entry.via === undefined ? {} : { via: entry.via }) },
   });
 }
 
@@ -35,6 +38,13 @@ export async function listAuditTrail(
 ): Promise<Page<Omit<AuditEvent, 'serial'>>> {
   const token = await deps.store.getToken(serial);
   if (token === null || !canSeeDomain(actor, token.securityDomain)) throw new NotFoundError('No such token');
-  const events = await deps.store.listAudit(serial, page);
-  return { items: events.items.map(({ serial: _serial, ...event }) => event), cursor: events.cursor };
+  const cursors = new PageCursors(deps.sealer, deps.clock);
+  const scope = { operation: 'getAuditTrail', actor, query: { serial } };
+  const inner = await cursors.open(scope, page.cursor);
+  if (inner !== null && typeof inner !== 'string') throw invalidCursor();
+  const events = await deps.store.listAudit(serial, { limit: page.limit, cursor: inner });
+  return {
+    items: events.items.map(({ serial: _serial, ...event }) => event),
+    cursor: await cursors.seal(scope, events.cursor),
+  };
 }

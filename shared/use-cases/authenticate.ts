@@ -29,8 +29,8 @@ import { deliverOfflineData } from './offline-delivery';
 import {
   checkCode,
   checkTokencode,
+  KdfBudget,
   SealedSeed,
-  spendLikeASecretCheck,
   type CodeReading,
   type TokencodeReading,
 } from './passcode-checks';
@@ -75,14 +75,27 @@ export async function authenticate(
 ): Promise<AgentAuthenticationResult> {
   const agent = await deps.store.getAgent(actor.agentId);
   if (agent === null) throw new AppError('FORBIDDEN', 'The agent is not registered');
-  const serials = await tokenSerialsOf(deps, request.userId);
-  if (serials.length === 0) {
-    await spendLikeASecretCheck();
-    return REJECT;
+  // Every authentication costs exactly the budget's KDF runs, an unknown user's included.
+  const budget = new KdfBudget();
+  try {
+    return await authenticateUser(deps, actor, agent, request, budget);
+  } finally {
+    await budget.spendTheRest();
   }
+}
+
+async function authenticateUser(
+  deps: UseCaseDependencies,
+  actor: AgentActor,
+  agent: Agent,
+  request: AgentAuthentication,
+  budget: KdfBudget,
+): Promise<AgentAuthenticationResult> {
+  const serials = await tokenSerialsOf(deps, request.userId);
+  if (serials.length === 0) return REJECT;
   let locked = 0;
   for (const serial of serials) {
-    const result = await authenticateWithToken(deps, actor, agent, serial, request);
+    const result = await authenticateWithToken(deps, actor, agent, serial, request, budget);
     if (result.outcome === 'accept') return result;
     if (result.outcome === 'locked') locked += 1;
   }
@@ -98,15 +111,20 @@ async function tokenSerialsOf(deps: UseCaseDependencies, userId: string): Promis
     .sort();
 }
 
+const isOwnedBy = (state: TokenState, userId: string) =>
+  state.token.user?.userId.toLowerCase() === userId.toLowerCase();
+
 async function authenticateWithToken(
   deps: UseCaseDependencies,
   actor: AgentActor,
   agent: Agent,
   serial: string,
   request: AgentAuthentication,
+  budget: KdfBudget,
 ): Promise<AgentAuthenticationResult> {
   const state = await deps.store.getTokenState(serial);
-  if (state === null) return REJECT;
+  // The user index is eventually consistent: the token item itself must name this user.
+  if (state === null || !isOwnedBy(state, request.userId)) return REJECT;
   const now = deps.clock();
   const { token, issued } = state;
   const policy = (await deps.store.getSecurityDomain(token.securityDomain))?.offlinePolicy ?? null;
@@ -145,8 +163,8 @@ async function authenticateWithToken(
   const seed = new SealedSeed(deps, token);
   try {
     const [step, codeMatches] = await Promise.all([
-      asTokencode === undefined ? null : checkTokencode(seed, token, asTokencode, now),
-      tryCode ? checkCode(deps, token, issued!, asCode) : false,
+      asTokencode === undefined ? null : checkTokencode(seed, token, asTokencode, now, budget),
+      tryCode ? checkCode(deps, token, issued!, asCode, budget) : false,
     ]);
     const accepted =
       step !== null

@@ -1,4 +1,5 @@
 import type { Pepper } from '../ports/pepper';
+import type { ClientBudget } from '../ports/client-budget';
 import type { Sealer } from '../ports/sealer';
 import type { TokenStore } from '../ports/token-store';
 import type { PolicyCaps } from '../domain/policy';
@@ -13,11 +14,16 @@ export interface UseCaseDependencies {
   /** The region name written into audit events. */
   regionName: string;
   policyCaps: PolicyCaps;
+  /** The per-client request budget; the agent API's function refuses to start without it. */
+  clientBudget?: ClientBudget;
 }
 
 /** An administrator acting through the API. */
 export interface AdminActor {
+  /** The person (a user token's username or sub), or the client of a client-credentials token. */
   id: string;
+  /** The app client the person acted through; audited beside the person as `via`. */
+  via?: string;
   /** The security domains the administrator may see and change; '*' for all. */
   domains: '*' | readonly string[];
   requestId: string;

@@ -84,6 +84,7 @@ export async function viewEmergencyAccess(
     serial,
     action: 'emergency-access.view',
     actor: actor.id,
+    via: actor.via,
     requestId: actor.requestId,
     outcome: 'success',
     details: {
@@ -137,6 +138,7 @@ export async function changeEmergencyAccess(
         serial,
         action,
         actor: actor.id,
+        via: actor.via,
         requestId: actor.requestId,
         outcome: 'denied',
         details: { ...details, reasons: eligibility.reasons.join(',') },
@@ -169,6 +171,7 @@ export async function changeEmergencyAccess(
       serial,
       action,
       actor: actor.id,
+      via: actor.via,
       requestId: actor.requestId,
       outcome: 'success',
       details: { ...details, changed, generation: state.issued?.generation ?? 0 },

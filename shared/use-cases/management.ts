@@ -28,6 +28,7 @@ import type { Page, PageRequest } from '../ports/token-store';
 import { recordAudit } from './audit';
 import { canSeeDomain, type AdminActor, type UseCaseDependencies } from './context';
 import { loadVisibleTokenState } from './emergency-access';
+import { invalidCursor, PageCursors } from './page-cursors';
 import { isConflict } from './lockout-counters';
 import { tokenDetailsOf, type TokenDetails } from './views';
 
@@ -108,16 +109,36 @@ function stored<T extends { version: number }>(entity: T, created = false): Stor
 
 export type SecurityDomainView = Omit<SecurityDomain, 'version'>;
 
-/** The domains the administrator may see, a page of the domain listing at a time. */
+/**
+ * The domains the administrator may see. An administrator of some domains pages through those alone
+ * (read by id), so nothing of the others shows, not even whether there are more; one of all domains pages
+ * through the domain listing. Cursors are sealed (page-cursors.ts).
+ */
 export async function listSecurityDomains(
   deps: UseCaseDependencies,
   actor: AdminActor,
   page: PageRequest,
 ): Promise<Page<SecurityDomainView>> {
-  const result = await deps.store.listSecurityDomains(page);
+  const cursors = new PageCursors(deps.sealer, deps.clock);
+  const scope = { operation: 'listSecurityDomains', actor, query: {} };
+  const position = await cursors.open(scope, page.cursor);
+  if (actor.domains === '*') {
+    if (position !== null && typeof position !== 'string') throw invalidCursor();
+    const result = await deps.store.listSecurityDomains({ limit: page.limit, cursor: position });
+    return {
+      items: result.items.map((d) => withoutVersion(d)),
+      cursor: await cursors.seal(scope, result.cursor),
+    };
+  }
+  const offset = position ?? 0;
+  if (typeof offset !== 'number' || !Number.isInteger(offset)) throw invalidCursor();
+  const ids = [...new Set(actor.domains)].sort();
+  const found = await Promise.all(ids.map((id) => deps.store.getSecurityDomain(id)));
+  const visible = found.filter((d): d is SecurityDomain => d !== null);
+  const next = visible.length > offset + page.limit ? offset + page.limit : null;
   return {
-    items: result.items.filter((d) => canSeeDomain(actor, d.id)).map((d) => withoutVersion(d)),
-    cursor: result.cursor,
+    items: visible.slice(offset, offset + page.limit).map((d) => withoutVersion(d)),
+    cursor: await cursors.seal(scope, next),
   };
 }
 
@@ -292,6 +313,7 @@ async function auditManage(
     serial,
     action: 'token.manage',
     actor: actor.id,
+    via: actor.via,
     requestId: actor.requestId,
     outcome,
     details,
@@ -549,8 +571,15 @@ export async function listAgents(
   page: PageRequest,
 ): Promise<Page<AgentView>> {
   requireAllDomains(actor, 'Managing agents');
-  const result = await deps.store.listAgents(page);
-  return { items: result.items.map((a) => withoutVersion(a)), cursor: result.cursor };
+  const cursors = new PageCursors(deps.sealer, deps.clock);
+  const scope = { operation: 'listAgents', actor, query: {} };
+  const position = await cursors.open(scope, page.cursor);
+  if (position !== null && typeof position !== 'string') throw invalidCursor();
+  const result = await deps.store.listAgents({ limit: page.limit, cursor: position });
+  return {
+    items: result.items.map((a) => withoutVersion(a)),
+    cursor: await cursors.seal(scope, result.cursor),
+  };
 }
 
 export async function getAgent(

@@ -10,16 +10,68 @@ import type { UseCaseDependencies } from './context';
 export type TokencodeReading = Extract<PasscodeReading, { method: 'tokencode' }>;
 export type CodeReading = Extract<PasscodeReading, { method: 'emergency-access' }>;
 
-/** The step a tokencode (with the right PIN) matches, or null. The PIN is checked whatever the tokencode. */
+/**
+ * Verifier (KDF) runs of one online authentication: never more than KDF_RUNS_PER_AUTHENTICATION, and
+ * exactly that many once `spendTheRest` has run, whoever the user, whatever the passcode: an unknown
+ * user, a locked token, a wrong passcode and an accept cost the same CPU, so neither the time nor the
+ * load says which user ids exist, and no request can make the function run the KDF more.
+ *
+ * Three covers one token's worst case (a passcode that reads as tokencode and as emergency code: the
+ * code, its PIN and the tokencode's PIN) and a wrong ambiguous passcode against two tokens. A check the
+ * budget cannot pay for does not match. The function has one vCPU (1769 MB), so runs cost the same
+ * whether they overlap or not.
+ */
+export const KDF_RUNS_PER_AUTHENTICATION = 3;
+
+export class KdfBudget {
+  private used = 0;
+
+  constructor(readonly runs = KDF_RUNS_PER_AUTHENTICATION) {}
+
+  get spent(): number {
+    return this.used;
+  }
+
+  /** One check that runs the KDF once, if the budget still pays for one; false otherwise. */
+  async run(check: () => Promise<boolean>): Promise<boolean> {
+    if (this.used >= this.runs) return false;
+    this.used += 1;
+    return check();
+  }
+
+  /** One verifier check, if the budget still pays for one; false otherwise. */
+  verify(secret: string, verifier: SecretVerifier): Promise<boolean> {
+    return this.run(() => verifySecret(secret, verifier));
+  }
+
+  /** A verifier check's cost with nothing to check (a missing PIN), from the budget. */
+  async spendOne(): Promise<void> {
+    if (this.used >= this.runs) return;
+    this.used += 1;
+    await spendLikeASecretCheck();
+  }
+
+  /** Spends what is left, so that every authentication costs the same. */
+  async spendTheRest(): Promise<void> {
+    while (this.used < this.runs) await this.spendOne();
+  }
+}
+
+/**
+ * The step a tokencode (with the right PIN) matches, or null. The tokencode (an HMAC) is checked first
+ * and the PIN's KDF only for a tokencode that matches: the budget's padding hides which happened.
+ */
 export async function checkTokencode(
   seed: SealedSeed,
   token: Token,
   reading: TokencodeReading,
   now: Date,
+  budget: KdfBudget,
 ): Promise<number | null> {
-  const [secret, pinMatches] = await Promise.all([seed.get(), checkPin(token, reading.pin)]);
+  const secret = await seed.get();
   const step = verifyTotp(secret, reading.tokencode, now, { ...PRODUCT_TOTP, digits: token.digits });
-  return pinMatches && step !== null ? Number(step) : null;
+  if (step === null) return null;
+  return (await checkPin(token, reading.pin, budget)) ? Number(step) : null;
 }
 
 export async function checkCode(
@@ -27,21 +79,20 @@ export async function checkCode(
   token: Token,
   issued: IssuedEmergencyCode,
   reading: CodeReading,
+  budget: KdfBudget,
 ): Promise<boolean> {
-  const [codeMatches, pinMatches] = await Promise.all([
-    verifyCode(deps, issued, reading.code),
-    checkPin(token, reading.pin),
-  ]);
-  return codeMatches && pinMatches;
+  // The code's verifier (peppered: code-verifier.ts) is one KDF run from the budget; its PIN only if it matches.
+  if (!(await budget.run(() => verifyCode(deps, issued, reading.code)))) return false;
+  return checkPin(token, reading.pin, budget);
 }
 
-async function checkPin(token: Token, pin: string | null): Promise<boolean> {
+async function checkPin(token: Token, pin: string | null, budget: KdfBudget): Promise<boolean> {
   if (!requiresPin(token.kind)) return pin === null;
   if (pin === null || token.pinVerifier === null) {
-    await spendLikeASecretCheck();
+    await budget.spendOne();
     return false;
   }
-  return verifySecret(pin, token.pinVerifier);
+  return budget.verify(pin, token.pinVerifier);
 }
 
 let decoy: Promise<SecretVerifier> | undefined;

@@ -1,6 +1,7 @@
-import { ValidationError } from '../domain/errors';
+import { startsWithFolded } from '../domain/names';
 import type { Page, TokenListing } from '../ports/token-store';
 import { canSeeDomain, type AdminActor, type UseCaseDependencies } from './context';
+import { invalidCursor, PageCursors, type CursorScope } from './page-cursors';
 import { tokenSummaryOf, type TokenSummary } from './views';
 
 export interface TokenSearch {
@@ -13,32 +14,11 @@ export interface TokenSearch {
   cursor?: string;
 }
 
-/** The search cursor: the domain being read and the store's cursor within it. */
-interface SearchCursor {
-  domain: string;
-  inner: string;
-}
+/** Where the next page starts: an offset in a user's visible tokens, or a domain and the store's cursor in it. */
+type SearchPosition = { offset: number } | { inner: string } | { domain: string; inner: string | null };
 
-const invalidCursor = () => new ValidationError('The cursor is not valid', ['cursor']);
-
-function encodeSearchCursor(cursor: SearchCursor): string {
-  return Buffer.from(JSON.stringify([cursor.domain, cursor.inner])).toString('base64url');
-}
-
-function decodeSearchCursor(text: string): SearchCursor {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'string')) {
-      return { domain: value[0] as string, inner: value[1] as string };
-    }
-  } catch {
-    // fall through
-  }
-  throw invalidCursor();
-}
-
-const startsWithFolded = (value: string | undefined, prefix: string | undefined) =>
-  prefix === undefined || (value ?? '').toLowerCase().startsWith(prefix.toLowerCase());
+/** A user holds a handful of tokens; reading more than this many for one user id is refused. */
+const MAX_TOKENS_OF_A_USER = 1000;
 
 function matches(token: TokenListing, search: TokenSearch, actor: AdminActor): boolean {
   return (
@@ -83,22 +63,70 @@ async function findListings(
     const token = await deps.store.getToken(search.serial);
     return { items: token !== null && matches(token, search, actor) ? [token] : [], cursor: null };
   }
-  if (search.userId !== undefined) {
-    const page = await deps.store.findTokensByUserId(search.userId, {
-      limit: search.limit,
-      cursor: search.cursor,
-    });
-    return { items: page.items.filter((t) => matches(t, search, actor)), cursor: page.cursor };
-  }
+  const cursors = new PageCursors(deps.sealer, deps.clock);
+  const scope: CursorScope = { operation: 'searchTokens', actor, query: { ...search } };
+  const position = (await cursors.open(scope, search.cursor)) as SearchPosition | null;
+  const page =
+    search.userId !== undefined
+      ? await userPage(deps, actor, search, position)
+      : await domainPage(deps, actor, search, position);
+  return { items: page.items, cursor: await cursors.seal(scope, page.next) };
+}
 
+/**
+ * A user's tokens. An administrator of all domains reads a page of the user index at a time. One of some
+ * domains pages by offset among the tokens visible to them alone (a user holds a handful), so what lies
+ * in other domains changes neither the items nor whether there is a next page: a user id that does not
+ * exist and one whose tokens are all elsewhere answer alike.
+ */
+async function userPage(
+  deps: UseCaseDependencies,
+  actor: AdminActor,
+  search: TokenSearch,
+  position: SearchPosition | null,
+): Promise<{ items: TokenListing[]; next: SearchPosition | null }> {
+  const userId = search.userId!;
+  if (actor.domains === '*') {
+    if (position !== null && !('inner' in position && typeof position.inner === 'string'))
+      throw invalidCursor();
+    const page = await deps.store.findTokensByUserId(userId, {
+      limit: search.limit,
+      cursor: position?.inner,
+    });
+    const items = page.items.filter((t) => matches(t, search, actor));
+    return { items, next: page.cursor === null ? null : { inner: page.cursor } };
+  }
+  if (position !== null && !('offset' in position && Number.isInteger(position.offset)))
+    throw invalidCursor();
+  const offset = position?.offset ?? 0;
+  const visible: TokenListing[] = [];
+  let cursor: string | null = null;
+  let read = 0;
+  do {
+    const page = await deps.store.findTokensByUserId(userId, { limit: 100, cursor });
+    visible.push(...page.items.filter((t) => matches(t, search, actor)));
+    read += page.items.length;
+    cursor = page.cursor;
+  } while (cursor !== null && read < MAX_TOKENS_OF_A_USER);
+  const items = visible.slice(offset, offset + search.limit);
+  return { items, next: visible.length > offset + search.limit ? { offset: offset + search.limit } : null };
+}
+
+/** Names and domains: the domain indexes, walked over the domains the administrator may see. */
+async function domainPage(
+  deps: UseCaseDependencies,
+  actor: AdminActor,
+  search: TokenSearch,
+  start: SearchPosition | null,
+): Promise<{ items: TokenListing[]; next: SearchPosition | null }> {
   const domains = await domainsToSearch(deps, actor, search.domain);
   let position = 0;
   let inner: string | null = null;
-  if (search.cursor !== undefined) {
-    const cursor = decodeSearchCursor(search.cursor);
-    position = domains.indexOf(cursor.domain);
+  if (start !== null) {
+    if (!('domain' in start) || typeof start.domain !== 'string') throw invalidCursor();
+    position = domains.indexOf(start.domain);
     if (position < 0) throw invalidCursor();
-    inner = cursor.inner;
+    inner = start.inner;
   }
   const items: TokenListing[] = [];
   while (position < domains.length && items.length < search.limit) {
@@ -109,16 +137,13 @@ async function findListings(
       { limit: search.limit - items.length, cursor: inner },
     );
     items.push(...page.items);
-    if (page.cursor !== null) return { items, cursor: encodeSearchCursor({ domain, inner: page.cursor }) };
+    if (page.cursor !== null) return { items, next: { domain, inner: page.cursor } };
     position += 1;
     inner = null;
   }
   const nextDomain = domains[position];
   // The page filled exactly at a domain's end: continue with the next domain from its start.
-  return {
-    items,
-    cursor: nextDomain === undefined ? null : encodeSearchCursor({ domain: nextDomain, inner: '' }),
-  };
+  return { items, next: nextDomain === undefined ? null : { domain: nextDomain, inner: null } };
 }
 
 async function domainsToSearch(

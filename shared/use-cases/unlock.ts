@@ -26,6 +26,7 @@ export async function unlockToken(
     serial,
     action: 'token.unlock',
     actor: actor.id,
+    via: actor.via,
     requestId: actor.requestId,
     outcome: 'success',
     details: {

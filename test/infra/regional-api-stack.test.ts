@@ -138,6 +138,7 @@ describe('least privilege', () => {
         if (access.table !== 'none') expected.push('dynamodb:GetItem', 'dynamodb:Query');
         if (access.table === 'read-write') expected.push('dynamodb:PutItem');
         if (access.deletes) expected.push('dynamodb:DeleteItem');
+        if (access.clientBudget === true) expected.push('dynamodb:UpdateItem');
         if (access.indexes.length > 0) expected.push('dynamodb:Query');
         if (access.opens.length > 0) expected.push('kms:Decrypt');
         if (access.seals.length > 0) expected.push('kms:Encrypt');

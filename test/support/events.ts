@@ -6,12 +6,21 @@ import type { RouteDefinition } from '../../functions/http/route';
 export interface Claims {
   sub?: string;
   client_id?: string;
+  username?: string;
   scope?: string;
   /** As API Gateway passes an array claim: `[a b]`. */
   domains?: string;
 }
 
-export const ADMIN: Claims = { sub: 'helpdesk', client_id: 'helpdesk', scope: 'eat/admin' };
+export const ADMIN: Claims = { sub: 'helpdesk', client_id: 'helpdesk', scope: 'eat/admin', domains: '[*]' };
+/** A person's access token through the console app client, as Cognito writes one. */
+export const JANE: Claims = {
+  sub: 'f3b5d7a0-1c2e-4b6a-9d8e-0000000000a1',
+  username: 'jane.admin',
+  client_id: 'eat-console',
+  scope: 'eat/admin',
+  domains: '[*]',
+};
 export const SALES_ADMIN: Claims = {
   sub: 'helpdesk-sales',
   client_id: 'helpdesk-sales',

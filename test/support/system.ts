@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, Context } from 'aws-lambda';
 import { LocalPepper } from '../../shared/adapters/pepper';
+import { DynamoDbClientBudget } from '../../shared/adapters/dynamodb/dynamodb-client-budget';
 import { ensureLocalKeyFile, LocalSealer } from '../../shared/adapters/sealing';
 import type { UseCaseDependencies } from '../../shared/use-cases/context';
 import type { RouteDefinition } from '../../functions/http/route';
@@ -77,6 +78,13 @@ export async function startTestSystem(regionName = 'test-primary'): Promise<Test
     clock: () => new Date(),
     regionName,
     policyCaps: { maxEmergencyCodeLifetimeDays: 90 },
+    // Generous: the tests of the budget itself build their own.
+    clientBudget: new DynamoDbClientBudget(table.client, {
+      tableName: table.tableName,
+      regionName,
+      limit: 100_000,
+      windowSeconds: 60,
+    }),
   };
   const modules = new Map<string, FunctionModule>();
   const moduleOf = (group: string): FunctionModule => {

@@ -1,14 +1,9 @@
 /** Key values of the single table (see table-schema.ts). */
 
-/** Lower-case, accents and `#` removed: what name prefixes are matched on. */
-export function normalizeName(name: string): string {
-  return name
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .replace(/#/g, ' ')
-    .trim()
-    .toLowerCase();
-}
+import { foldName } from '../../domain/names';
+
+/** Lower-case, accents and `#` removed: what name prefixes are matched on (the domain's one folding rule). */
+export const normalizeName = foldName;
 
 export const tokenPk = (serial: string) => `TOKEN#${serial}`;
 export const userPk = (userId: string) => `USER#${userId.toLowerCase()}`;

@@ -1,0 +1,198 @@
+/**
+ * Findings 5, 7 and 8 of the trust review, against the real handler and DynamoDB Local: one agent
+ * credential cannot make the service run the KDF more than a fixed number of times, cannot tell a user
+ * that exists from one that does not by the work done or the answer, and cannot take more than its own
+ * request budget; agent login believes the token item, not the index, about who owns a token; names are
+ * bounded after normalisation and folded one way on every search path.
+ */
+import { pbkdf2 } from 'node:crypto';
+import { searchTokensRoute } from '../../../functions/api/admin-routes';
+import { agentAuthenticateRoute } from '../../../functions/api/agent-routes';
+import { assignTokenRoute, importTokenRoute, putUserRoute } from '../../../functions/api/management-routes';
+import { errorBody } from '../../../functions/api/schemas';
+import { DynamoDbClientBudget } from '../../../shared/adapters/dynamodb/dynamodb-client-budget';
+import { VERIFIER_ITERATIONS } from '../../../shared/domain/verifier';
+import type { UseCaseDependencies } from '../../../shared/use-cases/context';
+import { KDF_RUNS_PER_AUTHENTICATION } from '../../../shared/use-cases/passcode-checks';
+import { seedDemo, USERS } from '../../support/demo';
+import { ADMIN, AGENT } from '../../support/events';
+import { startTestSystem, type TestSystem } from '../../support/system';
+import { nextPasscode, TestClock, WEB_AGENT } from '../agent/support';
+
+// Every PBKDF2 run of the process is counted (the verifier KDF runs only through node:crypto's pbkdf2).
+jest.mock('node:crypto', () => {
+  const actual = jest.requireActual<typeof import('node:crypto')>('node:crypto');
+  return { ...actual, pbkdf2: jest.fn(actual.pbkdf2) };
+});
+const kdfRuns = () =>
+  (pbkdf2 as unknown as jest.Mock).mock.calls.filter((call) => call[2] === VERIFIER_ITERATIONS).length;
+
+const [alice, , , dave] = USERS;
+let system: TestSystem;
+let deps: UseCaseDependencies;
+const clock = new TestClock();
+
+beforeAll(async () => {
+  system = await startTestSystem();
+  await seedDemo(system);
+  deps = { ...system.deps, clock: clock.read };
+});
+
+afterAll(async () => {
+  await system.stop();
+});
+
+async function login(userId: string, passcode: string, claims = AGENT, with_ = deps) {
+  const before = kdfRuns();
+  const reply = await system.callWith(with_, agentAuthenticateRoute, { claims, body: { userId, passcode } });
+  return { reply, kdf: kdfRuns() - before };
+}
+
+describe('finding 5: the same bounded work and the same answer for every user id', () => {
+  it('runs the KDF exactly the fixed number of times, known user or not, right or wrong', async () => {
+    await login('warm-up', '1234567890'); // the decoy verifier is made once per process
+    const cases: [string, string, string][] = [
+      ['an unknown user', 'no-such-user', '2468123456'],
+      ['a known user, wrong passcode', 'alice', '2468123456'],
+      ['a known user, no PIN given', 'alice', '123456'],
+      ['an emergency code shape', 'alice', '2468ABCDEFGH'],
+      ['an Authenticate token', 'bob', '123456'],
+    ];
+    for (const [label, userId, passcode] of cases) {
+      const { reply, kdf } = await login(userId, passcode);
+      expect([label, reply.status, reply.body, kdf]).toEqual([
+        label,
+        200,
+        { outcome: 'reject', method: null, offlineData: null },
+        KDF_RUNS_PER_AUTHENTICATION,
+      ]);
+    }
+    const accepted = await login('dave', nextPasscode(clock, dave), WEB_AGENT);
+    expect(accepted.reply.body.outcome).toBe('accept');
+    expect(accepted.kdf).toBe(KDF_RUNS_PER_AUTHENTICATION);
+  });
+
+  it('does not run the KDF once per token of a user who holds many (it did up to 30 times)', async () => {
+    for (let i = 0; i < 9; i++) {
+      const serial = `MANY0000000${i}`;
+      const imported = await system.callWith(deps, importTokenRoute, {
+        claims: ADMIN,
+        body: {
+          serial,
+          kind: 'securid',
+          seed: 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ',
+          digits: 6,
+          securityDomain: 'SystemDomain',
+        },
+      });
+      expect(imported.status).toBe(201);
+      await system.callWith(deps, assignTokenRoute, {
+        claims: ADMIN,
+        params: { serial },
+        body: { userId: 'alice' },
+      });
+    }
+    // Reads as PIN + tokencode and as PIN + emergency code against every token.
+    const { reply, kdf } = await login('alice', '12345678901234');
+    expect(reply.body.outcome).toBe('reject');
+    expect(kdf).toBe(KDF_RUNS_PER_AUTHENTICATION);
+  });
+
+  it('answers a client over its budget 429 THROTTLED with Retry-After, and no other client', async () => {
+    const budget = new DynamoDbClientBudget(system.table.client, {
+      tableName: system.table.tableName,
+      regionName: 'test-primary',
+      limit: 3,
+      windowSeconds: 3600,
+    });
+    const tight = { ...deps, clientBudget: budget };
+    for (let i = 0; i < 3; i++)
+      expect((await login('nobody', '1234567890', AGENT, tight)).reply.status).toBe(200);
+    const before = kdfRuns();
+    const refused = await system.callWith(tight, agentAuthenticateRoute, {
+      claims: AGENT,
+      body: { userId: 'nobody', passcode: '1234567890' },
+    });
+    expect(refused.status).toBe(429);
+    expect(errorBody.parse(refused.body).error.code).toBe('THROTTLED');
+    const retryAfter = Number(refused.headers['retry-after']);
+    expect(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 3600).toBe(true);
+    expect(kdfRuns() - before).toBe(0);
+    expect((await login('nobody', '1234567890', WEB_AGENT, tight)).reply.status).toBe(200);
+  });
+
+  it('will not start the agent function without a budget', () => {
+    const { clientBudget: _none, ...without } = deps;
+    expect(() => system.callWith(without, agentAuthenticateRoute, { claims: AGENT })).toThrow(/budget/);
+  });
+});
+
+describe('finding 7: agent login checks the owner on the token item', () => {
+  it('refuses a token the (stale) user index lists under another user', async () => {
+    // An index that still lists alice's token under "mallory" (as after an unassign, before it catches up).
+    const store = Object.create(deps.store) as typeof deps.store;
+    store.findTokensByUserId = (userId, page) =>
+      deps.store.findTokensByUserId(userId === 'mallory' ? 'alice' : userId, page);
+    const stale = { ...deps, store };
+    const { reply } = await login('mallory', nextPasscode(clock, alice), WEB_AGENT, stale);
+    expect(reply.body).toEqual({ outcome: 'reject', method: null, offlineData: null });
+    expect((await login('alice', nextPasscode(clock, alice), WEB_AGENT, stale)).reply.body.outcome).toBe(
+      'accept',
+    );
+  });
+});
+
+describe('finding 8: names', () => {
+  it('refuses (400) a name that grows past the bound under NFKD, so assigning a token never answers 500', async () => {
+    const long = '\uFDFA'.repeat(64);
+    const reply = await system.callWith(deps, putUserRoute, {
+      claims: ADMIN,
+      params: { userId: 'wide' },
+      body: { firstName: long, lastName: 'Wide', securityDomain: 'SystemDomain' },
+    });
+    expect(reply.status).toBe(400);
+    expect(errorBody.parse(reply.body).error.code).toBe('VALIDATION_FAILED');
+    const search = await system.callWith(deps, searchTokensRoute, {
+      claims: ADMIN,
+      query: { lastName: long },
+    });
+    expect(search.status).toBe(400);
+  });
+
+  it('folds names one way on the user-id path and the domain path', async () => {
+    expect(
+      (
+        await system.callWith(deps, putUserRoute, {
+          claims: ADMIN,
+          params: { userId: 'zoe' },
+          body: { firstName: 'Zoë', lastName: 'Ärger', securityDomain: 'Sales' },
+        })
+      ).status,
+    ).toBe(201);
+    const serial = 'ZOE000000001';
+    const imported = await system.callWith(deps, importTokenRoute, {
+      claims: ADMIN,
+      body: {
+        serial,
+        kind: 'authenticate',
+        seed: 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ',
+        digits: 6,
+        securityDomain: 'Sales',
+      },
+    });
+    expect(imported.status).toBe(201);
+    const assigned = await system.callWith(deps, assignTokenRoute, {
+      claims: ADMIN,
+      params: { serial },
+      body: { userId: 'zoe' },
+    });
+    expect(assigned.status).toBe(200);
+    const serialsOf = async (query: Record<string, string>) =>
+      (await system.callWith(deps, searchTokensRoute, { claims: ADMIN, query })).body.items.map(
+        (t: { serial: string }) => t.serial,
+      );
+    const both = { lastName: 'arg', firstName: 'ZOE' };
+    expect(await serialsOf({ domain: 'Sales', ...both })).toEqual(['ZOE000000001']);
+    expect(await serialsOf({ userId: 'zoe', ...both })).toEqual(['ZOE000000001']);
+  });
+});
