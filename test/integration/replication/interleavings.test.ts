@@ -105,7 +105,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 const scenario = fc.record({
   regions: fc.constantFrom(2, 3),
   delayMs: fc.integer({ min: 0, max: 300 }),
-  ops: fc.array(op, { minLength: 4, maxLength: MAX_OPS }),
+  ops: fc.array(op, { minLength: 4, maxLength: MAX_OPS, size: 'max' }),
 });
 type Scenario = { regions: number; delayMs: number; ops: Op[] };
 
