@@ -33,7 +33,7 @@ import { isConflict } from './lockout-counters';
 import { tokenDetailsOf, type TokenDetails } from './views';
 
 /**
- * Management: security domains, users, token import and assignment, PINs, agents (README "Management
+ * Management: security domains, users, token import and assignment, PINs, agents (docs/api.md "Management
  * API"). Every write is the store's conditional put on the version read; every change to a token is
  * audited as `token.manage` (never with a seed or a PIN). What lies outside the administrator's domains
  * answers 404 exactly as if it did not exist; domains and agents are changed by all-domains
