@@ -5,9 +5,10 @@
  */
 import { agentVerify } from './verbs/agent-verify';
 import { API_VERBS } from './verbs/api-verbs';
+import { totpVerb } from './verbs/totp';
 import { EXIT, UsageError, type Io, type Verb } from './verb';
 
-export const VERBS: readonly Verb[] = [...API_VERBS, agentVerify];
+export const VERBS: readonly Verb[] = [...API_VERBS, agentVerify, totpVerb];
 
 function help(): string {
   const lines = VERBS.map((verb) => `  ${verb.name.padEnd(20)} ${verb.summary}`);
