@@ -1,3 +1,4 @@
+import { etagMatches } from '../domain/etag';
 import { isResetPending } from '../domain/emergency-access';
 import { AppError, NotFoundError, ValidationError } from '../domain/errors';
 import type {
@@ -75,7 +76,7 @@ function checkIfMatch(
     }
     return;
   }
-  if (given !== '*' && given !== etagOfVersion(current.version)) {
+  if (!etagMatches(given, etagOfVersion(current.version))) {
     throw new AppError('ETAG_MISMATCH', 'It changed since it was read');
   }
 }
@@ -299,7 +300,8 @@ function storedToken(state: TokenState, now: Date, created = false): Stored<Mana
 /** If-Match, optional, against a token's management ETag. */
 function checkTokenIfMatch(state: TokenState, ifMatch: string | undefined): void {
   if (ifMatch === undefined || ifMatch === '' || ifMatch === '*') return;
-  if (ifMatch !== tokenEtagOf(state)) throw new AppError('ETAG_MISMATCH', 'It changed since it was read');
+  if (!etagMatches(ifMatch, tokenEtagOf(state)))
+    throw new AppError('ETAG_MISMATCH', 'It changed since it was read');
 }
 
 async function auditManage(
