@@ -106,3 +106,18 @@ describe('the local endpoints eatctl follows', () => {
     ).resolves.toBeUndefined();
   });
 });
+
+describe('an unknown verb', () => {
+  it.each([
+    [['serch', '--endpoint', 'http://x'], '`serch` is not a verb; did you mean `search`?'],
+    [['agent', 'verfy', '--data', 'f'], '`agent verfy` is not a verb; did you mean `agent verify`?'],
+    [['totpp', 'alice'], '`totpp` is not a verb; did you mean `totp`?'],
+    [['frobnicate'], '`frobnicate` is not a verb\n'],
+    [['--endpoint', 'http://x'], 'name a verb before the options (--endpoint)'],
+  ])('%j is named plainly, with the nearest verb', async (argv, message) => {
+    const console = io();
+    expect(await main(argv, console)).toBe(2);
+    expect(console.err).toContain(message);
+    expect(console.err).not.toContain('http://x');
+  });
+});
