@@ -39,7 +39,7 @@ export default tseslint.config(
     },
   },
   {
-    // Every request path is a GetItem or a Query (README "Storage"); no transactions (MRSC has none).
+    // Every request path is a GetItem or a Query (docs/design.md "Storage"); no transactions (MRSC has none).
     files: ['shared/adapters/**/*.ts', 'functions/**/*.ts'],
     rules: {
       'no-restricted-imports': [

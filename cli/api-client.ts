@@ -6,6 +6,7 @@
  * EATCTL_CLIENT_SECRET). Both from `--token-url` (EATCTL_TOKEN_URL; the local system's issuer by default).
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { localDataDir, readLocalEndpoints } from '../local/endpoints';
 
 /** The local issuer's public console client, and the loopback redirect eatctl names (RFC 8252). */
 const CONSOLE_CLIENT_ID = 'eat-console';
@@ -35,13 +36,23 @@ export const CONNECTION_OPTIONS = {
 export const CONNECTION_USAGE =
   '[--endpoint URL] [--token JWT | --user NAME --password P | --client-id ID --client-secret S] [--token-url URL] [--json]';
 
+/**
+ * The local system's primary when no endpoint is named: the one a running `npm start` wrote, else
+ * `PORT` (as `npm start` reads it), else the default port.
+ */
+export function localEndpoint(env: NodeJS.ProcessEnv = process.env): string {
+  const written = readLocalEndpoints(localDataDir(env))?.primary;
+  if (written !== undefined) return written;
+  return `http://127.0.0.1:${env.PORT !== undefined && env.PORT !== '' ? env.PORT : '3000'}`;
+}
+
 export function connectionFrom(
   values: Record<string, unknown>,
   env: NodeJS.ProcessEnv = process.env,
 ): Connection {
   const pick = (flag: string, variable: string) => (values[flag] as string | undefined) ?? env[variable];
   return {
-    endpoint: (pick('endpoint', 'EATCTL_ENDPOINT') ?? 'http://127.0.0.1:3000').replace(/\/+$/, ''),
+    endpoint: (pick('endpoint', 'EATCTL_ENDPOINT') ?? localEndpoint(env)).replace(/\/+$/, ''),
     token: pick('token', 'EATCTL_TOKEN'),
     clientId: pick('client-id', 'EATCTL_CLIENT_ID'),
     clientSecret: pick('client-secret', 'EATCTL_CLIENT_SECRET'),

@@ -5,9 +5,10 @@
  */
 import { agentVerify } from './verbs/agent-verify';
 import { API_VERBS } from './verbs/api-verbs';
+import { totpVerb } from './verbs/totp';
 import { EXIT, UsageError, type Io, type Verb } from './verb';
 
-export const VERBS: readonly Verb[] = [...API_VERBS, agentVerify];
+export const VERBS: readonly Verb[] = [...API_VERBS, agentVerify, totpVerb];
 
 function help(): string {
   const lines = VERBS.map((verb) => `  ${verb.name.padEnd(20)} ${verb.summary}`);
@@ -23,6 +24,36 @@ function findVerb(argv: readonly string[]): { verb: Verb; rest: string[] } | nul
   return null;
 }
 
+/** Names what was typed (the words before the first option) and the verb nearest to it. */
+function unknownVerb(argv: readonly string[]): string {
+  const firstOption = argv.findIndex((word) => word.startsWith('-'));
+  const typed = argv.slice(0, firstOption === -1 ? argv.length : firstOption).slice(0, 2);
+  if (typed.length === 0) return `eatctl: name a verb before the options (${argv[0]})`;
+  const scored = VERBS.map((verb) => {
+    const words = verb.name.split(' ').length;
+    return { verb, distance: editDistance(typed.slice(0, words).join(' '), verb.name) };
+  }).sort((a, b) => a.distance - b.distance);
+  const nearest = scored[0]!;
+  if (nearest.distance > 3) return `eatctl: \`${typed[0]}\` is not a verb`;
+  const named = typed.slice(0, nearest.verb.name.split(' ').length).join(' ');
+  return `eatctl: \`${named}\` is not a verb; did you mean \`${nearest.verb.name}\`?`;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++)
+      current[j] = Math.min(
+        previous[j]! + 1,
+        current[j - 1]! + 1,
+        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
 export async function main(argv: readonly string[], io: Io = processIo()): Promise<number> {
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
     io.stdout(help());
@@ -30,7 +61,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
   }
   const found = findVerb(argv);
   if (found === null) {
-    io.stderr(`eatctl: no such verb: ${argv.slice(0, 2).join(' ')}\n\n${help()}`);
+    io.stderr(`${unknownVerb(argv)}\n\n${help()}`);
     return EXIT.usage;
   }
   const { verb, rest } = found;

@@ -1,6 +1,6 @@
 /**
  * The deployment's settings, read from CDK context (`cdk.json`, or `-c key=value` on the command line) and
- * checked once, before any stack is built. Every value has a documented default (README.md, "Deploy"), so
+ * checked once, before any stack is built. Every value has a documented default (docs/deploy.md), so
  * `cdk synth` works with no arguments and no AWS credentials.
  */
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -60,7 +60,7 @@ export interface DeploymentConfig {
   alarmTopicName: string | undefined;
 }
 
-/** The defaults, documented in README.md ("Deploy"); cdk.json states the same values explicitly. */
+/** The defaults, documented in docs/deploy.md; cdk.json states the same values explicitly. */
 export const DEFAULTS = {
   primaryRegion: 'us-east-1',
   replicaRegions: 'eu-west-1,ap-southeast-2',

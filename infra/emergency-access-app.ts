@@ -10,7 +10,7 @@
  * | `<prefix>-api-<r>` | every region | functions, HTTP API, sweep schedule and its DLQ, alarms |
  *
  * Only the table stack is named by the primary region. The key and identity stacks are named by the
- * region that owns them, so a new primary (context) leaves them as they are (README, "When a region fails").
+ * region that owns them, so a new primary (context) leaves them as they are (docs/deploy.md, "When a region fails").
  * Once `sealingKeyId` is given, no stack reads a key stack's outputs, so every stack deploys while any
  * other region is down.
  *
@@ -53,7 +53,7 @@ export function buildEmergencyAccessApp(
   config: DeploymentConfig,
   catalog: FunctionCatalog = functionCatalog(),
 ): EmergencyAccessStacks {
-  // Cross-stack and cross-region values are read with Fn::GetStackOutput (README "Deploy"), whatever
+  // Cross-stack and cross-region values are read with Fn::GetStackOutput (docs/deploy.md), whatever
   // cdk.json says: no export locks, no custom resources writing SSM parameters into other regions.
   CrossStackReferences.of(app).consume(ReferenceStrength.WEAK);
   const names = stackNames(config);

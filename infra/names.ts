@@ -2,7 +2,7 @@
  * The physical names of what the app deploys, in one place. Stacks, functions, roles and aliases carry
  * the deployment's name prefix; IAM role names also carry the region, as IAM is global.
  *
- * A stack must be deletable and deployable again in the same region (README "Deploy", "Regions that can be
+ * A stack must be deletable and deployable again in the same region (docs/deploy.md, "Regions that can be
  * lost and rebuilt"). So a name that outlives its stack (a retained log group) or is held for a while after
  * deletion (an SQS queue's name for 60 seconds, a schedule group while its schedules go) ends with
  * `stackInstanceId`, which each creation of the stack draws anew; names of what is deleted with the stack

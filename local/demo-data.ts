@@ -4,7 +4,7 @@
  */
 import type { OfflinePolicy, PinPolicy, TokenKind } from '../shared/domain/model';
 import { DEFAULT_OFFLINE_POLICY } from '../shared/domain/policy';
-import { decodeBase32 } from '../shared/domain/totp';
+import { decodeBase32, PRODUCT_TOTP } from '../shared/domain/totp';
 import { createVerifier } from '../shared/domain/verifier';
 import type { UseCaseDependencies } from '../shared/use-cases/context';
 
@@ -125,4 +125,27 @@ export async function loadDemoData(
     seed.fill(0);
     progress(`user ${userId} with token ${serial}`);
   }
+}
+
+/** The demo user named by user id (case-insensitive) or token serial, or undefined. */
+export function findDemoUser(name: string): DemoUser | undefined {
+  const wanted = name.toLowerCase();
+  return DEMO_USERS.find((u) => u.userId === wanted || u.serial === name);
+}
+
+/**
+ * A key URI an authenticator app can scan for a demo user's token: SHA-1, 6 digits and 60-second steps,
+ * as the product's tokens are (an app's default of 30 s would give codes the service refuses).
+ */
+export function otpauthUriOf(user: DemoUser): string {
+  const issuer = 'EAT local';
+  const label = encodeURIComponent(`${issuer}:${user.userId}`);
+  const query = new URLSearchParams({
+    secret: user.seed,
+    issuer,
+    algorithm: 'SHA1',
+    digits: String(PRODUCT_TOTP.digits),
+    period: String(PRODUCT_TOTP.stepSeconds),
+  });
+  return `otpauth://totp/${label}?${query.toString().replace(/\+/g, '%20')}`;
 }

@@ -25,9 +25,16 @@ import { DynamoDbTokenStore } from '../shared/adapters/dynamodb/dynamodb-token-s
 import { ensureLocalKeyFile } from '../shared/adapters/sealing';
 import { createTableInput } from '../shared/adapters/dynamodb/table-schema';
 import type { UseCaseDependencies } from '../shared/use-cases/context';
-import { projectRoot, startDynamoDbLocal } from './engines';
+import { startDynamoDbLocal } from './engines';
 import { LOCAL_CLIENTS, LOCAL_USERS } from './clients';
-import { DEMO_USERS, loadDemoData } from './demo-data';
+import { DEMO_USERS, loadDemoData, otpauthUriOf } from './demo-data';
+import {
+  assertPortsFree,
+  localDataDir,
+  removeLocalEndpoints,
+  writeLocalEndpoints,
+  type LocalEndpoints,
+} from './endpoints';
 import { createGateway, type LambdaHandler } from './gateway';
 import { createLocalIssuer, type LocalIssuer } from './jwt';
 import { localRoutes, type LocalReplication } from './local-routes';
@@ -95,10 +102,9 @@ function handlersFor(deps: UseCaseDependencies): (group: string) => LambdaHandle
 }
 
 function banner(
-  primary: string,
-  replica: string,
+  { primary, replica }: LocalEndpoints,
   seconds: number,
-  data: { dir: string; fresh: boolean },
+  data: { dir: string; fresh: boolean; endpointsFile: string },
   delayMs: number,
 ) {
   const rule = '-'.repeat(78);
@@ -120,6 +126,7 @@ function banner(
   say(
     `  data                      ${data.dir} ${data.fresh ? '(new: demo data loaded)' : '(kept from the last run)'}`,
   );
+  say(`  endpoints file            ${data.endpointsFile} (eatctl reads it; removed at Ctrl-C)`);
   say('');
   say('  OAuth clients (client_id / secret, scope):');
   for (const c of LOCAL_CLIENTS)
@@ -131,15 +138,19 @@ function banner(
       `    ${u.username.padEnd(15)} ${u.password.padEnd(22)} ${u.domains.join(',').padEnd(9)}  ${u.description}`,
     );
   say('');
-  say('  Demo users (token serial, kind, PIN, TOTP seed):');
+  say('  Demo users (token serial, kind, PIN, TOTP seed: SHA-1, 6 digits, 60 s steps):');
   for (const u of DEMO_USERS) {
     say(
       `    ${u.userId.padEnd(6)} ${u.serial}  ${u.kind.padEnd(12)} ${(u.pin ?? '-').padEnd(5)} ${u.seed}  ${u.securityDomain}`,
     );
   }
+  say('  Their current tokencode: npm run eatctl -- totp alice (or a serial); in an authenticator app');
+  say('  (period=60: an app that assumes 30 s gives codes the service refuses):');
+  for (const u of DEMO_USERS) say(`    ${otpauthUriOf(u)}`);
   say('');
-  say('  Try:  export EATCTL_CLIENT_ID=helpdesk EATCTL_CLIENT_SECRET=helpdesk-secret');
+  say('  Try:  export EATCTL_USER=jane.admin EATCTL_PASSWORD=jane-password');
   say('        npm run eatctl -- search --last-name a');
+  say(`        npm run eatctl -- search --last-name a --endpoint ${replica}   # the replica`);
   say('  Stop: Ctrl-C (the data is kept; `npm start -- --fresh` starts over with the demo data)');
   say(rule);
 }
@@ -151,7 +162,12 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: { fresh: { type: 'boolean', default: false } } });
   const port = Number(process.env.PORT ?? 3000);
   const replicaPort = Number(process.env.REPLICA_PORT ?? 3001);
-  const localDir = process.env.LOCAL_DATA_DIR ?? join(projectRoot(), '.local');
+  // Before any work: a busy port found after loading the demo data would cost a newcomer a minute.
+  await assertPortsFree([
+    { name: 'primary', port, variable: 'PORT' },
+    { name: 'replica', port: replicaPort, variable: 'REPLICA_PORT' },
+  ]);
+  const localDir = localDataDir();
   const dataDir = join(localDir, 'dynamodb');
   mkdirSync(localDir, { recursive: true, mode: 0o700 });
   if (values.fresh) rmSync(dataDir, { recursive: true, force: true });
@@ -247,11 +263,12 @@ async function main(): Promise<void> {
     gateways.push(gateway);
     sweeps.push(local.startSweepTimer(Number(process.env.SWEEP_INTERVAL_SECONDS ?? 300)));
   }
+  const endpoints = { primary: `http://127.0.0.1:${port}`, replica: `http://127.0.0.1:${replicaPort}` };
+  const endpointsFile = writeLocalEndpoints(localDir, endpoints);
   banner(
-    `http://127.0.0.1:${port}`,
-    `http://127.0.0.1:${replicaPort}`,
+    endpoints,
     (performance.now() - started) / 1000,
-    { dir: dataDir, fresh: tableCreated || empty },
+    { dir: dataDir, fresh: tableCreated || empty, endpointsFile },
     delayMs,
   );
 
@@ -262,6 +279,7 @@ async function main(): Promise<void> {
     say(`\n${signal}: stopping ...`);
     for (const cancel of sweeps) cancel();
     await Promise.all(gateways.map((g) => g.close()));
+    removeLocalEndpoints(localDir);
     // What was written last reaches the other region before the engine stops (a partition heals first).
     replicator.release();
     await replicator.settle(10_000).catch(() => say('Replication did not settle: the regions may differ.'));

@@ -175,9 +175,10 @@ const VERBS: ApiVerb[] = [
     summary: 'Save: reset and/or online use in one change, against the ETag that was viewed',
     args: ['SERIAL'],
     options: { etag: { type: 'string' }, reset: { type: 'boolean' }, 'online-use': { type: 'string' } },
-    usage: 'SERIAL --etag ETAG [--reset] [--online-use on|off]',
+    usage:
+      'SERIAL [--etag ETAG] [--reset] [--online-use on|off]\n' +
+      '  without --etag, the page is read first (an audited view) and saved against its ETag',
     run: async (c, v, [serial]) => {
-      if (!str(v, 'etag')) throw new UsageError('--etag is required (from eatctl view)');
       const onlineUse = str(v, 'online-use');
       if (onlineUse !== undefined && onlineUse !== 'on' && onlineUse !== 'off')
         throw new UsageError('--online-use on|off');
@@ -185,12 +186,22 @@ const VERBS: ApiVerb[] = [
         ...(v.reset ? { resetOffline: true } : {}),
         ...(onlineUse ? { onlineUseAllowed: onlineUse === 'on' } : {}),
       };
-      return changeReply(
+      if (Object.keys(body).length === 0) throw new UsageError('say --reset, --online-use on|off or both');
+      // Without --etag, save against the page as it is now, as the console does after loading it.
+      const given = str(v, 'etag');
+      const etag =
+        given ??
+        (await callApi(c, 'GET', `/v1/tokens/${q(serial!)}/emergency-access`)).headers.get('etag') ??
+        '';
+      const reply = await changeReply(
         await callApi(c, 'PATCH', `/v1/tokens/${q(serial!)}/emergency-access`, {
           body,
-          headers: { 'if-match': str(v, 'etag')! },
+          headers: { 'if-match': etag },
         }),
       );
+      return given === undefined
+        ? { ...reply, text: `(saved against the current ETag ${etag}, read just now)\n${reply.text}` }
+        : reply;
     },
   },
   {

@@ -4,7 +4,7 @@ import { MAX_PASSCODE_LENGTH } from '../../shared/domain/passcode';
 import type { RouteDefinition } from '../http/route';
 import { userId } from './schemas';
 
-/** The agents' routes (README "Agent API"). */
+/** The agents' routes (docs/api.md "Agent API"). */
 export const offlineData = offlineDataSchema.meta({ id: 'OfflineData' });
 
 export const agentAuthenticationReply = z

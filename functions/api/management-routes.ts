@@ -14,7 +14,7 @@ import {
   userId,
 } from './schemas';
 
-/** The administrators' management routes (README "Management API"): one route group, `admin-manage`. */
+/** The administrators' management routes (docs/api.md "Management API"): one route group, `admin-manage`. */
 
 const GROUP = 'admin-manage';
 const displayName = z.string().trim().min(1).max(128);

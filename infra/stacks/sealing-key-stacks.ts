@@ -8,7 +8,7 @@
  * region's key). Stateful: retained on stack deletion, with a 30-day deletion window.
  *
  * The replica stacks need the primary key's ARN, which exists only once the primary is created: it
- * reaches them as a cross-region reference (CloudFormation `Fn::GetStackOutput`, see README "Deploy").
+ * reaches them as a cross-region reference (CloudFormation `Fn::GetStackOutput`, see docs/deploy.md).
  */
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';

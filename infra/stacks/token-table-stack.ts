@@ -5,7 +5,7 @@
  * every replica. Stateful: retained on stack deletion.
  *
  * The table's home (the region of this stack) is the primary region; moving it is an import into the new
- * primary's stack (README, "A planned move of the primary region"). The replica tables need their region's
+ * primary's stack (docs/deploy.md, "A planned move of the primary region"). The replica tables need their region's
  * key to exist first, so this stack depends on the key stacks. Their ARNs are known without a reference to
  * them: a multi-region key has the same key id in every region.
  */

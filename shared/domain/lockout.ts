@@ -1,7 +1,7 @@
 import type { FailureCounts, LockoutCounters, RegionalCounters } from './model';
 
 /**
- * Throttling of online authentication, per token (README "Lockout"). NIST SP 800-63B 5.2.2 allows at most
+ * Throttling of online authentication, per token (docs/api.md "Lockout"). NIST SP 800-63B 5.2.2 allows at most
  * 100 consecutive failures; these are far lower. A tokencode is 6 or 8 digits (with a PIN for SecurID),
  * so 10 guesses with at most 2 steps open leave an attacker about 2 in 100,000 for a 6-digit token, while a
  * user who mistypes a few times is not locked out. The emergency code has at least 40 bits, but it is

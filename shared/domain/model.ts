@@ -66,7 +66,7 @@ export interface OfflineAuthentication {
   agentId: string;
   /**
    * The region that recorded it. Each region writes and removes only its own records, so a download in
-   * one region and the sweep in another never overwrite each other (README "Two regions").
+   * one region and the sweep in another never overwrite each other (docs/design.md "Two regions writing at once").
    */
   region: string;
   authenticatedAt: string;
@@ -216,7 +216,7 @@ export interface FailureCounts {
 
 /**
  * One region's lockout item, written only by online authentication and the unlock in that region
- * (README "Lockout"). Failure totals only grow; a success or an unlock acknowledges the totals it saw
+ * (docs/api.md "Lockout"). Failure totals only grow; a success or an unlock acknowledges the totals it saw
  * (`acks`, per region), and the consecutive failures are what no acknowledgement covers yet. A lock is
  * recorded apart from the counts and is lifted only by an unlock of a later epoch.
  */

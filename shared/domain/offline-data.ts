@@ -10,7 +10,7 @@ const pbkdf2Async = promisify(pbkdf2);
 
 /**
  * Offline authentication data: what an agent that supports offline authentication downloads on an online
- * login, so that it can check the user's passcode with no network (README "Offline data", SECURITY.md).
+ * login, so that it can check the user's passcode with no network (docs/api.md "Offline data", SECURITY.md).
  *
  * Tokencodes (SecurID tokens only): one residue per 60-second step until `validUntil`:
  *   key      = PBKDF2-HMAC-SHA256(PIN, salt, 600,000 iterations, 32 bytes), a fresh 128-bit salt per file

@@ -1,7 +1,7 @@
 import type { TokenKind } from './model';
 
 /**
- * How a passcode is read, online and offline alike (README "Passcodes"):
+ * How a passcode is read, online and offline alike (docs/api.md "Passcodes"):
  * - surrounding whitespace is dropped; what is left must be 1 to 64 letters and digits, or it is nothing;
  * - a `securid` passcode is a PIN of 4 to 8 letters and digits followed by the tokencode (the token's 6 or
  *   8 digits) or by the offline emergency code (its known length); an `authenticate` passcode is the

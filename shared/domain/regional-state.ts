@@ -1,5 +1,5 @@
 /**
- * A token's state as several regions write it at once (README "Two regions"). Global tables settle a
+ * A token's state as several regions write it at once (docs/design.md "Two regions writing at once"). Global tables settle a
  * conflict per item, the later write winning whole; so every fact that two writers change lives in items
  * that only one region writes, and readers merge them here:
  *

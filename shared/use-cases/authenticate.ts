@@ -63,7 +63,7 @@ const LOCKED: AgentAuthenticationResult = { outcome: 'locked', method: null, off
 const MAX_TOKENS_PER_USER = 10;
 
 /**
- * Online authentication by an agent (README "Agent API"). The passcode is checked against each enabled token
+ * Online authentication by an agent (docs/api.md "Agent API"). The passcode is checked against each enabled token
  * of the user until one accepts. A wrong passcode is `reject`; so is an unknown user, with the same work
  * done, and audited only when a token exists. On accept by an offline-capable agent in a domain with
  * offline authentication, the reply carries offline data (offline-delivery.ts).
@@ -256,7 +256,7 @@ interface Acceptance {
 
 /**
  * Spends the tokencode's step and acknowledges the failures seen, unless the token got locked or the
- * step was spent meanwhile (in this region; across regions, within the replication delay, see README).
+ * step was spent meanwhile (in this region; across regions, within the replication delay, see docs/design.md).
  */
 async function acceptTokencode(
   deps: UseCaseDependencies,

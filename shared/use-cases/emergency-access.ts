@@ -1,3 +1,4 @@
+import { etagMatches } from '../domain/etag';
 import { evaluateEligibility, type Eligibility } from '../domain/eligibility';
 import { isResetPending, offlineEmergencyStateOf } from '../domain/emergency-access';
 import { AppError, NotFoundError, PreconditionError } from '../domain/errors';
@@ -118,7 +119,7 @@ export async function changeEmergencyAccess(
   ifMatch: string | undefined,
 ): Promise<EmergencyAccessReply> {
   const state = await loadVisibleTokenState(deps, actor, serial);
-  if (ifMatch !== undefined && ifMatch !== '*' && ifMatch !== emergencyAccessEtagOf(state)) {
+  if (ifMatch !== undefined && !etagMatches(ifMatch, emergencyAccessEtagOf(state))) {
     throw new AppError('ETAG_MISMATCH', 'The emergency access settings changed since they were read');
   }
   const now = deps.clock();

@@ -32,7 +32,7 @@ const ATTEMPTS = 3;
  * Each generation is its own item, created only if absent. Losing that to a concurrent login in this
  * region means that login's code is the current one: it is read back and delivered, and no second code
  * is issued. The code it replaces is shredded at once (its sealed code and verifier dropped); should that
- * write lose a race, the sweep shreds it at its expiry. Across regions, see README "Two regions".
+ * write lose a race, the sweep shreds it at its expiry. Across regions, see docs/design.md "Two regions writing at once".
  */
 export async function currentEmergencyCode(
   deps: UseCaseDependencies,

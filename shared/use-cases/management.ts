@@ -1,3 +1,4 @@
+import { etagMatches } from '../domain/etag';
 import { isResetPending } from '../domain/emergency-access';
 import { AppError, NotFoundError, ValidationError } from '../domain/errors';
 import type {
@@ -33,7 +34,7 @@ import { isConflict } from './lockout-counters';
 import { tokenDetailsOf, type TokenDetails } from './views';
 
 /**
- * Management: security domains, users, token import and assignment, PINs, agents (README "Management
+ * Management: security domains, users, token import and assignment, PINs, agents (docs/api.md "Management
  * API"). Every write is the store's conditional put on the version read; every change to a token is
  * audited as `token.manage` (never with a seed or a PIN). What lies outside the administrator's domains
  * answers 404 exactly as if it did not exist; domains and agents are changed by all-domains
@@ -75,7 +76,7 @@ function checkIfMatch(
     }
     return;
   }
-  if (given !== '*' && given !== etagOfVersion(current.version)) {
+  if (!etagMatches(given, etagOfVersion(current.version))) {
     throw new AppError('ETAG_MISMATCH', 'It changed since it was read');
   }
 }
@@ -299,7 +300,8 @@ function storedToken(state: TokenState, now: Date, created = false): Stored<Mana
 /** If-Match, optional, against a token's management ETag. */
 function checkTokenIfMatch(state: TokenState, ifMatch: string | undefined): void {
   if (ifMatch === undefined || ifMatch === '' || ifMatch === '*') return;
-  if (ifMatch !== tokenEtagOf(state)) throw new AppError('ETAG_MISMATCH', 'It changed since it was read');
+  if (!etagMatches(ifMatch, tokenEtagOf(state)))
+    throw new AppError('ETAG_MISMATCH', 'It changed since it was read');
 }
 
 async function auditManage(

@@ -1,7 +1,7 @@
 /**
- * The README's "When a region fails" runbook, step by step, against the synthesized templates: each test
+ * The "When a region fails" runbook of docs/deploy.md runbook, step by step, against the synthesized templates: each test
  * builds the app with the context the step says and checks what the step relies on. CloudFormation itself
- * is not run (no account): what only a real deploy can show is listed in the README.
+ * is not run (no account): what only a real deploy can show is listed in docs/deploy.md.
  */
 import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';

@@ -11,7 +11,7 @@ export const domainPk = (id: string) => `DOMAIN#${id}`;
 export const agentPk = (id: string) => `AGENT#${id}`;
 
 /**
- * Sort keys. A token's partition holds one item per fact and writer (README "Two regions"): the token item,
+ * Sort keys. A token's partition holds one item per fact and writer (docs/design.md "Two regions writing at once"): the token item,
  * each region's administrators' settings and lockout item, and one item per issued generation.
  */
 export const SK = {

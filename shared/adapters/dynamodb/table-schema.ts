@@ -1,6 +1,6 @@
 /**
  * The single table: its keys and indexes, in one place for the adapter, the tests, the local system and
- * the CDK stack. See README.md "Storage" for the access pattern each one serves.
+ * the CDK stack. See docs/design.md "Storage" for the access pattern each one serves.
  */
 export const KEY = { partition: 'pk', sort: 'sk' } as const;
 

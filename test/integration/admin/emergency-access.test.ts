@@ -287,6 +287,35 @@ describe('reset, online use and save', () => {
     },
   );
 
+  it('takes the ETag with or without its quotes (as a shell passes it), and still refuses a stale one', async () => {
+    const quoted = await etagOf(alice.serial);
+    expect(quoted).toMatch(/^".+"$/);
+    const bare = quoted.slice(1, -1);
+    const saved = await system.call(saveEmergencyAccessRoute, {
+      ...params(alice.serial),
+      body: { onlineUseAllowed: true },
+      headers: { 'If-Match': bare },
+    });
+    expect(saved.status).toBe(200);
+    expect((await system.deps.store.getTokenState(alice.serial))!.settings.onlineUseAllowed).toBe(true);
+    for (const stale of [bare, quoted]) {
+      const refused = await system.call(saveEmergencyAccessRoute, {
+        ...params(alice.serial),
+        body: { onlineUseAllowed: false },
+        headers: { 'If-Match': stale },
+      });
+      expect(refused.status).toBe(412);
+      expect(refused.body.error.code).toBe('ETAG_MISMATCH');
+    }
+    expect((await system.deps.store.getTokenState(alice.serial))!.settings.onlineUseAllowed).toBe(true);
+    const off = await system.call(setOnlineUseRoute, {
+      ...params(alice.serial),
+      body: { allowed: false },
+      headers: { 'If-Match': (await etagOf(alice.serial)).slice(1, -1) },
+    });
+    expect(off.status).toBe(200);
+  });
+
   it('saves with If-Match: 428 without it, 412 when stale, then both changes at once with a new ETag', async () => {
     const missing = await system.call(saveEmergencyAccessRoute, {
       ...params(alice.serial),

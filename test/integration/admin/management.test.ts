@@ -418,6 +418,30 @@ describe('assignment', () => {
     expect((await auditOf('ASG0001'))[0]).toMatchObject({ action: 'token.manage', outcome: 'denied' });
   });
 
+  it("takes a token's ETag with or without its quotes, and refuses a stale one either way", async () => {
+    const current = await system.call(setTokenEnabledRoute, {
+      params: { serial: 'ASG0002' },
+      body: { enabled: true },
+    });
+    const bare = current.headers.etag!.slice(1, -1);
+    const unquoted = await system.call(setTokenEnabledRoute, {
+      params: { serial: 'ASG0002' },
+      body: { enabled: true },
+      headers: { 'If-Match': bare },
+    });
+    expect(unquoted.status).toBe(200);
+    expectError(
+      await system.call(setTokenEnabledRoute, {
+        params: { serial: 'ASG0002' },
+        body: { enabled: false },
+        headers: { 'If-Match': '9' },
+      }),
+      412,
+      'ETAG_MISMATCH',
+    );
+    expect((await system.deps.store.getToken('ASG0002'))!.enabled).toBe(true);
+  });
+
   it('answers 412 for a stale If-Match', async () => {
     const reply = await system.call(setTokenEnabledRoute, {
       params: { serial: 'ASG0002' },

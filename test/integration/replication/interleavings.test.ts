@@ -6,7 +6,7 @@
  *
  * - every region holds the same items;
  * - no change was lost except to a later change of the same fact (the last write of a fact wins, or,
- *   when regions wrote it concurrently, one of their last writes, by the README's merge rule), and no
+ *   when regions wrote it concurrently, one of their last writes, by docs/design.md's merge rule), and no
  *   reset was lost;
  * - a token seen locked stays locked until an unlock;
  * - a tokencode step or a single-use code accepted twice was accepted in two regions within one
