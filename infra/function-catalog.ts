@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import { ALL_ROUTES } from '../functions/api/routes';
 import type { RouteDefinition } from '../functions/http/route';
 import { INDEX } from '../shared/adapters/dynamodb/table-schema';
+import type { PepperPurpose } from '../shared/ports/pepper';
 import type { SealingPurpose } from '../shared/ports/sealer';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
@@ -50,6 +51,11 @@ export interface DataAccess {
   opens: readonly SealingPurpose[];
   /** kms:Encrypt with the encryption context of these purposes. */
   seals: readonly SealingPurpose[];
+  /**
+   * kms:GenerateMac under the pepper key for these purposes: issuing or checking an emergency code
+   * (shared/use-cases/code-verifier.ts). The only functions given `PEPPER_KEY_ARN`.
+   */
+  peppers: readonly PepperPurpose[];
 }
 
 export interface FunctionSizing {
@@ -64,7 +70,14 @@ export interface FunctionDeclaration {
   sizing?: Partial<FunctionSizing>;
 }
 
-const NO_DATA: DataAccess = { table: 'none', indexes: [], deletes: false, opens: [], seals: [] };
+const NO_DATA: DataAccess = {
+  table: 'none',
+  indexes: [],
+  deletes: false,
+  opens: [],
+  seals: [],
+  peppers: [],
+};
 
 /** Each function's data access, by function name (the route group, or `sweep`). */
 export const FUNCTION_DECLARATIONS: Readonly<Record<string, FunctionDeclaration>> = {
@@ -108,11 +121,11 @@ export const FUNCTION_DECLARATIONS: Readonly<Record<string, FunctionDeclaration>
   },
   /**
    * Online authentication: the user's token through the user index, the seed opened to check a
-   * tokencode, the held offline code opened to re-deliver it, a new code sealed when one is issued; the
-   * client's request budget counted. The verifier KDF is CPU-bound: a full vCPU (1769 MB) keeps one check
-   * near its benchmark time. Reserved concurrency: a flood of admin or sweep work in the account cannot
-   * starve online logins, and one agent's flood (already cut by its budget) cannot take the account's
-   * whole concurrency.
+   * tokencode, the held offline code opened to re-deliver it, a new code sealed when one is issued, the
+   * code peppered when it is issued (its verifier) or checked; the client's request budget counted. The
+   * verifier KDF is CPU-bound: a full vCPU (1769 MB) keeps one check near its benchmark time. Reserved
+   * concurrency: a flood of admin or sweep work in the account cannot starve online logins, and one
+   * agent's flood (already cut by its budget) cannot take the account's whole concurrency.
    */
   'agent-authenticate': {
     access: {
@@ -122,6 +135,7 @@ export const FUNCTION_DECLARATIONS: Readonly<Record<string, FunctionDeclaration>
       indexes: ['byUserId'],
       opens: ['totp-seed', 'offline-eat'],
       seals: ['offline-eat'],
+      peppers: ['offline-eat'],
     },
     sizing: { memorySizeMb: 1769, reservedConcurrency: 50 },
   },

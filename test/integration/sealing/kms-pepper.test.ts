@@ -67,10 +67,18 @@ describe('KmsPepper against moto', () => {
       (await pepper.mac(Buffer.from(CODE), { ...context, serial: '000987654322' })).mac.equals(mac),
     ).toBe(false);
     const replicaClient = kmsClient('eu-west-1');
-    const keyId = pepper.keyId.split('/').pop()!;
-    const replica = await client.send(new ReplicateKeyCommand({ KeyId: keyId, ReplicaRegion: 'eu-west-1' }));
+    const replica = await client.send(
+      new ReplicateKeyCommand({ KeyId: pepper.keyId, ReplicaRegion: 'eu-west-1' }),
+    );
     const inReplica = new KmsPepper(replicaClient, replica.ReplicaKeyMetadata!.Arn!);
     expect((await inReplica.mac(Buffer.from(CODE), context)).mac.equals(mac)).toBe(true);
+    // A code issued in one region is checked in another: the verifier names the key by its id, the same
+    // in every region (by its ARN, which names the region, it would never match elsewhere).
+    expect(inReplica.keyId).toBe(pepper.keyId);
+    expect(pepper.keyId).toMatch(/^mrk-/);
+    const verifier = await createCodeVerifier({ pepper }, context.serial, context.generation, CODE);
+    const issued = { serial: context.serial, generation: context.generation, verifier };
+    expect(await verifyCode({ pepper: inReplica }, issued, CODE)).toBe(true);
   });
 
   it('peppers the stored verifier: it matches the code through KMS, and never the code alone or another key', async () => {
