@@ -53,11 +53,7 @@ export class TokenTableStack extends Stack {
 
   constructor(scope: Construct, id: string, props: TokenTableStackProps) {
     super(scope, id, props);
-    const tableKey = kms.Key.fromKeyArn(
-      this,
-      'SealingKey',
-      keyArnIn(this, this.region, props.sealingKeyId),
-    );
+    const tableKey = kms.Key.fromKeyArn(this, 'SealingKey', keyArnIn(this, this.region, props.sealingKeyId));
     const replicaKeyArns = Object.fromEntries(
       props.replicaRegions.map((region) => [region, keyArnIn(this, region, props.sealingKeyId)]),
     );
