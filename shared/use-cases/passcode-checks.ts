@@ -1,3 +1,4 @@
+import { assignmentEpochOf } from '../domain/assignment';
 import type { IssuedEmergencyCode, SecretVerifier, Token } from '../domain/model';
 import { requiresPin, type PasscodeReading } from '../domain/passcode';
 import { PRODUCT_TOTP, verifyTotp } from '../domain/totp';
@@ -82,7 +83,8 @@ export async function checkCode(
   budget: KdfBudget,
 ): Promise<boolean> {
   // The code's verifier (peppered: code-verifier.ts) is one KDF run from the budget; its PIN only if it matches.
-  if (!(await budget.run(() => verifyCode(deps, issued, reading.code)))) return false;
+  const epoch = assignmentEpochOf(token);
+  if (!(await budget.run(() => verifyCode(deps, issued, reading.code, epoch)))) return false;
   return checkPin(token, reading.pin, budget);
 }
 

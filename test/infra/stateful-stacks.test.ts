@@ -307,7 +307,7 @@ describe('pepper key', () => {
       ([region, stack]) =>
         [region, keysOf(stack, 'AWS::KMS::ReplicaKey', 'PepperKey')[0]!.Properties.KeyPolicy] as const,
     ),
-  ].map(([region, doc]) => [region, (doc as { Statement: Statement[] }).Statement]);
+  ].map(([region, doc]) => [region as string, (doc as { Statement: Statement[] }).Statement]);
 
   it.each(policies)(
     'key policy in %s: administration, and GenerateMac with HMAC_SHA_256 for the peppering roles only',

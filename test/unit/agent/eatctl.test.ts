@@ -28,6 +28,7 @@ beforeAll(async () => {
   const offlineData = await buildOfflineData({
     seed: SEED,
     serial: '000100000002',
+    assignmentEpoch: 0,
     digits: 6,
     pin: null,
     from: AT,

@@ -34,6 +34,7 @@ function input(overrides: Partial<OfflineDataInput> = {}): OfflineDataInput {
   return {
     seed: SEED,
     serial: '000100000001',
+    assignmentEpoch: 0,
     digits: 6,
     pin: PIN,
     from: FROM,
@@ -105,7 +106,7 @@ describe('offline data', () => {
 
   it('holds, under the right PIN, exactly each step’s tokencode modulo 10,000 and nothing more', async () => {
     const tokencodes = tokencodesOf(securid);
-    const padKey = await offlinePadKey(tokencodes.key, PIN, securid.serial);
+    const padKey = await offlinePadKey(tokencodes.key, PIN, securid);
     const pads = offlinePads(padKey, 0, tokencodes.count);
     const residues = Buffer.from(tokencodes.residues, 'base64');
     const truth = hotpSeries(SEED, tokencodes.firstStep, tokencodes.count, 6);
@@ -170,7 +171,7 @@ describe('checking a SecurID passcode offline', () => {
     const tokencodes = tokencodesOf(securid);
     const residues = Buffer.from(tokencodes.residues, 'base64');
     const truth = hotpSeries(SEED, tokencodes.firstStep, tokencodes.count, 6);
-    const padKey = await offlinePadKey(tokencodes.key, '135791', securid.serial);
+    const padKey = await offlinePadKey(tokencodes.key, '135791', securid);
     const pads = offlinePads(padKey, 0, tokencodes.count);
     let matches = 0;
     for (let i = 0; i < tokencodes.count; i++) {
