@@ -145,13 +145,7 @@ export async function verifyOfflinePasscode(
         refuse('TOKENCODES_NOT_OFFLINE');
         continue;
       }
-      const step = await matchOfflineTokencode(
-        data.tokencodes,
-        data,
-        reading.pin,
-        reading.tokencode,
-        at,
-      );
+      const step = await matchOfflineTokencode(data.tokencodes, data, reading.pin, reading.tokencode, at);
       if (step === null) continue;
       const last = options.lastAcceptedStep;
       if (last !== undefined && last !== null && step <= last) {

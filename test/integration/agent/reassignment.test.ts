@@ -34,7 +34,7 @@ beforeAll(async () => {
   for (const [userId, firstName] of [
     ['xena', 'Xena'],
     ['yuri', 'Yuri'],
-  ]) {
+  ] as const) {
     const reply = await call(
       putUserRoute,
       { userId },
