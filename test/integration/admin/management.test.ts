@@ -403,8 +403,14 @@ describe('assignment', () => {
     expect(again.status).toBe(200);
     expect(again.headers.etag).toBe(reply.headers.etag);
     expect((await auditOf('ASG0001')).slice(0, 2).map((e) => e.details)).toEqual([
-      { change: 'assign', userId: 'hank', securityDomain: 'SystemDomain', changed: false },
-      { change: 'assign', userId: 'hank', securityDomain: 'SystemDomain', changed: true },
+      {
+        change: 'assign',
+        userId: 'hank',
+        securityDomain: 'SystemDomain',
+        assignmentEpoch: 0,
+        changed: false,
+      },
+      { change: 'assign', userId: 'hank', securityDomain: 'SystemDomain', assignmentEpoch: 0, changed: true },
     ]);
   });
 
@@ -501,6 +507,8 @@ describe('assignment', () => {
         pinCleared: true,
         onlineUseRevoked: true,
         resetRequested: true,
+        offlineDataInvalidated: true,
+        assignmentEpoch: 1,
         changed: true,
       },
     });
