@@ -8,7 +8,7 @@
  * The message is bound to what the secret belongs to, as sealing is: a MAC of one token's code is of no
  * use for another token or generation. Failures are AppErrors, as the sealer's are.
  */
-export type PepperPurpose = 'offline-eat';
+export type PepperPurpose = 'offline-eat' | 'pin';
 
 export interface PepperContext {
   purpose: PepperPurpose;

@@ -25,7 +25,7 @@ import {
   type AdminChange,
 } from '../domain/regional-state';
 import { decodeBase32 } from '../domain/totp';
-import { createVerifier } from '../domain/verifier';
+import { createPinVerifier } from './code-verifier';
 import type { Page, PageRequest } from '../ports/token-store';
 import { recordAudit } from './audit';
 import { canSeeDomain, type AdminActor, type UseCaseDependencies } from './context';
@@ -535,7 +535,7 @@ async function requirePinOfPolicy(deps: UseCaseDependencies, domainId: string, p
   }
 }
 
-/** Sets the PIN of an assigned securid token: only its salted verifier is kept. */
+/** Sets the PIN of an assigned securid token: only its salted, peppered verifier is kept. */
 export async function setPin(
   deps: UseCaseDependencies,
   actor: AdminActor,
@@ -549,7 +549,8 @@ export async function setPin(
   if (state.token.kind !== 'securid') return refuse(deps, actor, serial, 'TOKEN_KIND_HAS_NO_PIN', details);
   if (state.token.user === null) return refuse(deps, actor, serial, 'TOKEN_UNASSIGNED', details);
   await requirePinOfPolicy(deps, state.token.securityDomain, pin);
-  return commit(deps, actor, state, { admin: { pin: await createVerifier(pin) } }, details);
+  const verifier = await createPinVerifier(deps, serial, pin);
+  return commit(deps, actor, state, { admin: { pin: verifier } }, details);
 }
 
 export async function clearPin(

@@ -98,7 +98,7 @@ describe('functions', () => {
     }
   });
 
-  it("names the region's pepper key only to the functions that issue or check emergency codes", () => {
+  it("names the region's pepper key only to the functions that pepper codes or PINs", () => {
     for (const { region, json } of regional) {
       const keyStack = region === config.primaryRegion ? names.sealingKey : names.sealingKeyReplica(region);
       const told = catalog.all.filter((spec) => {
@@ -112,7 +112,7 @@ describe('functions', () => {
         });
         return true;
       });
-      expect(told.map((spec) => spec.name)).toEqual(['agent-authenticate']);
+      expect(told.map((spec) => spec.name)).toEqual(['admin-manage', 'agent-authenticate']);
     }
   });
 
@@ -194,7 +194,7 @@ describe('least privilege', () => {
     }
   });
 
-  it('grants GenerateMac on the pepper key alone, with HMAC_SHA_256, and to agent-authenticate alone', () => {
+  it('grants GenerateMac on the pepper key alone, with HMAC_SHA_256, to the peppering functions alone', () => {
     for (const { region, json } of regional) {
       const keyStack = region === config.primaryRegion ? names.sealingKey : names.sealingKeyReplica(region);
       const granted = catalog.all.filter((spec) => {
@@ -211,7 +211,7 @@ describe('least privilege', () => {
         expect(macs[0]!.Condition).toEqual({ StringEquals: { 'kms:MacAlgorithm': 'HMAC_SHA_256' } });
         return true;
       });
-      expect(granted.map((spec) => spec.name)).toEqual(['agent-authenticate']);
+      expect(granted.map((spec) => spec.name)).toEqual(['admin-manage', 'agent-authenticate']);
     }
   });
 

@@ -297,8 +297,8 @@ describe('pepper key', () => {
     }
   });
 
-  it('is used by the agent authentication function only: it issues and checks emergency codes', () => {
-    expect(peppering).toEqual(['agent-authenticate']);
+  it('is used only by the functions that issue or check codes and set or check PINs', () => {
+    expect(peppering).toEqual(['admin-manage', 'agent-authenticate']);
   });
 
   const policies: [string, Statement[]][] = [
