@@ -31,6 +31,7 @@ function input(overrides: Partial<OfflineDataInput> = {}): OfflineDataInput {
   return {
     seed,
     serial: '000100000001',
+    assignmentEpoch: 0,
     digits: 6,
     pin: PIN,
     from,

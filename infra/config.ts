@@ -37,6 +37,11 @@ export interface DeploymentConfig {
   sealingKeyRegion: string;
   /** The key's id (`mrk-...`, the same in every region) once it exists: no stack then reads it from another. */
   sealingKeyId: string | undefined;
+  /**
+   * The pepper key's id (`mrk-...`): the multi-region HMAC key made in `sealingKeyRegion` alongside the
+   * sealing key, pinned once it exists as `sealingKeyId` is.
+   */
+  pepperKeyId: string | undefined;
   /** Where the Cognito user pool lives (without `oidcIssuer`); it cannot move with the primary region. */
   identityRegion: string;
   /** Prefix of every stack, function, role and alias name. */
@@ -81,6 +86,7 @@ export const CONTEXT_KEYS = [
   'replicaRegions',
   'sealingKeyRegion',
   'sealingKeyId',
+  'pepperKeyId',
   'identityRegion',
   'namePrefix',
   'tableName',
@@ -183,6 +189,15 @@ function retention(read: ContextReader): RetentionDays {
   return days as RetentionDays;
 }
 
+/** A multi-region key's id (`mrk-` and 32 hex digits), or undefined when not given. */
+function multiRegionKeyId(read: ContextReader, key: ContextKey): string | undefined {
+  const id = text(read, key);
+  if (id !== undefined && !/^mrk-[0-9a-f]{32}$/.test(id)) {
+    throw new ConfigError(key, `${JSON.stringify(id)} is not a multi-region key id (mrk-...)`);
+  }
+  return id;
+}
+
 /** Reads and checks the deployment's settings; throws ConfigError naming the context key at fault. */
 export function readConfig(read: ContextReader, defaultAccount?: string): DeploymentConfig {
   const account = text(read, 'account') ?? defaultAccount;
@@ -199,18 +214,14 @@ export function readConfig(read: ContextReader, defaultAccount?: string): Deploy
     throw new ConfigError('replicaRegions', 'must not repeat a region or name the primary region');
   }
 
-  const sealingKeyId = text(read, 'sealingKeyId');
-  if (sealingKeyId !== undefined && !/^mrk-[0-9a-f]{32}$/.test(sealingKeyId)) {
-    throw new ConfigError(
-      'sealingKeyId',
-      `${JSON.stringify(sealingKeyId)} is not a multi-region key id (mrk-...)`,
-    );
-  }
+  const sealingKeyId = multiRegionKeyId(read, 'sealingKeyId');
+  const pepperKeyId = multiRegionKeyId(read, 'pepperKeyId');
   const sealingKeyRegion = region('sealingKeyRegion', text(read, 'sealingKeyRegion') ?? primaryRegion);
-  if (!regions.includes(sealingKeyRegion) && sealingKeyId === undefined) {
+  if (!regions.includes(sealingKeyRegion) && (sealingKeyId === undefined || pepperKeyId === undefined)) {
     throw new ConfigError(
       'sealingKeyRegion',
-      "outside the deployment's regions needs sealingKeyId (nothing else can name the key created there)",
+      "outside the deployment's regions needs sealingKeyId and pepperKeyId (nothing else can name the " +
+        'keys created there)',
     );
   }
   const identityRegion = region('identityRegion', text(read, 'identityRegion') ?? primaryRegion);
@@ -284,6 +295,7 @@ export function readConfig(read: ContextReader, defaultAccount?: string): Deploy
     regions,
     sealingKeyRegion,
     sealingKeyId,
+    pepperKeyId,
     identityRegion,
     namePrefix,
     tableName,

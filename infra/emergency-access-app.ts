@@ -3,15 +3,16 @@
  *
  * | stack | region | holds |
  * |---|---|---|
- * | `<prefix>-sealing-key-<sealingKeyRegion>` | where the key was created | the multi-region key and its alias |
- * | `<prefix>-sealing-key-replica-<r>` | every other region | the replica key and its alias |
+ * | `<prefix>-sealing-key-<sealingKeyRegion>` | where the keys were created | the multi-region sealing and pepper keys, their aliases |
+ * | `<prefix>-sealing-key-replica-<r>` | every other region | the replica keys and their aliases |
  * | `<prefix>-token-table-<primary>` | primary | the global table, with a replica in every replica region |
  * | `<prefix>-identity-<identityRegion>` | the pool's region | Cognito user pool and app clients (without `oidcIssuer`) |
  * | `<prefix>-api-<r>` | every region | functions, HTTP API, sweep schedule and its DLQ, alarms |
  *
  * Only the table stack is named by the primary region. The key and identity stacks are named by the
- * region that owns them, so a new primary (context) leaves them as they are (docs/deploy.md, "When a region fails").
- * Once `sealingKeyId` is given, no stack reads a key stack's outputs, so every stack deploys while any
+ * region that owns them, so a new primary (context) leaves them as they are (docs/deploy.md, "When a region
+ * fails"). Once `sealingKeyId` and `pepperKeyId` are given, no stack reads a key stack's outputs, so every
+ * stack deploys while any
  * other region is down.
  *
  * Deployment order follows the references: the key, then its replicas (they need its ARN), then the table
@@ -30,7 +31,7 @@ import {
 import type { DeploymentConfig } from './config';
 import type { JwtAuthorization } from './constructs/emergency-access-http-api';
 import { functionCatalog, type FunctionCatalog } from './function-catalog';
-import { sealingKeyArnIn, stackNames } from './names';
+import { keyArnIn, stackNames } from './names';
 import { IdentityStack } from './stacks/identity-stack';
 import { AuditArchive } from './constructs/audit-archive';
 import { RegionalApiStack } from './stacks/regional-api-stack';
@@ -73,22 +74,27 @@ export function buildEmergencyAccessApp(
   let sealingKey: SealingKeyStack | undefined;
   if (config.regions.includes(config.sealingKeyRegion)) {
     sealingKey = new SealingKeyStack(app, names.sealingKey, {
-      ...stackProps(config.sealingKeyRegion, names.sealingKey, 'multi-region sealing key', true),
+      ...stackProps(config.sealingKeyRegion, names.sealingKey, 'multi-region sealing and pepper keys', true),
       namePrefix: config.namePrefix,
       functions: catalog.all,
     });
   }
   // readConfig guarantees one of the two: the key's stack in this app, or its id in the context.
-  const keyArnIn = (stack: Stack, region: string) =>
-    config.sealingKeyId === undefined ? undefined : sealingKeyArnIn(stack, region, config.sealingKeyId);
+  const pinnedArn = (keyId: string | undefined, stack: Stack, region: string) =>
+    keyId === undefined ? undefined : keyArnIn(stack, region, keyId);
+  const sealingKeyArnIn = (stack: Stack, region: string) => pinnedArn(config.sealingKeyId, stack, region);
+  const pepperKeyArnIn = (stack: Stack, region: string) => pinnedArn(config.pepperKeyId, stack, region);
 
   const sealingKeyReplicas = new Map<string, SealingKeyReplicaStack>();
   for (const region of config.regions.filter((r) => r !== config.sealingKeyRegion)) {
     const name = names.sealingKeyReplica(region);
     const stack: SealingKeyReplicaStack = new SealingKeyReplicaStack(app, name, {
-      ...stackProps(region, name, `sealing key replica in ${region}`, true),
+      ...stackProps(region, name, `sealing and pepper key replicas in ${region}`, true),
       namePrefix: config.namePrefix,
-      primaryKeyArn: lazyArn(() => keyArnIn(stack, config.sealingKeyRegion) ?? sealingKey!.keyArn),
+      primaryKeyArn: lazyArn(() => sealingKeyArnIn(stack, config.sealingKeyRegion) ?? sealingKey!.keyArn),
+      primaryPepperKeyArn: lazyArn(
+        () => pepperKeyArnIn(stack, config.sealingKeyRegion) ?? sealingKey!.pepperKeyArn,
+      ),
       functions: catalog.all,
     });
     sealingKeyReplicas.set(region, stack);
@@ -148,7 +154,8 @@ export function buildEmergencyAccessApp(
       namePrefix: config.namePrefix,
       catalog,
       tableName: config.tableName,
-      sealingKeyArn: lazyArn(() => keyArnIn(stack, region) ?? keyStackIn(region)!.keyArn),
+      sealingKeyArn: lazyArn(() => sealingKeyArnIn(stack, region) ?? keyStackIn(region)!.keyArn),
+      pepperKeyArn: lazyArn(() => pepperKeyArnIn(stack, region) ?? keyStackIn(region)!.pepperKeyArn),
       jwt,
       maxEmergencyCodeLifetimeDays: config.maxEmergencyCodeLifetimeDays,
       sourceMaps: config.sourceMaps,

@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import { ALL_ROUTES } from '../functions/api/routes';
 import type { RouteDefinition } from '../functions/http/route';
 import { INDEX } from '../shared/adapters/dynamodb/table-schema';
+import type { PepperPurpose } from '../shared/ports/pepper';
 import type { SealingPurpose } from '../shared/ports/sealer';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
@@ -50,6 +51,13 @@ export interface DataAccess {
   opens: readonly SealingPurpose[];
   /** kms:Encrypt with the encryption context of these purposes. */
   seals: readonly SealingPurpose[];
+  /**
+   * kms:GenerateMac under the pepper key for these purposes: issuing or checking an emergency code,
+   * setting or checking a PIN (shared/use-cases/code-verifier.ts). The only functions given
+   * `PEPPER_KEY_ARN`. KMS cannot tell the purposes apart (a MAC has no encryption context): the list
+   * documents why, and any entry grants the whole key.
+   */
+  peppers: readonly PepperPurpose[];
 }
 
 export interface FunctionSizing {
@@ -64,7 +72,14 @@ export interface FunctionDeclaration {
   sizing?: Partial<FunctionSizing>;
 }
 
-const NO_DATA: DataAccess = { table: 'none', indexes: [], deletes: false, opens: [], seals: [] };
+const NO_DATA: DataAccess = {
+  table: 'none',
+  indexes: [],
+  deletes: false,
+  opens: [],
+  seals: [],
+  peppers: [],
+};
 
 /** Each function's data access, by function name (the route group, or `sweep`). */
 export const FUNCTION_DECLARATIONS: Readonly<Record<string, FunctionDeclaration>> = {
@@ -95,7 +110,8 @@ export const FUNCTION_DECLARATIONS: Readonly<Record<string, FunctionDeclaration>
   'admin-audit': { access: { ...NO_DATA, table: 'read', partitions: ['TOKEN#'], ...PAGE_CURSORS } },
   /**
    * Management: security domains and agents (listed through the type index), users and their tokens
-   * (the user index), token import (the seed is sealed, never opened), assignment, PINs, unlock.
+   * (the user index), token import (the seed is sealed, never opened), assignment, PINs (peppered when
+   * set), unlock.
    */
   'admin-manage': {
     access: {
@@ -104,15 +120,17 @@ export const FUNCTION_DECLARATIONS: Readonly<Record<string, FunctionDeclaration>
       indexes: ['byUserId', 'byType'],
       opens: ['page-cursor'],
       seals: ['totp-seed', 'page-cursor'],
+      peppers: ['pin'],
     },
   },
   /**
    * Online authentication: the user's token through the user index, the seed opened to check a
-   * tokencode, the held offline code opened to re-deliver it, a new code sealed when one is issued; the
-   * client's request budget counted. The verifier KDF is CPU-bound: a full vCPU (1769 MB) keeps one check
-   * near its benchmark time. Reserved concurrency: a flood of admin or sweep work in the account cannot
-   * starve online logins, and one agent's flood (already cut by its budget) cannot take the account's
-   * whole concurrency.
+   * tokencode, the held offline code opened to re-deliver it, a new code sealed when one is issued, the
+   * code and the PIN peppered when the code is issued (its verifier) or either is checked; the client's
+   * request budget counted. The verifier KDF is CPU-bound: a full vCPU (1769 MB) keeps one check near its
+   * benchmark time. Reserved concurrency: a flood of admin or sweep work in the account cannot starve
+   * online logins, and one agent's flood (already cut by its budget) cannot take the account's whole
+   * concurrency.
    */
   'agent-authenticate': {
     access: {
@@ -122,6 +140,7 @@ export const FUNCTION_DECLARATIONS: Readonly<Record<string, FunctionDeclaration>
       indexes: ['byUserId'],
       opens: ['totp-seed', 'offline-eat'],
       seals: ['offline-eat'],
+      peppers: ['offline-eat', 'pin'],
     },
     sizing: { memorySizeMb: 1769, reservedConcurrency: 50 },
   },

@@ -67,6 +67,9 @@ export function functionRoleArn(stack: Stack, namePrefix: string, name: string):
 /** The alias of the sealing key (the primary, and the replica in each replica region). */
 export const sealingKeyAlias = (namePrefix: string) => `alias/${namePrefix}-sealing-key`;
 
+/** The alias of the pepper key (the HMAC key that peppers code verifiers), in every region. */
+export const pepperKeyAlias = (namePrefix: string) => `alias/${namePrefix}-pepper-key`;
+
 /**
  * The first 8 hex digits of the stack's id (`arn:...:stack/<name>/<uuid>`): fixed for the life of the
  * stack, new each time the stack is created. A CloudFormation token, resolved at deploy time.
@@ -81,6 +84,6 @@ export function perStackInstanceName(stack: Stack, base: string, separator: '/' 
 }
 
 /** `arn:aws:kms:<region>:<account>:key/<mrk id>`: a multi-region key has one id in every region. */
-export function sealingKeyArnIn(stack: Stack, region: string, keyId: string): string {
+export function keyArnIn(stack: Stack, region: string, keyId: string): string {
   return Arn.format({ service: 'kms', region, resource: 'key', resourceName: keyId }, stack);
 }

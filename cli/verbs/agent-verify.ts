@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import {
   OfflineDataError,
   parseOfflineData,
+  recordOfflineData,
   recordOfflineUse,
   verifyOfflinePasscode,
   type OfflineLedger,
@@ -14,7 +15,9 @@ import { EXIT, UsageError, type Verb } from '../verb';
  * authenticate reply holding it), checks the passcode with no network, prints the result as JSON and
  * exits 0 on accept, 1 on reject. `--passcode -` reads it from standard input, so that it stays out of
  * the shell history and the process list. `--ledger FILE` keeps what the agent must remember between
- * checks (the last accepted step, the single-use emergency codes spent), read before and written after.
+ * checks (the last accepted step, the single-use emergency codes spent, the newest assignment epoch of
+ * each token whose data it was given, so that data of an earlier assignment is refused), read before and
+ * written after.
  */
 export const agentVerify: Verb = {
   name: 'agent verify',
@@ -58,14 +61,17 @@ export const agentVerify: Verb = {
       io.stderr(`${why}\n`);
       return EXIT.failed;
     }
-    const ledger: OfflineLedger = values.ledger === undefined ? {} : await readLedger(values.ledger);
+    const read: OfflineLedger = values.ledger === undefined ? {} : await readLedger(values.ledger);
+    // The data given is data this agent has had: its epoch counts from now on, whatever the outcome.
+    const ledger = recordOfflineData(read, data);
     const result = await verifyOfflinePasscode(data, passcode, {
       at,
       ...ledger,
       ...(lastStep === null ? {} : { lastAcceptedStep: lastStep }),
     });
-    if (values.ledger !== undefined && result.outcome === 'accept') {
-      await writeFile(values.ledger, JSON.stringify(recordOfflineUse(ledger, result)), { mode: 0o600 });
+    const after = recordOfflineUse(ledger, result);
+    if (values.ledger !== undefined && after !== read) {
+      await writeFile(values.ledger, JSON.stringify(after), { mode: 0o600 });
     }
     io.stdout(`${JSON.stringify(result)}\n`);
     return result.outcome === 'accept' ? EXIT.ok : EXIT.rejected;

@@ -6,8 +6,9 @@
  *
  * Access to data is added only through `bindTokenStore`, which grants exactly what the function's
  * declared DataAccess says (actions on the table and on the indexes it queries, kms:Decrypt or
- * kms:Encrypt on its region's key under the sealing context of each purpose) and sets the environment
- * variables that functions/config.ts reads for it.
+ * kms:Encrypt on its region's key under the sealing context of each purpose, kms:GenerateMac on its
+ * region's pepper key when it peppers) and sets the environment variables that functions/config.ts reads
+ * for it (`PEPPER_KEY_ARN` only for those that pepper).
  */
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -25,6 +26,7 @@ import {
 } from '../function-catalog';
 import { functionName, functionRoleName, perStackInstanceName } from '../names';
 import { BUDGET_PK_PREFIX } from '../../shared/adapters/dynamodb/dynamodb-client-budget';
+import { PEPPER_MAC_CONDITIONS } from './pepper-key-policy';
 import { sealingContextConditions } from './sealing-key-policy';
 
 /** The newest Node.js runtime in the installed aws-cdk-lib. */
@@ -64,6 +66,8 @@ export interface TokenTableRef {
 /** The region's sealing key: the multi-region primary, or the replica of the function's region. */
 export interface SealingKeyRef {
   keyArn: string;
+  /** The region's pepper key: only functions that declare `peppers` are told it and may use it. */
+  pepperKeyArn: string;
 }
 
 export class ServiceFunction extends Construct {
@@ -158,7 +162,8 @@ export class ServiceFunction extends Construct {
    */
   bindTokenStore(table: TokenTableRef, key: SealingKeyRef, access: DataAccess): void {
     if (access.table === 'none') {
-      if (access.indexes.length > 0 || access.opens.length > 0 || access.seals.length > 0 || access.deletes) {
+      const keys = access.opens.length + access.seals.length + access.peppers.length;
+      if (access.indexes.length > 0 || keys > 0 || access.deletes) {
         throw new Error(`${this.spec.name}: a function without table access can have no index or key access`);
       }
       return;
@@ -230,6 +235,17 @@ export class ServiceFunction extends Construct {
           actions: ['kms:Encrypt'],
           resources: [key.keyArn],
           conditions: sealingContextConditions(access.seals),
+        }),
+      );
+    }
+    if (access.peppers.length > 0) {
+      this.function.addEnvironment('PEPPER_KEY_ARN', key.pepperKeyArn);
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'PepperSecrets',
+          actions: ['kms:GenerateMac'],
+          resources: [key.pepperKeyArn],
+          conditions: PEPPER_MAC_CONDITIONS,
         }),
       );
     }

@@ -1,6 +1,6 @@
 /**
  * Everything stateless in one region: a function per route group and the sweep function (each with only
- * its declared access to the table and to this region's sealing key), the HTTP API, the sweep schedule
+ * its declared access to the table and to this region's sealing and pepper keys), the HTTP API, the sweep schedule
  * with its dead-letter queue, and the alarms. Replaceable at will: it holds no data, and it can be deleted
  * and created again in its region, since every name that outlives it (its retained log groups) or is held
  * after deletion (queue, schedule group) carries the stack's instance id (infra/names.ts).
@@ -22,6 +22,8 @@ export interface RegionalApiStackProps extends StackProps {
   tableName: string;
   /** This region's sealing key: the primary's ARN in the primary region, the replica's elsewhere. */
   sealingKeyArn: string;
+  /** This region's pepper key (the HMAC key), as `sealingKeyArn`. */
+  pepperKeyArn: string;
   jwt: JwtAuthorization;
   maxEmergencyCodeLifetimeDays: number;
   sourceMaps: boolean;
@@ -50,7 +52,7 @@ export class RegionalApiStack extends Stack {
           this,
         ),
     };
-    const key = { keyArn: props.sealingKeyArn };
+    const key = { keyArn: props.sealingKeyArn, pepperKeyArn: props.pepperKeyArn };
 
     const make = (spec: FunctionCatalog['all'][number]) => {
       const fn = new ServiceFunction(this, `${pascal(spec.name)}Function`, {

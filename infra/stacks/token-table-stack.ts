@@ -13,7 +13,7 @@ import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
-import { sealingKeyArnIn } from '../names';
+import { keyArnIn } from '../names';
 import {
   INDEXES,
   KEY,
@@ -53,13 +53,9 @@ export class TokenTableStack extends Stack {
 
   constructor(scope: Construct, id: string, props: TokenTableStackProps) {
     super(scope, id, props);
-    const tableKey = kms.Key.fromKeyArn(
-      this,
-      'SealingKey',
-      sealingKeyArnIn(this, this.region, props.sealingKeyId),
-    );
+    const tableKey = kms.Key.fromKeyArn(this, 'SealingKey', keyArnIn(this, this.region, props.sealingKeyId));
     const replicaKeyArns = Object.fromEntries(
-      props.replicaRegions.map((region) => [region, sealingKeyArnIn(this, region, props.sealingKeyId)]),
+      props.replicaRegions.map((region) => [region, keyArnIn(this, region, props.sealingKeyId)]),
     );
     const pitr = {
       pointInTimeRecoveryEnabled: true,

@@ -2,6 +2,7 @@
 export {
   OfflineDataError,
   parseOfflineData,
+  recordOfflineData,
   recordOfflineUse,
   verifyOfflinePasscode,
   type OfflineCheckOptions,

@@ -83,6 +83,13 @@ export const offlineDataSchema = z
     requiresPin: z.boolean(),
     digits: z.union([z.literal(6), z.literal(8)]),
     agentId: z.string(),
+    // Absent in data made before assignment epochs: epoch 0, derived as before.
+    assignmentEpoch: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31)
+      .default(0),
     issuedAt: isoTime,
     validUntil: isoTime,
     days: z.number().int().min(1).max(MAX_OFFLINE_DAYS),

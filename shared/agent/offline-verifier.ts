@@ -1,19 +1,22 @@
-import { matchOfflineTokencode, type OfflineData } from '../domain/offline-data';
-import { emergencyPasscodeOf, readPasscode } from '../domain/passcode';
+import { matchOfflineTokencode, offlineEmergencySecretOf, type OfflineData } from '../domain/offline-data';
+import { readPasscode } from '../domain/passcode';
 import { verifySecret } from '../domain/verifier';
 import { offlineDataSchema } from './offline-data-schema';
 
 /**
  * The agent side of offline authentication: checks a passcode against downloaded offline data, with no
  * network and no AWS. The agent keeps the data (protected as the token itself would be), its ledger (the
- * step of the last accepted tokencode, to refuse a replay, and the single-use emergency codes it has
- * spent: `recordOfflineUse`), and its own throttling of failures.
+ * step of the last accepted tokencode, to refuse a replay, the single-use emergency codes it has
+ * spent: `recordOfflineUse`, and the newest assignment epoch of each token it has had data for:
+ * `recordOfflineData`), and its own throttling of failures.
  */
 export type OfflineOutcome = 'accept' | 'reject';
 
 export type OfflineRejection =
   | 'DATA_NOT_YET_VALID'
   | 'DATA_EXPIRED'
+  /** The token was unassigned since this data was made: the agent has had data of a later assignment. */
+  | 'DATA_SUPERSEDED'
   | 'MALFORMED_PASSCODE'
   | 'EMERGENCY_CODE_EXPIRED'
   | 'EMERGENCY_CODE_SPENT'
@@ -45,6 +48,8 @@ export interface OfflineLedger {
   lastAcceptedStep?: number | null;
   /** Single-use emergency codes already accepted offline: refused from then on. */
   spentEmergencyCodes?: readonly SpentEmergencyCode[];
+  /** By serial, the newest assignment epoch of the data this agent has had: older data is refused. */
+  assignmentEpochs?: Readonly<Record<string, number>>;
 }
 
 export interface OfflineCheckOptions extends OfflineLedger {
@@ -74,10 +79,21 @@ export function parseOfflineData(json: unknown): OfflineData {
   return result.data;
 }
 
+/**
+ * The ledger once the agent has new data (a download): its token's assignment epoch, when newer than any
+ * seen. Record every download before checking against it; the data of earlier assignments is refused.
+ */
+export function recordOfflineData(ledger: OfflineLedger, data: OfflineData): OfflineLedger {
+  const seen = ledger.assignmentEpochs?.[data.serial];
+  if (seen !== undefined && seen >= data.assignmentEpoch) return ledger;
+  return { ...ledger, assignmentEpochs: { ...ledger.assignmentEpochs, [data.serial]: data.assignmentEpoch } };
+}
+
 /** The ledger after a check: an accepted tokencode's step, an accepted single-use code. */
 export function recordOfflineUse(ledger: OfflineLedger, verification: OfflineVerification): OfflineLedger {
   if (verification.outcome !== 'accept') return ledger;
   return {
+    ...ledger,
     lastAcceptedStep: verification.step ?? ledger.lastAcceptedStep ?? null,
     spentEmergencyCodes:
       verification.spent === undefined
@@ -103,6 +119,7 @@ export async function verifyOfflinePasscode(
   const at = options.at ?? new Date();
   if (at.getTime() < Date.parse(data.issuedAt) - EARLY_MS) return reject('DATA_NOT_YET_VALID');
   if (at.getTime() >= Date.parse(data.validUntil)) return reject('DATA_EXPIRED');
+  if (data.assignmentEpoch < (options.assignmentEpochs?.[data.serial] ?? 0)) return reject('DATA_SUPERSEDED');
 
   const eat = data.emergencyAccess;
   const spent =
@@ -128,13 +145,7 @@ export async function verifyOfflinePasscode(
         refuse('TOKENCODES_NOT_OFFLINE');
         continue;
       }
-      const step = await matchOfflineTokencode(
-        data.tokencodes,
-        data.serial,
-        reading.pin,
-        reading.tokencode,
-        at,
-      );
+      const step = await matchOfflineTokencode(data.tokencodes, data, reading.pin, reading.tokencode, at);
       if (step === null) continue;
       const last = options.lastAcceptedStep;
       if (last !== undefined && last !== null && step <= last) {
@@ -151,7 +162,8 @@ export async function verifyOfflinePasscode(
       refuse('EMERGENCY_CODE_SPENT');
       continue;
     }
-    if (await verifySecret(emergencyPasscodeOf(reading.pin, reading.code), eat.verifier)) {
+    const secret = offlineEmergencySecretOf(reading.pin, reading.code, data.assignmentEpoch);
+    if (await verifySecret(secret, eat.verifier)) {
       return {
         outcome: 'accept',
         method: 'emergency-access',

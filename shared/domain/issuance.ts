@@ -1,18 +1,25 @@
+import { assignmentEpochOf } from './assignment';
 import { isResetPending, offlineEmergencyStateOf } from './emergency-access';
 import type { EmergencyAccessSettings, IssuedEmergencyCode, OfflinePolicy } from './model';
 import type { PolicyCaps } from './policy';
 
 /** Why an online login to an offline-capable agent must issue a new offline emergency code. */
-export type ReplacementReason = 'first' | 'reset' | 'expired' | 'spent';
+export type ReplacementReason = 'first' | 'reset' | 'reassigned' | 'expired' | 'spent';
 
-/** Null when the issued code is current and still serves. */
+/**
+ * Null when the issued code is current and still serves. A code issued for an earlier assignment of the
+ * token (`assignmentEpoch`, assignment.ts) never serves: unassigning asks for a reset, and this catches
+ * the code another region issued while the unassignment replicated.
+ */
 export function replacementReasonOf(
   settings: EmergencyAccessSettings,
   issued: IssuedEmergencyCode | null,
   now: Date,
+  assignmentEpoch = 0,
 ): ReplacementReason | null {
   if (issued === null) return 'first';
   if (isResetPending(settings, issued)) return 'reset';
+  if (assignmentEpochOf(issued) !== assignmentEpoch) return 'reassigned';
   if (
     offlineEmergencyStateOf(issued, now) !== 'active' ||
     issued.sealedCode === null ||

@@ -127,6 +127,11 @@ export interface Token {
   /** For `securid` tokens once a PIN is set. */
   pinVerifier: SecretVerifier | null;
   lastOnlineAuthenticationAt: string | null;
+  /**
+   * Which assignment of the token this is (absent: 0). Each unassignment moves it on, and what was made
+   * for one assignment (codes, offline data) is bound to it: see assignment.ts.
+   */
+  assignmentEpoch?: number;
   version: number;
 }
 
@@ -206,6 +211,8 @@ export interface IssuedEmergencyCode {
   issuedInRegion?: string;
   /** The code's length, which splits a PIN from the code in a passcode. Absent on older items. */
   codeLength?: number;
+  /** The token's assignment epoch it was issued for (assignment.ts); absent: 0. */
+  assignmentEpoch?: number;
   version: number;
 }
 

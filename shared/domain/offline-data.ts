@@ -14,8 +14,9 @@ const pbkdf2Async = promisify(pbkdf2);
  *
  * Tokencodes (SecurID tokens only): one residue per 60-second step until `validUntil`:
  *   key      = PBKDF2-HMAC-SHA256(PIN, salt, 600,000 iterations, 32 bytes), a fresh 128-bit salt per file
- *   pads     = AES-256-CTR keystream under HMAC-SHA256(key, "eat-offline-residue/1" 0x00 serial), 6 bytes
- *              a step, each read as a 48-bit number modulo M = 10,000
+ *   pads     = AES-256-CTR keystream under HMAC-SHA256(key, "eat-offline-residue/1" 0x00 serial
+ *              [0x00 assignmentEpoch, when above 0]), 6 bytes a step, each read as a 48-bit number
+ *              modulo M = 10,000
  *   residue  = (tokencode + pad) mod M, 2 bytes a step
  * Each step's tokencode modulo M is one-time-padded by a keystream of the PIN. Any PIN guess decrypts
  * every step to some residue, each of the M equally likely whatever the guess, so the file is exactly as
@@ -27,7 +28,12 @@ const pbkdf2Async = promisify(pbkdf2);
  * with would give their tokencodes, which are good online, to whoever holds the file.
  *
  * The emergency code: one full-cost verifier (verifier.ts) over the passcode as typed, the PIN then the
- * code for SecurID tokens, the code alone (60 bits or more) for the others.
+ * code for SecurID tokens, the code alone (60 bits or more) for the others; above assignment epoch 0,
+ * prefixed by the epoch (`offlineEmergencySecretOf`).
+ *
+ * `assignmentEpoch` (assignment.ts) says which assignment of the token the file was made for. Both the
+ * pads and the emergency verifier are bound to it, so a file whose epoch is rewritten (to pass an agent
+ * that has seen a newer one) matches nothing; data from before epochs reads as epoch 0, derived as before.
  */
 export const OFFLINE_DATA_FORMAT = 'eat-offline-data/2';
 export const OFFLINE_TOKENCODE_ALGORITHM = 'pin-padded-residue/1';
@@ -81,6 +87,8 @@ export interface OfflineData {
   /** The token's tokencode length, which splits a passcode. */
   digits: 6 | 8;
   agentId: string;
+  /** The token's assignment epoch the data was made for; absent (0) in data from before epochs. */
+  assignmentEpoch: number;
   issuedAt: string;
   validUntil: string;
   days: number;
@@ -90,8 +98,27 @@ export interface OfflineData {
   emergencyAccess: OfflineEmergencyAccess | null;
 }
 
+/** What a file's pads and emergency verifier are bound to besides the PIN. */
+export interface OfflineBinding {
+  serial: string;
+  assignmentEpoch: number;
+}
+
+const padLabelOf = ({ serial, assignmentEpoch }: OfflineBinding) =>
+  assignmentEpoch === 0 ? `${LABEL}\0${serial}` : `${LABEL}\0${serial}\0${assignmentEpoch}`;
+
+/** The secret the file's emergency verifier is over: the passcode as typed, bound to the epoch above 0. */
+export function offlineEmergencySecretOf(pin: string | null, code: string, assignmentEpoch: number): string {
+  const passcode = emergencyPasscodeOf(pin, code);
+  return assignmentEpoch === 0 ? passcode : `eat-offline-eat/${assignmentEpoch}\0${passcode}`;
+}
+
 /** The keystream key of a file's pads for one PIN guess: one KDF run. */
-export async function offlinePadKey(key: OfflineKeyDerivation, pin: string, serial: string): Promise<Buffer> {
+export async function offlinePadKey(
+  key: OfflineKeyDerivation,
+  pin: string,
+  binding: OfflineBinding,
+): Promise<Buffer> {
   const derived = await pbkdf2Async(
     pin.normalize('NFC'),
     Buffer.from(key.salt, 'base64'),
@@ -100,7 +127,7 @@ export async function offlinePadKey(key: OfflineKeyDerivation, pin: string, seri
     'sha256',
   );
   try {
-    return createHmac('sha256', derived).update(`${LABEL}\0${serial}`, 'utf8').digest();
+    return createHmac('sha256', derived).update(padLabelOf(binding), 'utf8').digest();
   } finally {
     derived.fill(0);
   }
@@ -138,13 +165,13 @@ export function expectedResidue(residues: Buffer, index: number, pad: number): n
  */
 export async function matchOfflineTokencode(
   tokencodes: OfflineTokencodes,
-  serial: string,
+  binding: OfflineBinding,
   pin: string,
   tokencode: string,
   at: Date,
 ): Promise<number | null> {
   const residues = Buffer.from(tokencodes.residues, 'base64');
-  const padKey = await offlinePadKey(tokencodes.key, pin, serial);
+  const padKey = await offlinePadKey(tokencodes.key, pin, binding);
   const typed = Number(tokencode) % OFFLINE_RESIDUE_MODULUS;
   let matched: number | null = null;
   try {
@@ -160,9 +187,8 @@ export async function matchOfflineTokencode(
   return matched;
 }
 
-export interface OfflineTokencodesInput {
+export interface OfflineTokencodesInput extends OfflineBinding {
   seed: Uint8Array;
-  serial: string;
   digits: 6 | 8;
   /** The PIN the user just authenticated with. */
   pin: string;
@@ -208,7 +234,7 @@ export async function buildOfflineTokencodes(
     salt: randomBytes(OFFLINE_SALT_BYTES).toString('base64'),
   };
   const { firstStep, count } = stepsOf(input.from, input.days);
-  const padKey = await offlinePadKey(key, input.pin, input.serial);
+  const padKey = await offlinePadKey(key, input.pin, input);
   const residues = residuesOf(padKey, input.seed, firstStep, count, input.digits);
   padKey.fill(0);
   return {
@@ -257,7 +283,7 @@ export async function buildOfflineData(input: OfflineDataInput): Promise<Offline
   const pin = input.pin;
   // The KDF runs go to libuv's pool, in parallel with each other.
   const [verifier, tokencodes] = await Promise.all([
-    eat === null ? null : createVerifier(emergencyPasscodeOf(pin, eat.code)),
+    eat === null ? null : createVerifier(offlineEmergencySecretOf(pin, eat.code, input.assignmentEpoch)),
     pin === null ? null : buildOfflineTokencodes({ ...input, pin }),
   ]);
   return {
@@ -268,6 +294,7 @@ export async function buildOfflineData(input: OfflineDataInput): Promise<Offline
     requiresPin: requiresPin(input.kind),
     digits: input.digits,
     agentId: input.agentId,
+    assignmentEpoch: input.assignmentEpoch,
     issuedAt: input.from.toISOString(),
     validUntil: validUntilOf(stepsOf(input.from, input.days)).toISOString(),
     days: input.days,

@@ -8,12 +8,14 @@
  * The message is bound to what the secret belongs to, as sealing is: a MAC of one token's code is of no
  * use for another token or generation. Failures are AppErrors, as the sealer's are.
  */
-export type PepperPurpose = 'offline-eat';
+export type PepperPurpose = 'offline-eat' | 'pin';
 
 export interface PepperContext {
   purpose: PepperPurpose;
   serial: string;
   generation: number;
+  /** The token's assignment epoch (shared/domain/assignment.ts); 0 is bound as before epochs existed. */
+  assignmentEpoch: number;
 }
 
 export interface PepperedSecret {
@@ -27,11 +29,15 @@ export interface Pepper {
 }
 
 const LABEL = 'eat-pepper/1';
+/** With an assignment epoch above 0: another label, so no message of one layout is one of the other. */
+const EPOCH_LABEL = 'eat-pepper/2';
 
 /** The message both adapters MAC: a label, the context, then the secret. */
 export function pepperMessageOf(secret: Uint8Array, context: PepperContext): Buffer {
-  return Buffer.concat([
-    Buffer.from(`${LABEL}\0${context.purpose}\0${context.serial}\0${context.generation}\0`, 'utf8'),
-    secret,
-  ]);
+  const { purpose, serial, generation, assignmentEpoch } = context;
+  const head =
+    assignmentEpoch === 0
+      ? `${LABEL}\0${purpose}\0${serial}\0${generation}\0`
+      : `${EPOCH_LABEL}\0${purpose}\0${serial}\0${generation}\0${assignmentEpoch}\0`;
+  return Buffer.concat([Buffer.from(head, 'utf8'), secret]);
 }

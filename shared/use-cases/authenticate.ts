@@ -163,7 +163,7 @@ async function authenticateWithToken(
   const seed = new SealedSeed(deps, token);
   try {
     const [step, codeMatches] = await Promise.all([
-      asTokencode === undefined ? null : checkTokencode(seed, token, asTokencode, now, budget),
+      asTokencode === undefined ? null : checkTokencode(deps, seed, token, asTokencode, now, budget),
       tryCode ? checkCode(deps, token, issued!, asCode, budget) : false,
     ]);
     const accepted =

@@ -17,6 +17,8 @@ export interface CurrentEmergencyCode {
 
 interface IssueContext {
   serial: string;
+  /** The token's assignment epoch: a code issued for another one is replaced (assignment.ts). */
+  assignmentEpoch: number;
   settings: EmergencyAccessSettings;
   policy: OfflinePolicy;
   actor: string;
@@ -41,7 +43,7 @@ export async function currentEmergencyCode(
 ): Promise<CurrentEmergencyCode> {
   let current = issued;
   for (let attempt = 1; ; attempt++) {
-    const reason = replacementReasonOf(context.settings, current, context.now);
+    const reason = replacementReasonOf(context.settings, current, context.now, context.assignmentEpoch);
     if (reason === null) return { issued: current!, code: await openCode(deps, current!), replaced: null };
     try {
       const fresh = await issueCode(deps, context, current);
@@ -67,14 +69,14 @@ async function issueCode(
   context: IssueContext,
   previous: IssuedEmergencyCode | null,
 ): Promise<{ issued: IssuedEmergencyCode; code: string }> {
-  const { serial, settings, policy, now } = context;
+  const { serial, settings, policy, now, assignmentEpoch } = context;
   const code = generateEmergencyCode(policy.emergencyCodeFormat);
   const generation = nextGenerationOf(settings, previous);
   const plaintext = Buffer.from(code, 'utf8');
   try {
     const [sealedCode, verifier] = await Promise.all([
       deps.sealer.seal(plaintext, { purpose: 'offline-eat', serial, generation }),
-      createCodeVerifier(deps, serial, generation, code),
+      createCodeVerifier(deps, serial, generation, code, assignmentEpoch),
     ]);
     const issued = await deps.store.saveIssuedCode({
       serial,
@@ -88,6 +90,7 @@ async function issueCode(
       issueId: randomUUID(),
       issuedInRegion: deps.regionName,
       codeLength: code.length,
+      assignmentEpoch,
       // A new item: another login in this region issuing the same generation loses the condition.
       version: 0,
     });

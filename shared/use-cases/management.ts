@@ -1,3 +1,4 @@
+import { assignmentEpochOf, nextAssignmentEpoch } from '../domain/assignment';
 import { etagMatches } from '../domain/etag';
 import { isResetPending } from '../domain/emergency-access';
 import { AppError, NotFoundError, ValidationError } from '../domain/errors';
@@ -24,7 +25,7 @@ import {
   type AdminChange,
 } from '../domain/regional-state';
 import { decodeBase32 } from '../domain/totp';
-import { createVerifier } from '../domain/verifier';
+import { createPinVerifier } from './code-verifier';
 import type { Page, PageRequest } from '../ports/token-store';
 import { recordAudit } from './audit';
 import { canSeeDomain, type AdminActor, type UseCaseDependencies } from './context';
@@ -448,7 +449,12 @@ export async function assignToken(
   const state = await loadVisibleTokenState(deps, actor, serial);
   checkTokenIfMatch(state, ifMatch);
   const user = await loadVisibleUser(deps, actor, userId);
-  const details = { change: 'assign', userId: user.userId, securityDomain: user.securityDomain };
+  const details = {
+    change: 'assign',
+    userId: user.userId,
+    securityDomain: user.securityDomain,
+    assignmentEpoch: assignmentEpochOf(state.token),
+  };
   const current = state.token.user;
   if (current !== null && !sameUserId(current.userId, user.userId)) {
     return refuse(deps, actor, serial, 'TOKEN_ASSIGNED', details);
@@ -463,7 +469,8 @@ export async function assignToken(
  * Unassigns the token. What belonged to its user goes with the user: the PIN is cleared, online use of
  * the offline code is revoked and a new offline code is requested, so the next user can never pass with
  * the last one's. Those are one write of this region's admin item, made first: if the token's write then
- * fails, access has only narrowed.
+ * fails, access has only narrowed. The token's write moves its assignment epoch on (assignment.ts): the
+ * user's downloaded offline data and issued code belong to the old epoch and serve no later assignment.
  */
 export async function unassignToken(
   deps: UseCaseDependencies,
@@ -482,17 +489,23 @@ export async function unassignToken(
     ...(settings.onlineUseAllowed ? { onlineUse: false } : {}),
     ...(requestReset ? { resetAtGeneration: issued.generation } : {}),
   };
+  const assignmentEpoch = nextAssignmentEpoch(state.items.token);
   return commit(
     deps,
     actor,
     state,
-    { ...(Object.keys(admin).length > 0 ? { admin } : {}), token: { ...state.items.token, user: null } },
+    {
+      ...(Object.keys(admin).length > 0 ? { admin } : {}),
+      token: { ...state.items.token, user: null, assignmentEpoch },
+    },
     {
       change: 'unassign',
       userId: previous.userId,
       pinCleared: state.token.pinVerifier !== null,
       onlineUseRevoked: settings.onlineUseAllowed,
       resetRequested: requestReset,
+      offlineDataInvalidated: true,
+      assignmentEpoch,
     },
   );
 }
@@ -522,7 +535,7 @@ async function requirePinOfPolicy(deps: UseCaseDependencies, domainId: string, p
   }
 }
 
-/** Sets the PIN of an assigned securid token: only its salted verifier is kept. */
+/** Sets the PIN of an assigned securid token: only its salted, peppered verifier is kept. */
 export async function setPin(
   deps: UseCaseDependencies,
   actor: AdminActor,
@@ -536,7 +549,8 @@ export async function setPin(
   if (state.token.kind !== 'securid') return refuse(deps, actor, serial, 'TOKEN_KIND_HAS_NO_PIN', details);
   if (state.token.user === null) return refuse(deps, actor, serial, 'TOKEN_UNASSIGNED', details);
   await requirePinOfPolicy(deps, state.token.securityDomain, pin);
-  return commit(deps, actor, state, { admin: { pin: await createVerifier(pin) } }, details);
+  const verifier = await createPinVerifier(deps, serial, pin);
+  return commit(deps, actor, state, { admin: { pin: verifier } }, details);
 }
 
 export async function clearPin(

@@ -1,3 +1,4 @@
+import { assignmentEpochOf } from '../domain/assignment';
 import type { Agent, IssuedEmergencyCode, OfflinePolicy, TokenState } from '../domain/model';
 import { buildOfflineData, type OfflineData } from '../domain/offline-data';
 import type { UseCaseDependencies } from './context';
@@ -40,6 +41,7 @@ export async function deliverOfflineData(
         deps,
         {
           serial: token.serial,
+          assignmentEpoch: assignmentEpochOf(token),
           settings: state.settings,
           policy,
           actor: agent.agentId,
@@ -59,6 +61,7 @@ export async function deliverOfflineData(
     userId: user.userId,
     kind: token.kind,
     agentId: agent.agentId,
+    assignmentEpoch: assignmentEpochOf(token),
     emergencyCode:
       emergency === null
         ? null

@@ -1,8 +1,9 @@
+import { assignmentEpochOf } from '../domain/assignment';
 import type { IssuedEmergencyCode, SecretVerifier, Token } from '../domain/model';
 import { requiresPin, type PasscodeReading } from '../domain/passcode';
 import { PRODUCT_TOTP, verifyTotp } from '../domain/totp';
 import { createVerifier, verifySecret } from '../domain/verifier';
-import { verifyCode } from './code-verifier';
+import { verifyCode, verifyPin } from './code-verifier';
 import type { UseCaseDependencies } from './context';
 
 /** The online checks of a passcode's readings against a token. None says why it failed: only whether. */
@@ -62,6 +63,7 @@ export class KdfBudget {
  * and the PIN's KDF only for a tokencode that matches: the budget's padding hides which happened.
  */
 export async function checkTokencode(
+  deps: Pick<UseCaseDependencies, 'pepper'>,
   seed: SealedSeed,
   token: Token,
   reading: TokencodeReading,
@@ -71,7 +73,7 @@ export async function checkTokencode(
   const secret = await seed.get();
   const step = verifyTotp(secret, reading.tokencode, now, { ...PRODUCT_TOTP, digits: token.digits });
   if (step === null) return null;
-  return (await checkPin(token, reading.pin, budget)) ? Number(step) : null;
+  return (await checkPin(deps, token, reading.pin, budget)) ? Number(step) : null;
 }
 
 export async function checkCode(
@@ -82,17 +84,24 @@ export async function checkCode(
   budget: KdfBudget,
 ): Promise<boolean> {
   // The code's verifier (peppered: code-verifier.ts) is one KDF run from the budget; its PIN only if it matches.
-  if (!(await budget.run(() => verifyCode(deps, issued, reading.code)))) return false;
-  return checkPin(token, reading.pin, budget);
+  const epoch = assignmentEpochOf(token);
+  if (!(await budget.run(() => verifyCode(deps, issued, reading.code, epoch)))) return false;
+  return checkPin(deps, token, reading.pin, budget);
 }
 
-async function checkPin(token: Token, pin: string | null, budget: KdfBudget): Promise<boolean> {
+async function checkPin(
+  deps: Pick<UseCaseDependencies, 'pepper'>,
+  token: Token,
+  pin: string | null,
+  budget: KdfBudget,
+): Promise<boolean> {
   if (!requiresPin(token.kind)) return pin === null;
   if (pin === null || token.pinVerifier === null) {
     await budget.spendOne();
     return false;
   }
-  return budget.verify(pin, token.pinVerifier);
+  const verifier = token.pinVerifier;
+  return budget.run(() => verifyPin(deps, token.serial, verifier, pin));
 }
 
 let decoy: Promise<SecretVerifier> | undefined;

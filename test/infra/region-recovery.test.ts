@@ -12,7 +12,10 @@ import { stackNames } from '../../infra/names';
 import { ACCOUNT, buildApp, resourcesOf, type SynthesizedApp, type TemplateJson } from './support';
 
 const KEY_ID = 'mrk-0123456789abcdef0123456789abcdef';
-const keyArn = (region: string) => `arn:aws:kms:${region}:${ACCOUNT}:key/${KEY_ID}`;
+const PEPPER_KEY_ID = 'mrk-fedcba9876543210fedcba9876543210';
+/** Step 1 of the runbook: both keys' ids written into the context. */
+const KEY_IDS = { sealingKeyId: KEY_ID, pepperKeyId: PEPPER_KEY_ID };
+const keyArn = (region: string, id = KEY_ID) => `arn:aws:kms:${region}:${ACCOUNT}:key/${id}`;
 const POOL_ISSUER = 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbCdEf123';
 
 /** The property that holds a resource's physical name, for the types these stacks make. */
@@ -74,17 +77,19 @@ function stacksReadBy(json: TemplateJson): { StackName: string; Region: string }
   return found;
 }
 
-/** For each region: the stack, logical id and type of the resource that owns its sealing key. */
+/** For each region and key (sealing, pepper): the stack, logical id and type of the resource that owns it. */
 function keyOwners(built: SynthesizedApp) {
   const owners = new Map<string, { stack: string; id: string; type: string }>();
   for (const { stack, json } of built.templates()) {
     for (const type of ['AWS::KMS::Key', 'AWS::KMS::ReplicaKey']) {
       for (const key of resourcesOf(json, type)) {
-        expect(owners.has(stack.region)).toBe(false);
-        owners.set(stack.region, { stack: stack.stackName, id: key.id, type });
+        const which = `${stack.region} ${key.id.startsWith('Pepper') ? 'pepper' : 'sealing'}`;
+        expect(owners.has(which)).toBe(false);
+        owners.set(which, { stack: stack.stackName, id: key.id, type });
       }
     }
   }
+  expect(owners.size).toBe(2 * built.config.regions.length);
   return owners;
 }
 
@@ -202,9 +207,9 @@ describe('an API stack deleted and deployed again in its region', () => {
 describe('a planned move of the primary region, us-east-1 to eu-west-1', () => {
   const original = buildApp();
   // Step 1: the key id and the regions that own the key and the pool written into the context.
-  const pinned = buildApp({ sealingKeyId: KEY_ID });
+  const pinned = buildApp(KEY_IDS);
   const moved = buildApp({
-    sealingKeyId: KEY_ID,
+    ...KEY_IDS,
     sealingKeyRegion: 'us-east-1',
     identityRegion: 'us-east-1',
     primaryRegion: 'eu-west-1',
@@ -217,13 +222,16 @@ describe('a planned move of the primary region, us-east-1 to eu-west-1', () => {
     expect([...templatesByName(pinned).keys()]).toEqual([...templatesByName(original).keys()]);
     expect(keyOwners(pinned)).toEqual(keyOwners(original));
     for (const stack of pinned.stacks.sealingKeyReplicas.values()) {
-      const [replica] = resourcesOf(jsonOf(pinned, stack), 'AWS::KMS::ReplicaKey');
-      expect(replica!.Properties.PrimaryKeyArn).toBe(keyArn('us-east-1'));
+      const replicas = resourcesOf(jsonOf(pinned, stack), 'AWS::KMS::ReplicaKey');
+      expect(replicas.map((r) => r.Properties.PrimaryKeyArn).sort()).toEqual(
+        [keyArn('us-east-1'), keyArn('us-east-1', PEPPER_KEY_ID)].sort(),
+      );
     }
     for (const [region, stack] of pinned.stacks.regionalApis) {
       for (const fn of resourcesOf(jsonOf(pinned, stack), 'AWS::Lambda::Function')) {
         const env = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
         if (env.KMS_KEY_ARN !== undefined) expect(env.KMS_KEY_ARN).toBe(keyArn(region));
+        if (env.PEPPER_KEY_ARN !== undefined) expect(env.PEPPER_KEY_ARN).toBe(keyArn(region, PEPPER_KEY_ID));
       }
     }
   });
@@ -274,8 +282,12 @@ describe('a planned move of the primary region, us-east-1 to eu-west-1', () => {
     expect(keyOwners(moved)).toEqual(keyOwners(original));
     const aliases = moved
       .templates()
-      .flatMap(({ stack, json }) => resourcesOf(json, 'AWS::KMS::Alias').map(() => stack.region));
-    expect(aliases.sort()).toEqual([...moved.config.regions].sort());
+      .flatMap(({ stack, json }) =>
+        resourcesOf(json, 'AWS::KMS::Alias').map((a) => `${stack.region} ${String(a.Properties.AliasName)}`),
+      );
+    expect(aliases.sort()).toEqual(
+      moved.config.regions.flatMap((r) => [`${r} alias/eat-pepper-key`, `${r} alias/eat-sealing-key`]).sort(),
+    );
   });
 
   it('step 5 (retiring us-east-1 only): every key lets the account move the KMS primary', () => {
@@ -298,7 +310,7 @@ describe('a lost region', () => {
     for (const lost of ['us-east-1', 'eu-west-1', 'ap-southeast-2']) {
       // With Cognito in the lost region, its issuer and client ids are given as an OIDC issuer instead.
       const built = buildApp({
-        sealingKeyId: KEY_ID,
+        ...KEY_IDS,
         ...(lost === 'us-east-1'
           ? { oidcIssuer: POOL_ISSUER, oidcAudience: 'console-client,agent-client' }
           : {}),
@@ -322,12 +334,18 @@ describe('a lost region', () => {
       .templates()
       .flatMap(({ stack, json }) => stacksReadBy(json).filter((s) => s.Region !== stack.region));
     expect(reads.map((s) => s.StackName)).toContain(stackNames(built.config).sealingKey);
+    // The sealing key's id alone is not enough: the pepper key's ARN would still be read from there.
+    const halfPinned = buildApp({ sealingKeyId: KEY_ID });
+    const stillRead = halfPinned
+      .templates()
+      .flatMap(({ stack, json }) => stacksReadBy(json).filter((s) => s.Region !== stack.region));
+    expect(stillRead.map((s) => s.StackName)).toContain(stackNames(halfPinned.config).sealingKey);
   });
 
   describe('the primary (table home, key region, Cognito) lost for good', () => {
-    const pinned = buildApp({ sealingKeyId: KEY_ID });
+    const pinned = buildApp(KEY_IDS);
     const takeOver = buildApp({
-      sealingKeyId: KEY_ID,
+      ...KEY_IDS,
       sealingKeyRegion: 'us-east-1',
       primaryRegion: 'eu-west-1',
       replicaRegions: 'us-east-1,ap-southeast-2',
@@ -361,7 +379,7 @@ describe('a lost region', () => {
 
     it('then drops us-east-1: no stack there, the replicas keep the ARN they were made from', () => {
       const dropped = buildApp({
-        sealingKeyId: KEY_ID,
+        ...KEY_IDS,
         sealingKeyRegion: 'us-east-1',
         primaryRegion: 'eu-west-1',
         replicaRegions: 'ap-southeast-2',
@@ -389,7 +407,16 @@ describe('a lost region', () => {
       expect(read({ sealingKeyRegion: 'us-east-1', primaryRegion: 'eu-west-1', replicaRegions: '' })).toThrow(
         ConfigError,
       );
+      expect(
+        read({
+          sealingKeyId: KEY_ID,
+          sealingKeyRegion: 'us-east-1',
+          primaryRegion: 'eu-west-1',
+          replicaRegions: '',
+        }),
+      ).toThrow(/pepperKeyId/);
       expect(read({ sealingKeyId: 'mrk-short' })).toThrow(/sealingKeyId/);
+      expect(read({ pepperKeyId: 'alias/eat-pepper-key' })).toThrow(/pepperKeyId/);
     });
   });
 });

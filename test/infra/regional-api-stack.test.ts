@@ -98,6 +98,24 @@ describe('functions', () => {
     }
   });
 
+  it("names the region's pepper key only to the functions that pepper codes or PINs", () => {
+    for (const { region, json } of regional) {
+      const keyStack = region === config.primaryRegion ? names.sealingKey : names.sealingKeyReplica(region);
+      const told = catalog.all.filter((spec) => {
+        const env = (lambdaOf(json, spec).Properties.Environment as { Variables: Record<string, unknown> })
+          .Variables;
+        if (env.PEPPER_KEY_ARN === undefined) return false;
+        expect(stackOutputRef(env.PEPPER_KEY_ARN)).toMatchObject({
+          StackName: keyStack,
+          Region: region,
+          OutputName: expect.stringMatching(/PepperKey(Replica)?Arn/),
+        });
+        return true;
+      });
+      expect(told.map((spec) => spec.name)).toEqual(['admin-manage', 'agent-authenticate']);
+    }
+  });
+
   it('has the openapi function touch no data at all', () => {
     const openapi = catalog.all.find((s) => s.name === 'openapi')!;
     expect(openapi.access).toMatchObject({ table: 'none', indexes: [], opens: [], seals: [] });
@@ -142,6 +160,7 @@ describe('least privilege', () => {
         if (access.indexes.length > 0) expected.push('dynamodb:Query');
         if (access.opens.length > 0) expected.push('kms:Decrypt');
         if (access.seals.length > 0) expected.push('kms:Encrypt');
+        if (access.peppers.length > 0) expected.push('kms:GenerateMac');
         // The sweep hands its failed runs to its dead-letter queue (Lambda's asynchronous on-failure).
         if (spec.name === 'sweep')
           expected.push('sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage');
@@ -172,6 +191,27 @@ describe('least privilege', () => {
           });
         }
       }
+    }
+  });
+
+  it('grants GenerateMac on the pepper key alone, with HMAC_SHA_256, to the peppering functions alone', () => {
+    for (const { region, json } of regional) {
+      const keyStack = region === config.primaryRegion ? names.sealingKey : names.sealingKeyReplica(region);
+      const granted = catalog.all.filter((spec) => {
+        const statements = statementsOfRole(json, region, spec);
+        const macs = statements.filter((s) => actionsOf(s).some((a) => a.includes('Mac')));
+        if (macs.length === 0) return false;
+        expect(macs).toHaveLength(1);
+        expect(macs[0]!.Sid).toBe('PepperSecrets');
+        expect(actionsOf(macs[0]!)).toEqual(['kms:GenerateMac']);
+        expect(stackOutputRef(macs[0]!.Resource)).toMatchObject({
+          StackName: keyStack,
+          OutputName: expect.stringMatching(/PepperKey(Replica)?Arn/),
+        });
+        expect(macs[0]!.Condition).toEqual({ StringEquals: { 'kms:MacAlgorithm': 'HMAC_SHA_256' } });
+        return true;
+      });
+      expect(granted.map((spec) => spec.name)).toEqual(['admin-manage', 'agent-authenticate']);
     }
   });
 

@@ -142,8 +142,12 @@ describe('token table', () => {
   });
 });
 
+/** A key stack's resources of one type whose logical id starts with `prefix` (SealingKey, PepperKey). */
+const keysOf = (stack: Parameters<typeof built.template>[0], type: string, prefix: string) =>
+  resourcesOf(json(stack), type).filter((r) => r.id.startsWith(prefix));
+
 describe('sealing key', () => {
-  const primary = resourcesOf(json(stacks.sealingKey!), 'AWS::KMS::Key');
+  const primary = keysOf(stacks.sealingKey!, 'AWS::KMS::Key', 'SealingKey');
 
   it('is a multi-region symmetric key with rotation, retained', () => {
     expect(primary).toHaveLength(1);
@@ -161,7 +165,7 @@ describe('sealing key', () => {
 
   it('has a replica of the primary in each replica region', () => {
     for (const [region, stack] of stacks.sealingKeyReplicas) {
-      const replicas = resourcesOf(json(stack), 'AWS::KMS::ReplicaKey');
+      const replicas = keysOf(stack, 'AWS::KMS::ReplicaKey', 'SealingKey');
       expect(replicas).toHaveLength(1);
       expect(replicas[0]).toMatchObject({ DeletionPolicy: 'Retain', Properties: { Enabled: true } });
       expect(stackOutputRef(replicas[0]!.Properties.PrimaryKeyArn)).toMatchObject({
@@ -179,7 +183,7 @@ describe('sealing key', () => {
     [config.primaryRegion, primary[0]!.Properties.KeyPolicy as never],
     ...[...stacks.sealingKeyReplicas].map(
       ([region, stack]) =>
-        [region, resourcesOf(json(stack), 'AWS::KMS::ReplicaKey')[0]!.Properties.KeyPolicy as never] as [
+        [region, keysOf(stack, 'AWS::KMS::ReplicaKey', 'SealingKey')[0]!.Properties.KeyPolicy as never] as [
           string,
           Statement[],
         ],
@@ -250,6 +254,79 @@ describe('sealing key', () => {
       expect(openers('OpenTotpSeed')).not.toContain(`-${name}-`);
     }
   });
+});
+
+describe('pepper key', () => {
+  const primary = keysOf(stacks.sealingKey!, 'AWS::KMS::Key', 'PepperKey');
+  const peppering = catalog.all.filter((spec) => spec.access.peppers.length > 0).map((spec) => spec.name);
+
+  it('is a multi-region HMAC_256 key for GENERATE_VERIFY_MAC, in the sealing key stack, retained', () => {
+    expect(primary).toHaveLength(1);
+    expect(primary[0]).toMatchObject({
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: {
+        MultiRegion: true,
+        KeySpec: 'HMAC_256',
+        KeyUsage: 'GENERATE_VERIFY_MAC',
+        Enabled: true,
+        PendingWindowInDays: 30,
+      },
+    });
+    // KMS rotates no HMAC key; asking would fail the deployment.
+    expect(primary[0]!.Properties.EnableKeyRotation).toBeUndefined();
+    built.template(stacks.sealingKey!).hasResourceProperties('AWS::KMS::Alias', {
+      AliasName: `alias/${config.namePrefix}-pepper-key`,
+    });
+  });
+
+  it('has a replica of the primary in each replica region, with its alias', () => {
+    for (const [region, stack] of stacks.sealingKeyReplicas) {
+      const replicas = keysOf(stack, 'AWS::KMS::ReplicaKey', 'PepperKey');
+      expect(replicas).toHaveLength(1);
+      expect(replicas[0]).toMatchObject({ DeletionPolicy: 'Retain', Properties: { Enabled: true } });
+      expect(stackOutputRef(replicas[0]!.Properties.PrimaryKeyArn)).toMatchObject({
+        StackName: names.sealingKey,
+        Region: config.primaryRegion,
+        OutputName: expect.stringContaining('PepperKeyArn'),
+      });
+      expect(stack.region).toBe(region);
+      built.template(stack).hasResourceProperties('AWS::KMS::Alias', {
+        AliasName: `alias/${config.namePrefix}-pepper-key`,
+      });
+    }
+  });
+
+  it('is used only by the functions that issue or check codes and set or check PINs', () => {
+    expect(peppering).toEqual(['admin-manage', 'agent-authenticate']);
+  });
+
+  const policies: [string, Statement[]][] = [
+    [config.primaryRegion, primary[0]!.Properties.KeyPolicy],
+    ...[...stacks.sealingKeyReplicas].map(
+      ([region, stack]) =>
+        [region, keysOf(stack, 'AWS::KMS::ReplicaKey', 'PepperKey')[0]!.Properties.KeyPolicy] as const,
+    ),
+  ].map(([region, doc]) => [region as string, (doc as { Statement: Statement[] }).Statement]);
+
+  it.each(policies)(
+    'key policy in %s: administration, and GenerateMac with HMAC_SHA_256 for the peppering roles only',
+    (region, statements) => {
+      expect(statements.map((s) => s.Sid)).toEqual(['KeyAdministration', 'PepperSecrets']);
+      expect(actionsOf(statements[0]!).sort()).toEqual([...KEY_ADMINISTRATION_ACTIONS].sort());
+      const pepper = statements[1]!;
+      expect(actionsOf(pepper)).toEqual(['kms:GenerateMac']);
+      expect(pepper.Condition!.StringEquals).toEqual({ 'kms:MacAlgorithm': 'HMAC_SHA_256' });
+      const named = JSON.stringify(pepper.Condition!.ArnEquals!['aws:PrincipalArn']);
+      const roles = [...named.matchAll(/:role\/([a-z0-9-]+)/g)].map((m) => m[1]);
+      expect(roles).toEqual(peppering.map((name) => functionRoleName(config.namePrefix, name, region)));
+      // No other cryptographic use of the key, for anyone: no VerifyMac, no grants, no DynamoDB.
+      const all = statements.flatMap(actionsOf);
+      for (const forbidden of ['kms:VerifyMac', 'kms:CreateGrant', 'kms:Decrypt', 'kms:Encrypt']) {
+        expect(all).not.toContain(forbidden);
+      }
+    },
+  );
 });
 
 describe('identity', () => {

@@ -49,7 +49,7 @@ export async function giveOfflineCode(
       serial: user.serial,
       generation,
     }),
-    verifier: await createCodeVerifier(system.deps, user.serial, generation, code),
+    verifier: await createCodeVerifier(system.deps, user.serial, generation, code, 0),
     issuedAt: issuedAt.toISOString(),
     expiresAt: expiresAt.toISOString(),
     state: 'active',

@@ -14,16 +14,19 @@ export const PEPPER_MAC_ALGORITHM = 'HMAC_SHA_256';
 const MAX_MESSAGE_BYTES = 4096;
 
 export class KmsPepper implements Pepper {
+  /**
+   * The key's id (`mrk-...`), not its ARN: a multi-region key has one id in every region, so a verifier
+   * peppered in one region (which stores this id) matches in every other.
+   */
   readonly keyId: string;
 
   constructor(
     private readonly client: KMSClient,
-    keyArn: string,
+    private readonly keyArn: string,
   ) {
-    if (!/^arn:[^:]+:kms:[^:]+:\d{12}:key\/.+$/.test(keyArn)) {
-      throw new AppError('INTERNAL', 'The pepper key must be given as a KMS key ARN');
-    }
-    this.keyId = keyArn;
+    const id = /^arn:[^:]+:kms:[^:]+:\d{12}:key\/(.+)$/.exec(keyArn)?.[1];
+    if (id === undefined) throw new AppError('INTERNAL', 'The pepper key must be given as a KMS key ARN');
+    this.keyId = id;
   }
 
   async mac(secret: Uint8Array, context: PepperContext): Promise<PepperedSecret> {
@@ -35,7 +38,7 @@ export class KmsPepper implements Pepper {
     let mac: Uint8Array | undefined;
     try {
       const output = await this.client.send(
-        new GenerateMacCommand({ KeyId: this.keyId, Message: message, MacAlgorithm: PEPPER_MAC_ALGORITHM }),
+        new GenerateMacCommand({ KeyId: this.keyArn, Message: message, MacAlgorithm: PEPPER_MAC_ALGORITHM }),
       );
       mac = output.Mac;
     } catch (error) {

@@ -1,3 +1,4 @@
+import { verifyPin } from '../../../shared/use-cases/code-verifier';
 import { ownCounters } from '../../../shared/domain/lockout';
 import { nextAdminSettings } from '../../../shared/domain/regional-state';
 import {
@@ -403,8 +404,14 @@ describe('assignment', () => {
     expect(again.status).toBe(200);
     expect(again.headers.etag).toBe(reply.headers.etag);
     expect((await auditOf('ASG0001')).slice(0, 2).map((e) => e.details)).toEqual([
-      { change: 'assign', userId: 'hank', securityDomain: 'SystemDomain', changed: false },
-      { change: 'assign', userId: 'hank', securityDomain: 'SystemDomain', changed: true },
+      {
+        change: 'assign',
+        userId: 'hank',
+        securityDomain: 'SystemDomain',
+        assignmentEpoch: 0,
+        changed: false,
+      },
+      { change: 'assign', userId: 'hank', securityDomain: 'SystemDomain', assignmentEpoch: 0, changed: true },
     ]);
   });
 
@@ -501,6 +508,8 @@ describe('assignment', () => {
         pinCleared: true,
         onlineUseRevoked: true,
         resetRequested: true,
+        offlineDataInvalidated: true,
+        assignmentEpoch: 1,
         changed: true,
       },
     });
@@ -566,7 +575,14 @@ describe('enable, PIN and unlock', () => {
     expect(set.status).toBe(200);
     expect(set.body.pinSet).toBe(true);
     const token = (await system.deps.store.getToken('PIN0001'))!;
-    expect(await verifySecret('86420', token.pinVerifier!)).toBe(true);
+    const verifier = token.pinVerifier!;
+    expect(await verifyPin(system.deps, 'PIN0001', verifier, '86420')).toBe(true);
+    expect(await verifyPin(system.deps, 'PIN0001', verifier, '86421')).toBe(false);
+    // Peppered: one holding a table backup cannot test a PIN guess by the KDF alone (the right PIN
+    // included), nor under another token's serial.
+    expect(verifier.pepperKeyId).toEqual(expect.any(String));
+    expect(await verifySecret('86420', verifier)).toBe(false);
+    expect(await verifyPin(system.deps, 'PIN0002', verifier, '86420')).toBe(false);
     expect(JSON.stringify(token)).not.toContain('86420');
 
     const cleared = await system.call(clearPinRoute, { params: { serial: 'PIN0001' } });

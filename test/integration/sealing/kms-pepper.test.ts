@@ -11,7 +11,12 @@ import { pepperMessageOf, type PepperContext } from '../../../shared/ports/peppe
 import { createCodeVerifier, verifyCode } from '../../../shared/use-cases/code-verifier';
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
-const context: PepperContext = { purpose: 'offline-eat', serial: '000987654321', generation: 7 };
+const context: PepperContext = {
+  purpose: 'offline-eat',
+  serial: '000987654321',
+  generation: 7,
+  assignmentEpoch: 0,
+};
 const CODE = 'K7QM2XHPR4TW';
 
 function endpoint(): string {
@@ -63,28 +68,41 @@ describe('KmsPepper against moto', () => {
   it('binds the MAC to the token and generation, and is the same in a replica region', async () => {
     const { mac } = await pepper.mac(Buffer.from(CODE), context);
     expect((await pepper.mac(Buffer.from(CODE), { ...context, generation: 8 })).mac.equals(mac)).toBe(false);
+    expect((await pepper.mac(Buffer.from(CODE), { ...context, assignmentEpoch: 1 })).mac.equals(mac)).toBe(
+      false,
+    );
     expect(
       (await pepper.mac(Buffer.from(CODE), { ...context, serial: '000987654322' })).mac.equals(mac),
     ).toBe(false);
     const replicaClient = kmsClient('eu-west-1');
-    const keyId = pepper.keyId.split('/').pop()!;
-    const replica = await client.send(new ReplicateKeyCommand({ KeyId: keyId, ReplicaRegion: 'eu-west-1' }));
+    const replica = await client.send(
+      new ReplicateKeyCommand({ KeyId: pepper.keyId, ReplicaRegion: 'eu-west-1' }),
+    );
     const inReplica = new KmsPepper(replicaClient, replica.ReplicaKeyMetadata!.Arn!);
     expect((await inReplica.mac(Buffer.from(CODE), context)).mac.equals(mac)).toBe(true);
+    // A code issued in one region is checked in another: the verifier names the key by its id, the same
+    // in every region (by its ARN, which names the region, it would never match elsewhere).
+    expect(inReplica.keyId).toBe(pepper.keyId);
+    expect(pepper.keyId).toMatch(/^mrk-/);
+    const verifier = await createCodeVerifier({ pepper }, context.serial, context.generation, CODE, 0);
+    const issued = { serial: context.serial, generation: context.generation, verifier };
+    expect(await verifyCode({ pepper: inReplica }, issued, CODE, 0)).toBe(true);
   });
 
   it('peppers the stored verifier: it matches the code through KMS, and never the code alone or another key', async () => {
     const deps = { pepper };
-    const verifier = await createCodeVerifier(deps, context.serial, context.generation, CODE);
+    const verifier = await createCodeVerifier(deps, context.serial, context.generation, CODE, 0);
     expect(verifier.pepperKeyId).toBe(pepper.keyId);
     const issued = { serial: context.serial, generation: context.generation, verifier };
-    expect(await verifyCode(deps, issued, CODE)).toBe(true);
-    expect(await verifyCode(deps, issued, 'K7QM2XHPR4TX')).toBe(false);
+    expect(await verifyCode(deps, issued, CODE, 0)).toBe(true);
+    expect(await verifyCode(deps, issued, 'K7QM2XHPR4TX', 0)).toBe(false);
+    // Once the token is unassigned (its assignment epoch moved on), the same code no longer matches.
+    expect(await verifyCode(deps, issued, CODE, 1)).toBe(false);
     // What an attacker with a table backup can try without the key: the KDF over the code itself.
     expect(await verifySecret(CODE, verifier)).toBe(false);
     // Another HMAC key (a local one, as a stolen copy of the wrong key would be) gives nothing either.
     const other = { pepper: new LocalPepper(Buffer.alloc(32, 7)) };
-    expect(await verifyCode(other, issued, CODE)).toBe(false);
+    expect(await verifyCode(other, issued, CODE, 0)).toBe(false);
   });
 
   it('refuses a key that is not an HMAC key, as an unavailable dependency', async () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../../cli/eatctl';
@@ -28,6 +28,7 @@ beforeAll(async () => {
   const offlineData = await buildOfflineData({
     seed: SEED,
     serial: '000100000002',
+    assignmentEpoch: 0,
     digits: 6,
     pin: null,
     from: AT,
@@ -88,6 +89,39 @@ describe('eatctl agent verify', () => {
     const again = io();
     expect(await withLedger(again)).toBe(1);
     expect(JSON.parse(again.out)).toMatchObject({ reason: 'EMERGENCY_CODE_SPENT' });
+  });
+
+  it('records the assignment epoch of the data in the ledger, and refuses older data of the token', async () => {
+    const ledger = join(dir, 'epochs.json');
+    const older = join(dir, 'older.json');
+    const { offlineData } = JSON.parse(readFileSync(dataFile, 'utf8')) as { offlineData: object };
+    const newer = join(dir, 'newer.json');
+    writeFileSync(older, JSON.stringify({ ...offlineData, assignmentEpoch: 0 }));
+    writeFileSync(newer, JSON.stringify({ ...offlineData, assignmentEpoch: 1 }));
+    const run = (file: string, console = io()) =>
+      main(
+        [
+          'agent',
+          'verify',
+          '--data',
+          file,
+          '--passcode',
+          'BOBCODE22XYZ',
+          '--at',
+          AT.toISOString(),
+          '--ledger',
+          ledger,
+        ],
+        console,
+      );
+    // The epoch-1 copy does not match (its verifier is bound to epoch 0), but the ledger now knows epoch 1.
+    expect(await run(newer)).toBe(1);
+    expect(JSON.parse(readFileSync(ledger, 'utf8'))).toMatchObject({
+      assignmentEpochs: { '000100000002': 1 },
+    });
+    const refused = io();
+    expect(await run(older, refused)).toBe(1);
+    expect(JSON.parse(refused.out)).toEqual({ outcome: 'reject', method: null, reason: 'DATA_SUPERSEDED' });
   });
 
   it('rejects a wrong passcode with exit 1 and never prints the passcode', async () => {

@@ -1,5 +1,6 @@
 import {
   parseOfflineData,
+  recordOfflineData,
   recordOfflineUse,
   verifyOfflinePasscode,
   OfflineDataError,
@@ -34,6 +35,7 @@ function input(overrides: Partial<OfflineDataInput> = {}): OfflineDataInput {
   return {
     seed: SEED,
     serial: '000100000001',
+    assignmentEpoch: 0,
     digits: 6,
     pin: PIN,
     from: FROM,
@@ -105,7 +107,7 @@ describe('offline data', () => {
 
   it('holds, under the right PIN, exactly each step’s tokencode modulo 10,000 and nothing more', async () => {
     const tokencodes = tokencodesOf(securid);
-    const padKey = await offlinePadKey(tokencodes.key, PIN, securid.serial);
+    const padKey = await offlinePadKey(tokencodes.key, PIN, securid);
     const pads = offlinePads(padKey, 0, tokencodes.count);
     const residues = Buffer.from(tokencodes.residues, 'base64');
     const truth = hotpSeries(SEED, tokencodes.firstStep, tokencodes.count, 6);
@@ -170,7 +172,7 @@ describe('checking a SecurID passcode offline', () => {
     const tokencodes = tokencodesOf(securid);
     const residues = Buffer.from(tokencodes.residues, 'base64');
     const truth = hotpSeries(SEED, tokencodes.firstStep, tokencodes.count, 6);
-    const padKey = await offlinePadKey(tokencodes.key, '135791', securid.serial);
+    const padKey = await offlinePadKey(tokencodes.key, '135791', securid);
     const pads = offlinePads(padKey, 0, tokencodes.count);
     let matches = 0;
     for (let i = 0; i < tokencodes.count; i++) {
@@ -251,6 +253,82 @@ describe('checking a SecurID passcode offline', () => {
     const otherSerial = { ...securid, serial: '000100000009' };
     const result = await verifyOfflinePasscode(otherSerial, PIN + tokencode, { at });
     expect(result.step ?? null).toBeNull();
+  });
+});
+
+describe('the assignment epoch', () => {
+  let reassigned: OfflineData;
+  beforeAll(async () => {
+    reassigned = await buildOfflineData(input({ assignmentEpoch: 1 }));
+  });
+
+  it('binds the pads and the emergency verifier: a rewritten epoch matches only by chance', async () => {
+    const tokencodes = tokencodesOf(reassigned);
+    const residues = Buffer.from(tokencodes.residues, 'base64');
+    const truth = hotpSeries(SEED, tokencodes.firstStep, tokencodes.count, 6);
+    const underRightEpoch = offlinePads(
+      await offlinePadKey(tokencodes.key, PIN, reassigned),
+      0,
+      tokencodes.count,
+    );
+    const underEpoch0 = offlinePads(
+      await offlinePadKey(tokencodes.key, PIN, { ...reassigned, assignmentEpoch: 0 }),
+      0,
+      tokencodes.count,
+    );
+    let right = 0;
+    let rewritten = 0;
+    for (let i = 0; i < tokencodes.count; i++) {
+      const residue = truth[i]! % OFFLINE_RESIDUE_MODULUS;
+      if (expectedResidue(residues, i, underRightEpoch[i]!) === residue) right++;
+      if (expectedResidue(residues, i, underEpoch0[i]!) === residue) rewritten++;
+    }
+    expect(right).toBe(tokencodes.count);
+    // 1,440 steps at 1 in 10,000 each: 0.14 expected by chance.
+    expect(rewritten).toBeLessThan(5);
+
+    const at = later(10);
+    expect(await verifyOfflinePasscode(reassigned, PIN + CODE, { at })).toMatchObject({ outcome: 'accept' });
+    const asEpoch0 = { ...reassigned, assignmentEpoch: 0 };
+    expect(await verifyOfflinePasscode(asEpoch0, PIN + CODE, { at })).toMatchObject({ reason: 'NO_MATCH' });
+  });
+
+  it('reads data made before epochs as epoch 0, checked as before', async () => {
+    const { assignmentEpoch, ...withoutEpoch } = securid;
+    expect(assignmentEpoch).toBe(0);
+    const parsed = parseOfflineData(JSON.parse(JSON.stringify(withoutEpoch)));
+    expect(parsed.assignmentEpoch).toBe(0);
+    const at = later(10);
+    expect(await verifyOfflinePasscode(parsed, PIN + tokencodeAt(at), { at })).toMatchObject({
+      outcome: 'accept',
+    });
+    expect(await verifyOfflinePasscode(parsed, PIN + CODE, { at })).toMatchObject({ outcome: 'accept' });
+  });
+
+  it('is kept per serial by the ledger, which then refuses older data of that serial only', async () => {
+    const at = later(10);
+    let ledger = recordOfflineData({}, securid);
+    expect(ledger.assignmentEpochs).toEqual({ [securid.serial]: 0 });
+    ledger = recordOfflineData(ledger, reassigned);
+    expect(recordOfflineData(ledger, securid)).toBe(ledger);
+    expect(ledger.assignmentEpochs).toEqual({ [securid.serial]: 1 });
+    expect(await verifyOfflinePasscode(securid, PIN + CODE, { at, ...ledger })).toEqual({
+      outcome: 'reject',
+      method: null,
+      reason: 'DATA_SUPERSEDED',
+    });
+    expect(await verifyOfflinePasscode(reassigned, PIN + CODE, { at, ...ledger })).toMatchObject({
+      outcome: 'accept',
+    });
+    // Another token's data is not affected, and recording a use keeps what the ledger knew.
+    expect(await verifyOfflinePasscode(authenticate, CODE, { at, ...ledger })).toMatchObject({
+      outcome: 'accept',
+    });
+    const used = recordOfflineUse(
+      ledger,
+      await verifyOfflinePasscode(reassigned, PIN + tokencodeAt(at), { at }),
+    );
+    expect(used.assignmentEpochs).toEqual(ledger.assignmentEpochs);
   });
 });
 
