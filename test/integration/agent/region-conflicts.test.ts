@@ -42,17 +42,18 @@ beforeAll(async () => {
     { name: 'region-a', table: system.table },
     { name: 'region-b', table: replicaTable },
   ];
-  global = new SimulatedGlobalTable(regions);
   const site = (region: Region): Site => ({
-    deps: { ...system.deps, store: global.storeOf(region), clock: clock.read, regionName: region.name },
+    deps: { ...system.deps, store: region.table.store, clock: clock.read, regionName: region.name },
   });
   [a, b] = regions.map(site) as [Site, Site];
   for (const table of [system.table, replicaTable]) {
     await loadDemoData({ store: table.store, sealer: system.sealer });
   }
+  global = await SimulatedGlobalTable.start(regions);
 });
 
 afterAll(async () => {
+  await global.stop();
   await replicaTable.drop();
   await system.stop();
 });

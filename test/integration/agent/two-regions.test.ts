@@ -37,12 +37,11 @@ beforeAll(async () => {
     { name: 'test-primary', table: system.table },
     { name: 'test-replica', table: replicaTable },
   ];
-  global = new SimulatedGlobalTable(regions);
   // Both regions open what the other sealed, as with a KMS multi-region key.
   const site = (region: Region, agent: Claims): Site => ({
     region,
     agent,
-    deps: { ...system.deps, store: global.storeOf(region), clock: clock.read, regionName: region.name },
+    deps: { ...system.deps, store: region.table.store, clock: clock.read, regionName: region.name },
   });
   primary = site(regions[0]!, AGENT_1);
   replica = site(regions[1]!, AGENT_2);
@@ -55,9 +54,11 @@ beforeAll(async () => {
       version: 0,
     });
   }
+  global = await SimulatedGlobalTable.start(regions);
 });
 
 afterAll(async () => {
+  await global.stop();
   await replicaTable.drop();
   await system.stop();
 });
