@@ -11,7 +11,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { PEPPER_MAC_ALGORITHM } from '../../shared/adapters/pepper/kms-pepper';
 import type { FunctionSpec } from '../function-catalog';
 import { functionRoleArn } from '../names';
-import { KEY_ADMINISTRATION_ACTIONS } from './sealing-key-policy';
+import { keyAdministrationStatement } from './sealing-key-policy';
 
 /** The condition on every GenerateMac, in the IAM policies and the key policy alike. */
 export const PEPPER_MAC_CONDITIONS = { StringEquals: { 'kms:MacAlgorithm': PEPPER_MAC_ALGORITHM } };
@@ -29,14 +29,7 @@ export function pepperPrincipalsOf(
 
 export function pepperKeyPolicy(roleArns: readonly string[]): iam.PolicyDocument {
   const account = new iam.AccountRootPrincipal();
-  const statements = [
-    new iam.PolicyStatement({
-      sid: 'KeyAdministration',
-      principals: [account],
-      actions: KEY_ADMINISTRATION_ACTIONS,
-      resources: ['*'],
-    }),
-  ];
+  const statements = [keyAdministrationStatement()];
   if (roleArns.length > 0) {
     statements.push(
       new iam.PolicyStatement({

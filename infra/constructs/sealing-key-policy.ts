@@ -64,6 +64,16 @@ const DYNAMODB_CRYPTO_ACTIONS = [
 ];
 
 /** The execution roles allowed to open and to seal, per purpose. */
+/** The account administers a key (never uses it): the first statement of every key policy here. */
+export function keyAdministrationStatement(): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'KeyAdministration',
+    principals: [new iam.AccountRootPrincipal()],
+    actions: KEY_ADMINISTRATION_ACTIONS,
+    resources: ['*'],
+  });
+}
+
 export interface SealingPrincipals {
   opens: Record<SealingPurpose, string[]>;
   seals: Record<SealingPurpose, string[]>;
@@ -105,12 +115,7 @@ export function sealingKeyPolicy(keyStack: Stack, principals: SealingPrincipals)
   const region = keyStack.region;
   const account = new iam.AccountRootPrincipal();
   const statements = [
-    new iam.PolicyStatement({
-      sid: 'KeyAdministration',
-      principals: [account],
-      actions: KEY_ADMINISTRATION_ACTIONS,
-      resources: ['*'],
-    }),
+    keyAdministrationStatement(),
     new iam.PolicyStatement({
       sid: 'TableEncryptionThroughDynamoDB',
       principals: [new iam.AnyPrincipal()],

@@ -31,17 +31,23 @@ function matches(token: TokenListing, search: TokenSearch, actor: AdminActor): b
 }
 
 /**
- * Search, always through an index: a serial is a GetItem, a user id the user index, names and domains
- * the domain indexes, walked domain by domain over the domains the administrator may see. Each page
- * reads at most `limit` items from each domain it visits, never the table.
+ * Search, always through an index: a serial is one Query of its partition, a user id the user index, names
+ * and domains the domain indexes, walked domain by domain over the domains the administrator may see.
+ * Each page reads at most `limit` items from each domain it visits, never the table.
  */
 export async function searchTokens(
   deps: UseCaseDependencies,
   actor: AdminActor,
   search: TokenSearch,
 ): Promise<Page<TokenSummary>> {
-  const listings = await findListings(deps, actor, search);
   const now = deps.clock();
+  if (search.serial !== undefined) {
+    if (search.cursor !== undefined) throw invalidCursor();
+    const state = await deps.store.getTokenState(search.serial);
+    const shown = state !== null && matches(state.token, search, actor);
+    return { items: shown ? [tokenSummaryOf(state.token, state.issued, now)] : [], cursor: null };
+  }
+  const listings = await findListings(deps, actor, search);
   // The listing's enabled flag and offline state are the merged ones of the token's items.
   const states = await Promise.all(listings.items.map((t) => deps.store.getTokenState(t.serial)));
   return {
@@ -58,11 +64,6 @@ async function findListings(
   actor: AdminActor,
   search: TokenSearch,
 ): Promise<Page<TokenListing>> {
-  if (search.serial !== undefined) {
-    if (search.cursor !== undefined) throw invalidCursor();
-    const token = await deps.store.getToken(search.serial);
-    return { items: token !== null && matches(token, search, actor) ? [token] : [], cursor: null };
-  }
   const cursors = new PageCursors(deps.sealer, deps.clock);
   const scope: CursorScope = { operation: 'searchTokens', actor, query: { ...search } };
   const position = (await cursors.open(scope, search.cursor)) as SearchPosition | null;
