@@ -76,7 +76,7 @@ export async function authenticate(
   const agent = await deps.store.getAgent(actor.agentId);
   if (agent === null) throw new AppError('FORBIDDEN', 'The agent is not registered');
   // Every authentication costs exactly the budget's KDF runs, an unknown user's included.
-  const budget = new KdfBudget();
+  const budget = new KdfBudget(deps.pepper);
   try {
     return await authenticateUser(deps, actor, agent, request, budget);
   } finally {
@@ -163,8 +163,8 @@ async function authenticateWithToken(
   const seed = new SealedSeed(deps, token);
   try {
     const [step, codeMatches] = await Promise.all([
-      asTokencode === undefined ? null : checkTokencode(deps, seed, token, asTokencode, now, budget),
-      tryCode ? checkCode(deps, token, issued!, asCode, budget) : false,
+      asTokencode === undefined ? null : checkTokencode(seed, token, asTokencode, now, budget),
+      tryCode ? checkCode(token, issued!, asCode, budget) : false,
     ]);
     const accepted =
       step !== null

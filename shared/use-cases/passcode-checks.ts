@@ -1,8 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { assignmentEpochOf } from '../domain/assignment';
 import type { IssuedEmergencyCode, SecretVerifier, Token } from '../domain/model';
 import { requiresPin, type PasscodeReading } from '../domain/passcode';
 import { PRODUCT_TOTP, verifyTotp } from '../domain/totp';
 import { createVerifier, verifySecret } from '../domain/verifier';
+import type { Pepper, PepperContext } from '../ports/pepper';
 import { verifyCode, verifyPin } from './code-verifier';
 import type { UseCaseDependencies } from './context';
 
@@ -21,13 +23,33 @@ export type CodeReading = Extract<PasscodeReading, { method: 'emergency-access' 
  * code, its PIN and the tokencode's PIN) and a wrong ambiguous passcode against two tokens. A check the
  * budget cannot pay for does not match. The function has one vCPU (1769 MB), so runs cost the same
  * whether they overlap or not.
+ *
+ * The pepper's MAC calls (KMS GenerateMac) are padded the same way: a PIN's MAC is computed only once its
+ * tokencode matched, so without padding a failed login's time (one KMS round trip more) would say that
+ * its tokencode was right. Every check goes through `budget.pepper`, and `spendTheRest` makes up the
+ * calls to one per run.
  */
 export const KDF_RUNS_PER_AUTHENTICATION = 3;
 
+const DECOY_MAC_CONTEXT: PepperContext = { purpose: 'pin', serial: 'decoy', generation: 0, assignmentEpoch: 0 };
+
 export class KdfBudget {
   private used = 0;
+  private macs = 0;
+  /** The pepper every check of this authentication uses, its calls counted. */
+  readonly pepper: Pepper;
 
-  constructor(readonly runs = KDF_RUNS_PER_AUTHENTICATION) {}
+  constructor(
+    pepper: Pepper,
+    readonly runs = KDF_RUNS_PER_AUTHENTICATION,
+  ) {
+    this.pepper = {
+      mac: (secret, context) => {
+        this.macs += 1;
+        return pepper.mac(secret, context);
+      },
+    };
+  }
 
   get spent(): number {
     return this.used;
@@ -52,9 +74,13 @@ export class KdfBudget {
     await spendLikeASecretCheck();
   }
 
-  /** Spends what is left, so that every authentication costs the same. */
+  /** Spends what is left, KDF runs and MAC calls, so that every authentication costs the same. */
   async spendTheRest(): Promise<void> {
     while (this.used < this.runs) await this.spendOne();
+    while (this.macs < this.runs) {
+      const { mac } = await this.pepper.mac(randomBytes(16), DECOY_MAC_CONTEXT);
+      mac.fill(0);
+    }
   }
 }
 
@@ -63,7 +89,6 @@ export class KdfBudget {
  * and the PIN's KDF only for a tokencode that matches: the budget's padding hides which happened.
  */
 export async function checkTokencode(
-  deps: Pick<UseCaseDependencies, 'pepper'>,
   seed: SealedSeed,
   token: Token,
   reading: TokencodeReading,
@@ -73,11 +98,10 @@ export async function checkTokencode(
   const secret = await seed.get();
   const step = verifyTotp(secret, reading.tokencode, now, { ...PRODUCT_TOTP, digits: token.digits });
   if (step === null) return null;
-  return (await checkPin(deps, token, reading.pin, budget)) ? Number(step) : null;
+  return (await checkPin(token, reading.pin, budget)) ? Number(step) : null;
 }
 
 export async function checkCode(
-  deps: Pick<UseCaseDependencies, 'pepper'>,
   token: Token,
   issued: IssuedEmergencyCode,
   reading: CodeReading,
@@ -85,12 +109,11 @@ export async function checkCode(
 ): Promise<boolean> {
   // The code's verifier (peppered: code-verifier.ts) is one KDF run from the budget; its PIN only if it matches.
   const epoch = assignmentEpochOf(token);
-  if (!(await budget.run(() => verifyCode(deps, issued, reading.code, epoch)))) return false;
-  return checkPin(deps, token, reading.pin, budget);
+  if (!(await budget.run(() => verifyCode(budget, issued, reading.code, epoch)))) return false;
+  return checkPin(token, reading.pin, budget);
 }
 
 async function checkPin(
-  deps: Pick<UseCaseDependencies, 'pepper'>,
   token: Token,
   pin: string | null,
   budget: KdfBudget,
@@ -101,7 +124,7 @@ async function checkPin(
     return false;
   }
   const verifier = token.pinVerifier;
-  return budget.run(() => verifyPin(deps, token.serial, verifier, pin));
+  return budget.run(() => verifyPin(budget, token.serial, verifier, pin));
 }
 
 let decoy: Promise<SecretVerifier> | undefined;

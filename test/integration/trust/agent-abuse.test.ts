@@ -17,7 +17,7 @@ import { KDF_RUNS_PER_AUTHENTICATION } from '../../../shared/use-cases/passcode-
 import { seedDemo, USERS } from '../../support/demo';
 import { ADMIN, AGENT } from '../../support/events';
 import { startTestSystem, type TestSystem } from '../../support/system';
-import { nextPasscode, TestClock, WEB_AGENT } from '../agent/support';
+import { nextPasscode, nextTokencode, TestClock, WEB_AGENT } from '../agent/support';
 
 // Every PBKDF2 run of the process is counted (the verifier KDF runs only through node:crypto's pbkdf2).
 jest.mock('node:crypto', () => {
@@ -70,6 +70,34 @@ describe('finding 5: the same bounded work and the same answer for every user id
     const accepted = await login('dave', nextPasscode(clock, dave), WEB_AGENT);
     expect(accepted.reply.body.outcome).toBe('accept');
     expect(accepted.kdf).toBe(KDF_RUNS_PER_AUTHENTICATION);
+  });
+
+  it('calls the pepper key (KMS GenerateMac) the same number of times, so its latency tells nothing', async () => {
+    let macs = 0;
+    const counted: UseCaseDependencies = {
+      ...deps,
+      pepper: {
+        mac: (secret, context) => {
+          macs += 1;
+          return deps.pepper.mac(secret, context);
+        },
+      },
+    };
+    const macsOf = async (userId: string, passcode: string, claims = AGENT) => {
+      const before = macs;
+      const { reply } = await login(userId, passcode, claims, counted);
+      return [reply.body.outcome, macs - before];
+    };
+    // A right tokencode behind a wrong PIN is the case that peppered the PIN alone: one KMS call more.
+    const rightTokencodeWrongPin = `9999${nextTokencode(clock, alice)}`;
+    expect(await macsOf('alice', rightTokencodeWrongPin)).toEqual(['reject', KDF_RUNS_PER_AUTHENTICATION]);
+    expect(await macsOf('alice', '2468123456')).toEqual(['reject', KDF_RUNS_PER_AUTHENTICATION]);
+    expect(await macsOf('no-such-user', '2468123456')).toEqual(['reject', KDF_RUNS_PER_AUTHENTICATION]);
+    expect(await macsOf('alice', '2468ABCDEFGH')).toEqual(['reject', KDF_RUNS_PER_AUTHENTICATION]);
+    expect(await macsOf('dave', nextPasscode(clock, dave), WEB_AGENT)).toEqual([
+      'accept',
+      KDF_RUNS_PER_AUTHENTICATION,
+    ]);
   });
 
   it('does not run the KDF once per token of a user who holds many (it did up to 30 times)', async () => {
