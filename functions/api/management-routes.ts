@@ -36,6 +36,7 @@ const offlinePolicyInput = z.strictObject({
     .strictObject({ length: z.number().int(), characterClasses: z.array(characterClass).min(1).max(3) })
     .optional(),
   singleUse: z.boolean().optional(),
+  offlineTokencodes: z.boolean().optional(),
 });
 
 /** Types only, as for the offline policy: the ranges are the domain's pinPolicyProblems. */
@@ -61,6 +62,12 @@ export const offlinePolicyView = z
     emergencyCodeLifetimeDays: z.number().int(),
     emergencyCodeFormat: z.object({ length: z.number().int(), characterClasses: z.array(characterClass) }),
     singleUse: z.boolean(),
+    offlineTokencodes: z
+      .boolean()
+      .optional()
+      .describe(
+        'false: offline data carries no tokencode data, only the emergency code (absent on older domains: true)',
+      ),
   })
   .meta({ id: 'OfflinePolicy' });
 

@@ -94,7 +94,7 @@ export const offlineDataSchema = z
     validUntil: isoTime,
     days: z.number().int().min(1).max(MAX_OFFLINE_DAYS),
     tokencodes: offlineTokencodesSchema.nullable(),
-    tokencodesWithheld: z.literal('TOKEN_HAS_NO_PIN').nullable(),
+    tokencodesWithheld: z.enum(['TOKEN_HAS_NO_PIN', 'DOMAIN_POLICY']).nullable(),
     emergencyAccess: offlineEmergencyAccessSchema.nullable(),
   })
   .refine((d) => (d.tokencodes === null) !== (d.tokencodesWithheld === null), {

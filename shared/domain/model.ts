@@ -25,6 +25,12 @@ export interface OfflinePolicy {
   emergencyCodeFormat: EmergencyCodeFormat;
   /** When set, an emergency code is spent by its first successful use. */
   singleUse: boolean;
+  /**
+   * Whether offline data carries tokencode data for tokens with a PIN (offline-data.ts). False: the file
+   * holds the emergency code's verifier only, so a stolen file gives no edge at all on an online login
+   * (`tokencodesWithheld: DOMAIN_POLICY`). Absent on domains stored before the setting: true.
+   */
+  offlineTokencodes?: boolean;
 }
 
 /** How a PIN of the domain's tokens is made (pin-policy.ts). */

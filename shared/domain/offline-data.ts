@@ -44,7 +44,11 @@ export const OFFLINE_STEP_SECONDS = 60;
 const PAD_BYTES = 6;
 const LABEL = 'eat-offline-residue/1';
 
-export type TokencodesWithheld = 'TOKEN_HAS_NO_PIN';
+/**
+ * Why a file holds no tokencode data: the token has no PIN to key it, or its domain's policy says the
+ * file carries the emergency code alone (`offlineTokencodes: false`).
+ */
+export type TokencodesWithheld = 'TOKEN_HAS_NO_PIN' | 'DOMAIN_POLICY';
 
 export interface OfflineKeyDerivation {
   derivation: 'pbkdf2-sha256';
@@ -258,6 +262,8 @@ export function validUntilOf(steps: { firstStep: number; count: number }): Date 
 export interface OfflineDataInput extends Omit<OfflineTokencodesInput, 'pin'> {
   /** The PIN the user just authenticated with; null for tokens without one. */
   pin: string | null;
+  /** The domain's `offlineTokencodes`: false withholds tokencode data from every token (default true). */
+  offlineTokencodes?: boolean;
   userId: string;
   kind: TokenKind;
   agentId: string;
@@ -281,10 +287,12 @@ export async function buildOfflineData(input: OfflineDataInput): Promise<Offline
   }
   const eat = input.emergencyCode;
   const pin = input.pin;
+  const withheld: TokencodesWithheld | null =
+    pin === null ? 'TOKEN_HAS_NO_PIN' : input.offlineTokencodes === false ? 'DOMAIN_POLICY' : null;
   // The KDF runs go to libuv's pool, in parallel with each other.
   const [verifier, tokencodes] = await Promise.all([
     eat === null ? null : createVerifier(offlineEmergencySecretOf(pin, eat.code, input.assignmentEpoch)),
-    pin === null ? null : buildOfflineTokencodes({ ...input, pin }),
+    pin === null || withheld !== null ? null : buildOfflineTokencodes({ ...input, pin }),
   ]);
   return {
     format: OFFLINE_DATA_FORMAT,
@@ -299,7 +307,7 @@ export async function buildOfflineData(input: OfflineDataInput): Promise<Offline
     validUntil: validUntilOf(stepsOf(input.from, input.days)).toISOString(),
     days: input.days,
     tokencodes,
-    tokencodesWithheld: tokencodes === null ? 'TOKEN_HAS_NO_PIN' : null,
+    tokencodesWithheld: withheld,
     emergencyAccess:
       eat === null || verifier === null
         ? null

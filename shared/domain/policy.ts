@@ -20,6 +20,7 @@ export const DEFAULT_OFFLINE_POLICY: OfflinePolicy = {
   emergencyCodeFormat: { length: 12, characterClasses: ['uppercase', 'digits'] },
   // NIST SP 800-63B 5.1.2.1: a look-up secret is used once.
   singleUse: true,
+  offlineTokencodes: true,
 };
 
 /** Every reason the policy is unacceptable under the caps; empty when it is fine. */

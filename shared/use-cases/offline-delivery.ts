@@ -56,6 +56,7 @@ export async function deliverOfflineData(
     serial: token.serial,
     digits: token.digits,
     pin: input.pin,
+    offlineTokencodes: policy.offlineTokencodes,
     from: now,
     days: policy.offlineDays,
     userId: user.userId,

@@ -5,6 +5,7 @@ import {
   viewEmergencyAccessRoute,
 } from '../../../functions/api/admin-routes';
 import { agentAuthenticateRoute, agentAuthenticationReply } from '../../../functions/api/agent-routes';
+import { getSecurityDomainRoute, putSecurityDomainRoute } from '../../../functions/api/management-routes';
 import { EMERGENCY_ACCESS_FAILURE_LIMIT, TOKENCODE_FAILURE_LIMIT } from '../../../shared/domain/lockout';
 import type { UseCaseDependencies } from '../../../shared/use-cases/context';
 import { unlockToken } from '../../../shared/use-cases/unlock';
@@ -443,5 +444,35 @@ describe('the request', () => {
     expect(reply.status).toBe(400);
     expect(reply.body.error.code).toBe('VALIDATION_FAILED');
     expect(reply.raw).not.toContain(passcode.slice(0, 20));
+  });
+});
+
+describe('a domain that keeps tokencodes off laptops (offlineTokencodes: false)', () => {
+  it('sends erin (Sales, SecurID) offline data without tokencode data, and says why', async () => {
+    const params = { domainId: 'Sales' };
+    const current = await system.callWith(deps, getSecurityDomainRoute, { claims: ADMIN, params });
+    const { id: _id, ...domain } = current.body;
+    const saved = await system.callWith(deps, putSecurityDomainRoute, {
+      claims: ADMIN,
+      params,
+      headers: { 'if-match': current.headers.etag! },
+      body: { ...domain, offlinePolicy: { ...domain.offlinePolicy, offlineTokencodes: false } },
+    });
+    expect([saved.status, saved.body.offlinePolicy.offlineTokencodes]).toEqual([200, false]);
+
+    const reply = await login('erin', nextPasscode(clock, erin));
+    expect(reply.body).toMatchObject({
+      outcome: 'accept',
+      offlineData: {
+        serial: erin.serial,
+        requiresPin: true,
+        tokencodes: null,
+        tokencodesWithheld: 'DOMAIN_POLICY',
+      },
+    });
+    expect(await offline(reply.body.offlineData, nextPasscode(clock, erin))).toMatchObject({
+      outcome: 'reject',
+      reason: 'TOKENCODES_NOT_OFFLINE',
+    });
   });
 });

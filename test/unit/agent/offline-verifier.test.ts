@@ -370,6 +370,30 @@ describe('KDF parameters from a file', () => {
   });
 });
 
+describe('a domain that keeps tokencodes off the laptop (offlineTokencodes: false)', () => {
+  it('gives a SecurID token no tokencode data, says why, and takes PIN + emergency code alone', async () => {
+    const at = later(5);
+    const eatOnly = await buildOfflineData(input({ offlineTokencodes: false }));
+    expect(eatOnly).toMatchObject({
+      requiresPin: true,
+      tokencodes: null,
+      tokencodesWithheld: 'DOMAIN_POLICY',
+    });
+    expect(parseOfflineData(JSON.parse(JSON.stringify(eatOnly)))).toMatchObject({
+      tokencodesWithheld: 'DOMAIN_POLICY',
+    });
+    expect(await verifyOfflinePasscode(eatOnly, PIN + tokencodeAt(at), { at })).toEqual({
+      outcome: 'reject',
+      method: null,
+      reason: 'TOKENCODES_NOT_OFFLINE',
+    });
+    expect(await verifyOfflinePasscode(eatOnly, PIN + CODE, { at })).toMatchObject({
+      outcome: 'accept',
+      method: 'emergency-access',
+    });
+  });
+});
+
 describe('checking an Authenticate passcode offline', () => {
   it('gets no tokencode data (they would be online credentials), says why, and takes the emergency code alone', async () => {
     const at = later(5);
