@@ -8,4 +8,9 @@ export interface ClientBudget {
    * seconds until the window ends when it is spent (the request is then not counted).
    */
   take(clientId: string, now: Date): Promise<{ retryAfterSeconds: number } | null>;
+  /**
+   * The failed logins of a user id that holds no token, in this region: counts this one when `counted`,
+   * and returns how many there were before it. Kept for 30 days after the last attempt.
+   */
+  countUnknownUserFailure(userId: string, counted: boolean, now: Date): Promise<number>;
 }

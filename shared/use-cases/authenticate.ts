@@ -22,7 +22,9 @@ import type {
 } from '../domain/model';
 import type { OfflineData } from '../domain/offline-data';
 import { readPasscode } from '../domain/passcode';
+import { DEFAULT_OFFLINE_POLICY } from '../domain/policy';
 import { recordAudit } from './audit';
+import { requireClientBudget } from './client-budget';
 import type { UseCaseDependencies } from './context';
 import { isConflict, updateCounters } from './lockout-counters';
 import { deliverOfflineData } from './offline-delivery';
@@ -92,7 +94,7 @@ async function authenticateUser(
   budget: KdfBudget,
 ): Promise<AgentAuthenticationResult> {
   const serials = await tokenSerialsOf(deps, request.userId);
-  if (serials.length === 0) return REJECT;
+  if (serials.length === 0) return unknownUserAttempt(deps, request);
   let locked = 0;
   for (const serial of serials) {
     const result = await authenticateWithToken(deps, actor, agent, serial, request, budget);
@@ -100,6 +102,26 @@ async function authenticateUser(
     if (result.outcome === 'locked') locked += 1;
   }
   return locked === serials.length ? LOCKED : REJECT;
+}
+
+/**
+ * A user id with no token answers as a known user's SecurID token does: `reject`, then `locked` once
+ * TOKENCODE_FAILURE_LIMIT failures are counted, so neither the answer nor the number of attempts it takes
+ * tells which user ids exist. Counted as a token holding a code with online use off counts: every
+ * passcode but one that reads only as an emergency code.
+ */
+async function unknownUserAttempt(
+  deps: UseCaseDependencies,
+  request: AgentAuthentication,
+): Promise<AgentAuthenticationResult> {
+  const readings = readPasscode(request.passcode, {
+    kind: 'securid',
+    digits: 6,
+    emergencyCodeLength: DEFAULT_OFFLINE_POLICY.emergencyCodeFormat.length,
+  });
+  const counted = readings.length === 0 || readings.some((r) => r.method === 'tokencode');
+  const before = await requireClientBudget(deps).countUnknownUserFailure(request.userId, counted, deps.clock());
+  return before >= TOKENCODE_FAILURE_LIMIT ? LOCKED : REJECT;
 }
 
 async function tokenSerialsOf(deps: UseCaseDependencies, userId: string): Promise<string[]> {

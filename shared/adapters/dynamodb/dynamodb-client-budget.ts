@@ -8,6 +8,7 @@
  * Why in the store and not in each function instance: Lambda runs many instances at once, and a counter
  * in each would multiply a client's budget by their number. One write per request is the price.
  */
+import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { DependencyUnavailableError } from '../../domain/errors';
@@ -16,6 +17,9 @@ import { isTransientAwsError } from '../aws-errors';
 import { KEY, TTL_ATTRIBUTE } from './table-schema';
 
 export const BUDGET_PK_PREFIX = 'BUDGET#';
+/** An unknown user id's failures: under the budget's prefix, keyed by a hash (no attacker text in keys). */
+const UNKNOWN_USER_PREFIX = `${BUDGET_PK_PREFIX}unknown-user#`;
+const UNKNOWN_USER_RETENTION_SECONDS = 30 * 86_400;
 
 export interface ClientBudgetOptions {
   tableName: string;
@@ -62,8 +66,37 @@ export class DynamoDbClientBudget implements ClientBudget {
       ) {
         return { retryAfterSeconds };
       }
-      if (isTransientAwsError(error)) throw new DependencyUnavailableError('DynamoDB', { cause: error });
-      throw error;
+      throw this.failureOf(error);
     }
+  }
+
+  async countUnknownUserFailure(userId: string, counted: boolean, now: Date): Promise<number> {
+    const userKey = createHash('sha256').update(userId.toLowerCase(), 'utf8').digest('hex');
+    const increment = counted ? 1 : 0;
+    try {
+      const result = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.options.tableName,
+          Key: {
+            [KEY.partition]: { S: `${UNKNOWN_USER_PREFIX}${userKey}` },
+            [KEY.sort]: { S: this.options.regionName },
+          },
+          UpdateExpression: 'ADD #failures :increment SET #ttl = :ttl',
+          ExpressionAttributeNames: { '#failures': 'failures', '#ttl': TTL_ATTRIBUTE },
+          ExpressionAttributeValues: {
+            ':increment': { N: String(increment) },
+            ':ttl': { N: String(Math.floor(now.getTime() / 1000) + UNKNOWN_USER_RETENTION_SECONDS) },
+          },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      );
+      return Number(result.Attributes?.failures?.N ?? increment) - increment;
+    } catch (error) {
+      throw this.failureOf(error);
+    }
+  }
+
+  private failureOf(error: unknown): unknown {
+    return isTransientAwsError(error) ? new DependencyUnavailableError('DynamoDB', { cause: error }) : error;
   }
 }

@@ -11,6 +11,7 @@ import { agentAuthenticateRoute } from '../../../functions/api/agent-routes';
 import { assignTokenRoute, importTokenRoute, putUserRoute } from '../../../functions/api/management-routes';
 import { errorBody } from '../../../functions/api/schemas';
 import { DynamoDbClientBudget } from '../../../shared/adapters/dynamodb/dynamodb-client-budget';
+import { TOKENCODE_FAILURE_LIMIT } from '../../../shared/domain/lockout';
 import { VERIFIER_ITERATIONS } from '../../../shared/domain/verifier';
 import type { UseCaseDependencies } from '../../../shared/use-cases/context';
 import { KDF_RUNS_PER_AUTHENTICATION } from '../../../shared/use-cases/passcode-checks';
@@ -27,7 +28,7 @@ jest.mock('node:crypto', () => {
 const kdfRuns = () =>
   (pbkdf2 as unknown as jest.Mock).mock.calls.filter((call) => call[2] === VERIFIER_ITERATIONS).length;
 
-const [alice, , , dave] = USERS;
+const [alice, , , dave, erin] = USERS;
 let system: TestSystem;
 let deps: UseCaseDependencies;
 const clock = new TestClock();
@@ -98,6 +99,23 @@ describe('finding 5: the same bounded work and the same answer for every user id
       'accept',
       KDF_RUNS_PER_AUTHENTICATION,
     ]);
+  });
+
+  it('locks an unknown user id after as many failures as a known one, so `locked` names no one', async () => {
+    const answers = async (userId: string) => {
+      const seen: string[] = [];
+      for (let i = 0; i <= TOKENCODE_FAILURE_LIMIT; i++) {
+        seen.push((await login(userId, '1111123456')).reply.body.outcome);
+      }
+      // Any passcode of a locked user id is `locked`, an emergency code's shape included.
+      seen.push((await login(userId, '1111ABCDEFGHJKLM')).reply.body.outcome);
+      return seen;
+    };
+    const known = await answers(erin.userId);
+    expect(known).toEqual([...Array(TOKENCODE_FAILURE_LIMIT).fill('reject'), 'locked', 'locked']);
+    expect(await answers('nobody-at-all')).toEqual(known);
+    // Another unknown id is not locked by the first one's failures.
+    expect((await login('someone-else', '1111123456')).reply.body.outcome).toBe('reject');
   });
 
   it('does not run the KDF once per token of a user who holds many (it did up to 30 times)', async () => {
