@@ -1,5 +1,6 @@
 /** The agent library: check a passcode against downloaded offline data, with no network. */
 export {
+  heldOfflineOf,
   OfflineDataError,
   parseOfflineData,
   recordOfflineData,

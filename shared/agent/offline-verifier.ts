@@ -102,6 +102,27 @@ export function recordOfflineUse(ledger: OfflineLedger, verification: OfflineVer
   };
 }
 
+/**
+ * What the agent says it holds in its next online login (`heldOffline`): the emergency code of its data,
+ * and whether it spent that code offline, so that the service spends it online too and issues the next.
+ * Null when the data holds no emergency code.
+ */
+export function heldOfflineOf(
+  data: OfflineData,
+  ledger: OfflineLedger,
+): { generation: number; issueId?: string; spentOffline?: true } | null {
+  const eat = data.emergencyAccess;
+  if (eat === null) return null;
+  const spent = (ledger.spentEmergencyCodes ?? []).some(
+    (c) => c.serial === data.serial && c.generation === eat.generation && c.issueId === eat.issueId,
+  );
+  return {
+    generation: eat.generation,
+    ...(eat.issueId === null ? {} : { issueId: eat.issueId }),
+    ...(spent ? { spentOffline: true as const } : {}),
+  };
+}
+
 const reject = (reason: OfflineRejection): OfflineVerification => ({
   outcome: 'reject',
   method: null,

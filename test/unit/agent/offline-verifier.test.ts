@@ -1,4 +1,5 @@
 import {
+  heldOfflineOf,
   parseOfflineData,
   recordOfflineData,
   recordOfflineUse,
@@ -227,6 +228,10 @@ describe('checking a SecurID passcode offline', () => {
     expect(await verifyOfflinePasscode(next, PIN + CODE, { at, ...ledger })).not.toMatchObject({
       reason: 'EMERGENCY_CODE_SPENT',
     });
+    // The next online login tells the service, which spends it there too; of the newer data, nothing.
+    expect(heldOfflineOf(data, {})).toEqual({ generation: 3, issueId: 'issue-3' });
+    expect(heldOfflineOf(data, ledger)).toEqual({ generation: 3, issueId: 'issue-3', spentOffline: true });
+    expect(heldOfflineOf(next, ledger)).toEqual({ generation: 4, issueId: 'issue-3' });
   });
 
   it('refuses everything before the data begins and once it has run out', async () => {
