@@ -120,7 +120,11 @@ async function unknownUserAttempt(
     emergencyCodeLength: DEFAULT_OFFLINE_POLICY.emergencyCodeFormat.length,
   });
   const counted = readings.length === 0 || readings.some((r) => r.method === 'tokencode');
-  const before = await requireClientBudget(deps).countUnknownUserFailure(request.userId, counted, deps.clock());
+  const before = await requireClientBudget(deps).countUnknownUserFailure(
+    request.userId,
+    counted,
+    deps.clock(),
+  );
   return before >= TOKENCODE_FAILURE_LIMIT ? LOCKED : REJECT;
 }
 

@@ -31,7 +31,12 @@ export type CodeReading = Extract<PasscodeReading, { method: 'emergency-access' 
  */
 export const KDF_RUNS_PER_AUTHENTICATION = 3;
 
-const DECOY_MAC_CONTEXT: PepperContext = { purpose: 'pin', serial: 'decoy', generation: 0, assignmentEpoch: 0 };
+const DECOY_MAC_CONTEXT: PepperContext = {
+  purpose: 'pin',
+  serial: 'decoy',
+  generation: 0,
+  assignmentEpoch: 0,
+};
 
 export class KdfBudget {
   private used = 0;
@@ -113,11 +118,7 @@ export async function checkCode(
   return checkPin(token, reading.pin, budget);
 }
 
-async function checkPin(
-  token: Token,
-  pin: string | null,
-  budget: KdfBudget,
-): Promise<boolean> {
+async function checkPin(token: Token, pin: string | null, budget: KdfBudget): Promise<boolean> {
   if (!requiresPin(token.kind)) return pin === null;
   if (pin === null || token.pinVerifier === null) {
     await budget.spendOne();
