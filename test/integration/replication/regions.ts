@@ -3,6 +3,7 @@
  * store and use-case dependencies (one sealer and one pepper, as with KMS multi-region keys, and one clock), fed both
  * ways by the local last-writer-wins replicator (local/replicator.ts).
  */
+import { DynamoDbClientBudget } from '../../../shared/adapters/dynamodb/dynamodb-client-budget';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,6 +57,12 @@ export async function startTestRegions(options: {
         clock: options.clock,
         regionName: name,
         policyCaps: { maxEmergencyCodeLifetimeDays: 90 },
+        clientBudget: new DynamoDbClientBudget(table.client, {
+          tableName: table.tableName,
+          regionName: name,
+          limit: 100_000,
+          windowSeconds: 60,
+        }),
       },
     });
   }
