@@ -8,6 +8,8 @@
 import { Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { AUDIT_EVENT_FILTER } from '../../infra/constructs/audit-archive';
+import { attributeConditions } from '../../infra/constructs/service-function';
+import { PIN_REGISTER_ATTRIBUTE, PROJECTION } from '../../shared/adapters/dynamodb/keys';
 import { functionRoleName } from '../../infra/names';
 import {
   actionsOf,
@@ -95,6 +97,48 @@ describe('item-level least privilege on the token table', () => {
         const actions = statements.flatMap(actionsOf);
         for (const write of ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem']) {
           expect(actions).not.toContain(write);
+        }
+      }
+    }
+  });
+
+  it('confines every read of the read-only functions to named attributes, none of them a secret', () => {
+    const readOnly = catalog.all.filter((spec) => spec.access.table === 'read');
+    expect(readOnly.map((spec) => spec.name).sort()).toEqual(['admin-audit', 'admin-search']);
+    const secrets = [
+      'sealedSeed',
+      'pinVerifier',
+      PIN_REGISTER_ATTRIBUTE,
+      'sealedCode',
+      'verifier',
+      'auditOutbox',
+    ];
+    for (const { region, json } of regional) {
+      for (const spec of readOnly) {
+        const reads = roleStatements(json, region, spec.name).filter((s) =>
+          actionsOf(s).some((a) => a === 'dynamodb:GetItem' || a === 'dynamodb:Query'),
+        );
+        // The table, and the indexes when it queries any.
+        expect(reads.length).toBe(spec.access.indexes.length > 0 ? 2 : 1);
+        for (const statement of reads) {
+          const condition = (statement as { Condition?: Record<string, Record<string, unknown>> }).Condition!;
+          expect(condition).toMatchObject(attributeConditions(spec.access.reads!));
+          expect(condition.StringEqualsIfExists).toEqual({ 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' });
+          expect(condition.Null).toEqual({ 'dynamodb:Attributes': 'false' });
+          const allowed = condition['ForAllValues:StringEquals']!['dynamodb:Attributes'] as string[];
+          for (const secret of secrets)
+            expect({ fn: spec.name, allowed }).not.toEqual({
+              fn: spec.name,
+              allowed: expect.arrayContaining([secret]),
+            });
+          // `registers` is readable for its enabled and online-use entries: the PIN's is stored apart.
+          if (spec.name === 'admin-search') expect(allowed).toContain('registers');
+          if (spec.name === 'admin-audit') {
+            expect(allowed).not.toContain('registers');
+            expect(allowed).toEqual(
+              expect.arrayContaining([...PROJECTION.auditEvents, ...PROJECTION.tokenDomain]),
+            );
+          }
         }
       }
     }
