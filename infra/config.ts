@@ -311,7 +311,7 @@ export function readConfig(read: ContextReader, defaultAccount?: string): Deploy
     sweepRegions: sweepRegion === 'all' ? regions : [sweepRegion],
     sweepSchedule,
     sourceMaps: flag(read, 'sourceMaps', true),
-    auditArchive: flag(read, 'auditArchive', false),
+    auditArchive: flag(read, 'auditArchive', true),
     apiThrottle: { rateLimit, burstLimit },
     logRetention: retention(read),
     alarmTopicName: text(read, 'alarmTopicName'),
