@@ -236,9 +236,9 @@ describe('the append-only audit archive', () => {
     const writers = iamStatementsOf(archiveJson)
       .filter(({ statement }) => actionsOf(statement).some((a) => /^(s3:(Put|\*)|\*)/.test(a)))
       .map(({ resource }) => resource);
-    expect(new Set(writers.map((id) => JSON.stringify(archiveJson.Resources[id]!.Properties!.Roles)))).toEqual(
-      new Set([JSON.stringify([{ Ref: deliveryRoleId }])]),
-    );
+    expect(
+      new Set(writers.map((id) => JSON.stringify(archiveJson.Resources[id]!.Properties!.Roles))),
+    ).toEqual(new Set([JSON.stringify([{ Ref: deliveryRoleId }])]));
   });
 
   it('gives the pipe only the stream to read and the delivery stream to write', () => {
