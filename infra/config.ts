@@ -21,6 +21,11 @@ export interface CognitoIdentity {
   adminCallbackUrls: string[];
   /** One client-credentials app client per authentication agent; its client id is the agent id. */
   agentClientNames: string[];
+  /**
+   * The security domains that get an administrators' group (`eat-domain-<id>`, functions/http/claims.ts);
+   * the group `eat-all-domains` is always made.
+   */
+  adminDomains: string[];
 }
 
 export interface DeploymentConfig {
@@ -77,6 +82,8 @@ export const DEFAULTS = {
   logRetentionDays: 365,
   adminCallbackUrls: 'http://localhost:3000/console/',
   cognitoAgentClients: 'default-agent',
+  /** The demo data's security domains (local/demo-data.ts). */
+  cognitoAdminDomains: 'SystemDomain,Sales,Contractors',
 } as const;
 
 /** The context keys this app reads. */
@@ -95,6 +102,7 @@ export const CONTEXT_KEYS = [
   'cognitoDomainPrefix',
   'adminCallbackUrls',
   'cognitoAgentClients',
+  'cognitoAdminDomains',
   'maxEmergencyCodeLifetimeDays',
   'multiRegionStrongConsistency',
   'sweepRegion',
@@ -254,8 +262,14 @@ export function readConfig(read: ContextReader, defaultAccount?: string): Deploy
     if (agentClientNames.length === 0 || agentClientNames.some((n) => !/^[A-Za-z0-9_-]{1,64}$/.test(n))) {
       throw new ConfigError('cognitoAgentClients', 'must list one or more names of letters, digits, - and _');
     }
+    const adminDomains = list(read, 'cognitoAdminDomains', DEFAULTS.cognitoAdminDomains);
+    // A Cognito group name is at most 128 characters; a domain id at most 64 (functions/api/schemas.ts).
+    if (adminDomains.some((d) => !/^[A-Za-z0-9._-]{1,64}$/.test(d))) {
+      throw new ConfigError('cognitoAdminDomains', 'must list domain ids of letters, digits, ., _ and -');
+    }
     identity = {
       kind: 'cognito',
+      adminDomains,
       domainPrefix,
       adminCallbackUrls: list(read, 'adminCallbackUrls', DEFAULTS.adminCallbackUrls).map((u) =>
         url('adminCallbackUrls', u, false),
@@ -311,7 +325,7 @@ export function readConfig(read: ContextReader, defaultAccount?: string): Deploy
     sweepRegions: sweepRegion === 'all' ? regions : [sweepRegion],
     sweepSchedule,
     sourceMaps: flag(read, 'sourceMaps', true),
-    auditArchive: flag(read, 'auditArchive', false),
+    auditArchive: flag(read, 'auditArchive', true),
     apiThrottle: { rateLimit, burstLimit },
     logRetention: retention(read),
     alarmTopicName: text(read, 'alarmTopicName'),

@@ -13,6 +13,7 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { ALL_ROUTES } from '../functions/api/routes';
 import type { RouteDefinition } from '../functions/http/route';
+import type { ProjectionPurpose } from '../shared/adapters/dynamodb/keys';
 import { INDEX } from '../shared/adapters/dynamodb/table-schema';
 import type { PepperPurpose } from '../shared/ports/pepper';
 import type { SealingPurpose } from '../shared/ports/sealer';
@@ -39,6 +40,12 @@ export interface DataAccess {
    * when absent. Never the request budget's `BUDGET#`, which only `clientBudget` opens.
    */
   partitions?: readonly Partition[];
+  /**
+   * What a read-only function reads, by purpose (PROJECTION in shared/adapters/dynamodb/keys.ts): its
+   * reads may name only those attributes (`dynamodb:Attributes`, Select SPECIFIC_ATTRIBUTES), so no seed,
+   * PIN verifier or sealed code. Every attribute when absent (functions that write read whole items).
+   */
+  reads?: readonly ProjectionPurpose[];
   /** The partitions it may delete in (DeleteItem): none of them holds an audit event, TTL alone removes those. */
   deletesIn?: readonly Partition[];
   /** UpdateItem on its own `BUDGET#` counters: the per-client request budget (dynamodb-client-budget.ts). */
@@ -85,12 +92,16 @@ const NO_DATA: DataAccess = {
 export const FUNCTION_DECLARATIONS: Readonly<Record<string, FunctionDeclaration>> = {
   /** The public OpenAPI document: built from the route table, no data at all. */
   openapi: { access: NO_DATA, sizing: { memorySizeMb: 512 } },
-  /** Search: GetItem by serial, the user and domain indexes, the list of domains; listings only. */
+  /**
+   * Search and the token details: the user and domain indexes, the ids of the domains, each token's
+   * partition read without secrets; listings only.
+   */
   'admin-search': {
     access: {
       ...NO_DATA,
       table: 'read',
       partitions: ['TOKEN#', 'DOMAIN#'],
+      reads: ['tokenListing', 'nameFilter', 'tokenOverview', 'domainIds'],
       indexes: ['byUserId', 'byDomainLastName', 'byDomainFirstName', 'byType'],
       ...PAGE_CURSORS,
     },
@@ -106,8 +117,16 @@ export const FUNCTION_DECLARATIONS: Readonly<Record<string, FunctionDeclaration>
   },
   /** Reset, online use, Save: the settings item and audit events; never opens a code. */
   'admin-change': { access: { ...NO_DATA, table: 'read-write', partitions: ['TOKEN#', 'USER#', 'DOMAIN#'] } },
-  /** The audit trail: a Query of the token's audit items. */
-  'admin-audit': { access: { ...NO_DATA, table: 'read', partitions: ['TOKEN#'], ...PAGE_CURSORS } },
+  /** The audit trail: the token's domain, then a Query of its audit items. */
+  'admin-audit': {
+    access: {
+      ...NO_DATA,
+      table: 'read',
+      partitions: ['TOKEN#'],
+      reads: ['tokenDomain', 'auditEvents'],
+      ...PAGE_CURSORS,
+    },
+  },
   /**
    * Management: security domains and agents (listed through the type index), users and their tokens
    * (the user index), token import (the seed is sealed, never opened), assignment, PINs (peppered when

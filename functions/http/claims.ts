@@ -6,6 +6,16 @@ export type Scope = 'eat/admin' | 'eat/agent';
 /** The `domains` claim's value for an administrator of every security domain; nothing else means all. */
 export const ALL_DOMAINS = '*';
 
+/**
+ * Cognito user pool groups that grant domains (infra/stacks/identity-stack.ts creates them): a person in
+ * `eat-domain-<id>` administers the security domain `<id>`, one in `eat-all-domains` every domain. Other
+ * groups grant nothing.
+ */
+export const DOMAIN_GROUP_PREFIX = 'eat-domain-';
+export const ALL_DOMAINS_GROUP = 'eat-all-domains';
+/** A domain id (functions/api/schemas.ts `domainId`): what may follow DOMAIN_GROUP_PREFIX. */
+const GROUP_DOMAIN_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
 /** Who is calling, from the JWT claims the authorizer verified. */
 export interface Caller {
   /**
@@ -83,13 +93,38 @@ function actorOf(claims: Claims): Pick<Caller, 'id' | 'via'> {
   return { id };
 }
 
-/** Fails closed: no claim is no domain; `*` must be the claim's only item. */
+/**
+ * The domains that a `cognito:groups` claim grants, parsed as strictly as `domains` (a nested or odd value
+ * refuses the token, never widens it): `eat-all-domains` is `*`, `eat-domain-<id>` is `<id>` (an id that
+ * is not a domain id refuses the token), any other group nothing. No claim: no domain.
+ */
+export function domainsOfGroups(value: Claims[string] | undefined): Caller['domains'] | null {
+  const groups = claimList(value);
+  if (groups === null) return null;
+  if (groups.includes(ALL_DOMAINS_GROUP)) return ALL_DOMAINS;
+  const domains: string[] = [];
+  for (const group of groups) {
+    if (!group.startsWith(DOMAIN_GROUP_PREFIX)) continue;
+    const id = group.slice(DOMAIN_GROUP_PREFIX.length);
+    if (!GROUP_DOMAIN_ID.test(id)) return null;
+    domains.push(id);
+  }
+  return [...new Set(domains)];
+}
+
+/**
+ * Fails closed: no claim is no domain; `*` must be the `domains` claim's only item. A Cognito access token
+ * carries no `domains` claim but its user's groups: those grant what domainsOfGroups says, added to any
+ * `domains` claim.
+ */
 function domainsOf(claims: Claims): Caller['domains'] {
   const domains = claimList(claims.domains);
   if (domains === null) throw invalidClaim('domains');
-  if (!domains.includes(ALL_DOMAINS)) return domains;
-  if (domains.length !== 1) throw invalidClaim('domains');
-  return ALL_DOMAINS;
+  if (domains.includes(ALL_DOMAINS) && domains.length !== 1) throw invalidClaim('domains');
+  const fromGroups = domainsOfGroups(claims['cognito:groups']);
+  if (fromGroups === null) throw invalidClaim('cognito:groups');
+  if (domains.includes(ALL_DOMAINS) || fromGroups === ALL_DOMAINS) return ALL_DOMAINS;
+  return [...new Set([...domains, ...fromGroups])];
 }
 
 export function callerOf(event: APIGatewayProxyEventV2WithJWTAuthorizer): Caller {

@@ -25,6 +25,15 @@ export const AUDIT_EVENT_FILTER = {
   dynamodb: { Keys: { [KEY.sort]: { S: [{ prefix: AUDIT_SK_PREFIX }] } } },
 };
 
+/** What writes or re-labels an object: denied to everyone but the delivery stream's role. */
+export const ARCHIVE_WRITE_ACTIONS = [
+  's3:PutObject',
+  's3:PutObjectAcl',
+  's3:PutObjectLegalHold',
+  's3:PutObjectRetention',
+  's3:PutObjectTagging',
+];
+
 const ARCHIVE_PREFIX = 'audit/';
 const FAILED_PREFIX = 'failed/';
 
@@ -79,6 +88,18 @@ export class AuditArchive extends Construct {
           this.bucket.arnForObjects(`${ARCHIVE_PREFIX}*`),
           this.bucket.arnForObjects(`${FAILED_PREFIX}*`),
         ],
+      }),
+    );
+    // Nobody else writes there: not a function, not an administrator of the account (short of changing
+    // this policy, which CloudTrail records). An event cannot be forged into the archive.
+    this.bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'OnlyTheDeliveryStreamWrites',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ARCHIVE_WRITE_ACTIONS,
+        resources: [this.bucket.arnForObjects('*')],
+        conditions: { ArnNotEquals: { 'aws:PrincipalArn': deliveryRole.roleArn } },
       }),
     );
     const bucketId = Stack.of(this).getLogicalId(this.bucket.node.defaultChild as s3.CfnBucket);

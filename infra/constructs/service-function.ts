@@ -26,6 +26,8 @@ import {
 } from '../function-catalog';
 import { functionName, functionRoleName, perStackInstanceName } from '../names';
 import { BUDGET_PK_PREFIX } from '../../shared/adapters/dynamodb/dynamodb-client-budget';
+import { readableAttributes, type ProjectionPurpose } from '../../shared/adapters/dynamodb/keys';
+import { KEY_ATTRIBUTES } from '../../shared/adapters/dynamodb/table-schema';
 import { PEPPER_MAC_CONDITIONS } from './pepper-key-policy';
 import { sealingContextConditions } from './sealing-key-policy';
 
@@ -54,6 +56,18 @@ export interface ServiceFunctionProps {
 /** Table actions confined to partitions whose key starts with one of `partitions`. */
 const leadingKeys = (partitions: readonly Partition[]) => ({
   'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': partitions.map((p) => `${p}*`) },
+});
+
+/**
+ * Reads confined to the attributes of `purposes` (keys.ts PROJECTION, the lists the store projects): every
+ * name requested must be one of them, a Query must ask for SPECIFIC_ATTRIBUTES (not ALL_ATTRIBUTES nor an
+ * index's ALL_PROJECTED_ATTRIBUTES), and a read must name its attributes at all (`Null`: a read naming
+ * none would otherwise pass ForAllValues on an empty set).
+ */
+export const attributeConditions = (purposes: readonly ProjectionPurpose[]) => ({
+  'ForAllValues:StringEquals': { 'dynamodb:Attributes': readableAttributes(purposes, KEY_ATTRIBUTES) },
+  StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
+  Null: { 'dynamodb:Attributes': 'false' },
 });
 
 /** The token table as a function sees it: names and ARNs in its own region. */
@@ -174,6 +188,10 @@ export class ServiceFunction extends Construct {
 
     const tableActions = ['dynamodb:GetItem', 'dynamodb:Query'];
     if (access.table === 'read-write') tableActions.push('dynamodb:PutItem');
+    if (access.reads !== undefined && access.table !== 'read') {
+      throw new Error(`${this.spec.name}: only a read-only function can be confined to attributes`);
+    }
+    const attributes = access.reads === undefined ? {} : attributeConditions(access.reads);
     if (access.deletes && access.table !== 'read-write')
       throw new Error(`${this.spec.name}: deletes needs read-write`);
     this.role.addToPrincipalPolicy(
@@ -181,7 +199,7 @@ export class ServiceFunction extends Construct {
         sid: access.table === 'read' ? 'ReadTokenTable' : 'ReadWriteTokenTable',
         actions: tableActions,
         resources: [table.tableArn],
-        conditions: leadingKeys(access.partitions ?? ALL_PARTITIONS),
+        conditions: { ...leadingKeys(access.partitions ?? ALL_PARTITIONS), ...attributes },
       }),
     );
     if (access.deletes) {
@@ -215,6 +233,7 @@ export class ServiceFunction extends Construct {
           sid: 'QueryTokenTableIndexes',
           actions: ['dynamodb:Query'],
           resources: access.indexes.map((index) => table.indexArn(index)),
+          conditions: access.reads === undefined ? undefined : attributes,
         }),
       );
     }

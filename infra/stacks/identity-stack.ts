@@ -8,12 +8,17 @@
  * - one app client per authentication agent: OAuth client credentials (with a secret), scope
  *   `eat/agent`; the client id is the agent id the API sees (its `client_id`).
  *
+ * Administrators' security domains are groups (functions/http/claims.ts reads `cognito:groups`):
+ * `eat-all-domains`, and `eat-domain-<id>` for each configured domain (`cognitoAdminDomains`). A person in
+ * no such group sees no domain.
+ *
  * Cognito access tokens carry `client_id` instead of `aud`; the JWT authorizers accept the listed client
  * ids as the audience. Stateful: retained on stack deletion, with deletion protection.
  */
 import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, Aws, type StackProps } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import type { Construct } from 'constructs';
+import { ALL_DOMAINS_GROUP, DOMAIN_GROUP_PREFIX } from '../../functions/http/claims';
 import type { CognitoIdentity } from '../config';
 
 export interface IdentityStackProps extends StackProps {
@@ -34,6 +39,8 @@ export class IdentityStack extends Stack {
   readonly userPool: cognito.UserPool;
   readonly adminClient: cognito.UserPoolClient;
   readonly agentClients: cognito.UserPoolClient[];
+  /** The groups that grant administrators their security domains. */
+  readonly adminGroups: cognito.CfnUserPoolGroup[];
   readonly jwtIssuer: JwtIssuer;
 
   constructor(scope: Construct, id: string, props: IdentityStackProps) {
@@ -117,6 +124,26 @@ export class IdentityStack extends Stack {
           scopes: [cognito.OAuthScope.resourceServer(resourceServer, agentScope)],
         },
       }),
+    );
+
+    this.adminGroups = [
+      {
+        id: 'AllDomainsGroup',
+        name: ALL_DOMAINS_GROUP,
+        description: 'Administrators of every security domain',
+      },
+      ...identity.adminDomains.map((domainId) => ({
+        id: `DomainGroup-${domainId}`,
+        name: `${DOMAIN_GROUP_PREFIX}${domainId}`,
+        description: `Administrators of the security domain ${domainId}`,
+      })),
+    ].map(
+      ({ id, name, description }) =>
+        new cognito.CfnUserPoolGroup(this, id, {
+          userPoolId: this.userPool.userPoolId,
+          groupName: name,
+          description,
+        }),
     );
 
     this.jwtIssuer = {

@@ -7,7 +7,7 @@ export type OfflineEmergencyState = 'none' | 'active' | 'expired';
  * sweep never lets one through.
  */
 export function offlineEmergencyStateOf(
-  issued: IssuedEmergencyCode | null,
+  issued: Pick<IssuedEmergencyCode, 'state' | 'expiresAt'> | null,
   now: Date,
 ): OfflineEmergencyState {
   if (issued === null) return 'none';

@@ -303,6 +303,21 @@ export interface TokenItems {
   issued: IssuedEmergencyCode[];
 }
 
+/**
+ * A token's state as a reader without secrets sees it (search, the token details): the token's listing
+ * fields and last online login, the merged `enabled`, the newest code's state and the merged lockout. No
+ * seed, PIN verifier, sealed code or code verifier. A TokenState is one.
+ */
+export interface TokenOverview {
+  token: Pick<
+    Token,
+    'serial' | 'kind' | 'enabled' | 'user' | 'securityDomain' | 'lastOnlineAuthenticationAt'
+  >;
+  /** The newest generation. */
+  issued: Pick<IssuedEmergencyCode, 'generation' | 'state' | 'expiresAt'> | null;
+  lockout: LockoutCounters;
+}
+
 /** Everything about a token's emergency access, read in one query of its partition and merged. */
 export interface TokenState {
   token: Token;

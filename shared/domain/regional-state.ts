@@ -20,10 +20,15 @@ import type {
   RegisterEntry,
   RegisterFact,
   RegisterValues,
+  RegionalCounters,
   Token,
   TokenItems,
+  TokenOverview,
   TokenState,
 } from './model';
+
+/** What the registers are merged from: each region's admin item, of which only these are needed. */
+type RegisterSource = Pick<AdminSettings, 'region' | 'registers'>;
 
 type Regional<F extends RegisterFact> = RegisterEntry<F> & { region: string };
 
@@ -41,7 +46,7 @@ function isLater(a: { at: string; region: string }, b: { at: string; region: str
   return a.at > b.at || (a.at === b.at && a.region > b.region);
 }
 
-function entriesOf<F extends RegisterFact>(admin: readonly AdminSettings[], fact: F): Regional<F>[] {
+function entriesOf<F extends RegisterFact>(admin: readonly RegisterSource[], fact: F): Regional<F>[] {
   const entries: Regional<F>[] = [];
   for (const item of admin) {
     const entry = item.registers[fact] as RegisterEntry<F> | undefined;
@@ -52,7 +57,7 @@ function entriesOf<F extends RegisterFact>(admin: readonly AdminSettings[], fact
 
 /** The winning entry of a register, or null when no region wrote it. */
 export function winningEntry<F extends RegisterFact>(
-  admin: readonly AdminSettings[],
+  admin: readonly RegisterSource[],
   fact: F,
 ): Regional<F> | null {
   const entries = entriesOf(admin, fact);
@@ -68,7 +73,7 @@ export function winningEntry<F extends RegisterFact>(
 }
 
 function registerValue<F extends RegisterFact>(
-  admin: readonly AdminSettings[],
+  admin: readonly RegisterSource[],
   fact: F,
   base: RegisterValues[F],
 ): RegisterValues[F] {
@@ -133,8 +138,10 @@ export function withAdminSettings(items: TokenItems, saved: AdminSettings): Toke
   return { ...items, admin: [...items.admin.filter((a) => a.region !== saved.region), saved] };
 }
 
-export function newestIssued(issued: readonly IssuedEmergencyCode[]): IssuedEmergencyCode | null {
-  return issued.reduce<IssuedEmergencyCode | null>(
+export function newestIssued<T extends Pick<IssuedEmergencyCode, 'generation'>>(
+  issued: readonly T[],
+): T | null {
+  return issued.reduce<T | null>(
     (newest, code) => (newest === null || code.generation > newest.generation ? code : newest),
     null,
   );
@@ -174,6 +181,27 @@ export function mergeTokenState(items: TokenItems): TokenState {
     issued: newestIssued(items.issued),
     lockout: mergeCounters(items.token.serial, items.counters),
     items,
+  };
+}
+
+/**
+ * The same merge as mergeTokenState's over items read without their secrets (their registers but the
+ * PIN's, their lockout, their codes' states): what search and the token details show.
+ */
+export function mergeTokenOverview(items: {
+  token: TokenOverview['token'];
+  admin: readonly RegisterSource[];
+  counters: readonly RegionalCounters[];
+  issued: readonly NonNullable<TokenOverview['issued']>[];
+}): TokenOverview {
+  const newest = newestIssued(items.issued);
+  return {
+    token: { ...items.token, enabled: registerValue(items.admin, 'enabled', items.token.enabled) },
+    issued:
+      newest === null
+        ? null
+        : { generation: newest.generation, state: newest.state, expiresAt: newest.expiresAt },
+    lockout: mergeCounters(items.token.serial, items.counters),
   };
 }
 

@@ -7,6 +7,7 @@ import type {
   RegionalCounters,
   SecurityDomain,
   Token,
+  TokenOverview,
   TokenState,
   User,
 } from '../domain/model';
@@ -54,6 +55,8 @@ export interface RunOutDownload {
 export interface TokenStore {
   getSecurityDomain(id: string): Promise<SecurityDomain | null>;
   listSecurityDomains(page: PageRequest): Promise<Page<SecurityDomain>>;
+  /** The ids alone: the only read of the domains that search makes. */
+  listSecurityDomainIds(page: PageRequest): Promise<Page<string>>;
   saveSecurityDomain(domain: SecurityDomain): Promise<SecurityDomain>;
 
   getUser(userId: string): Promise<User | null>;
@@ -84,6 +87,13 @@ export interface TokenStore {
    * null if there is no token.
    */
   getTokenState(serial: string): Promise<TokenState | null>;
+  /**
+   * The token's state without any secret, in one Query of its partition that names its attributes (so a
+   * function allowed only those can make it); null if there is no token.
+   */
+  getTokenOverview(serial: string): Promise<TokenOverview | null>;
+  /** The token's security domain alone (one GetItem naming that attribute), or null if there is no token. */
+  getTokenDomain(serial: string): Promise<string | null>;
   /** One generation's issued code item. */
   getIssuedCode(serial: string, generation: number): Promise<IssuedEmergencyCode | null>;
   saveIssuedCode(issued: IssuedEmergencyCode): Promise<IssuedEmergencyCode>;
@@ -93,10 +103,10 @@ export interface TokenStore {
 
   /** Audit events are new items, never overwritten. */
   appendAudit(event: AuditEvent): Promise<void>;
-  /** Newest first. */
+  /** Newest first; names the events' attributes (a function allowed only those can read it). */
   listAudit(serial: string, page: PageRequest): Promise<Page<AuditEvent>>;
 
-  /** Tokens whose assigned user id is `userId` (case-insensitive). */
+  /** Tokens whose assigned user id is `userId` (case-insensitive). The listings name their attributes. */
   findTokensByUserId(userId: string, page: PageRequest): Promise<Page<TokenListing>>;
   /**
    * Tokens of a security domain, ordered by last name then first name; narrowed by a case-insensitive

@@ -36,8 +36,8 @@ export async function listAuditTrail(
   serial: string,
   page: PageRequest,
 ): Promise<Page<Omit<AuditEvent, 'serial'>>> {
-  const token = await deps.store.getToken(serial);
-  if (token === null || !canSeeDomain(actor, token.securityDomain)) throw new NotFoundError('No such token');
+  const domain = await deps.store.getTokenDomain(serial);
+  if (domain === null || !canSeeDomain(actor, domain)) throw new NotFoundError('No such token');
   const cursors = new PageCursors(deps.sealer, deps.clock);
   const scope = { operation: 'getAuditTrail', actor, query: { serial } };
   const inner = await cursors.open(scope, page.cursor);

@@ -49,7 +49,11 @@ export async function getTokenDetails(
   actor: AdminActor,
   serial: string,
 ): Promise<TokenDetails> {
-  return tokenDetailsOf(await loadVisibleTokenState(deps, actor, serial), deps.clock());
+  // Read without secrets: the token details are served by the read-only search function.
+  const overview = await deps.store.getTokenOverview(serial);
+  if (overview === null || !canSeeDomain(actor, overview.token.securityDomain))
+    throw new NotFoundError('No such token');
+  return tokenDetailsOf(overview, deps.clock());
 }
 
 export interface EmergencyAccessReply {

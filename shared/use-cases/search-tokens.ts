@@ -43,13 +43,14 @@ export async function searchTokens(
   const now = deps.clock();
   if (search.serial !== undefined) {
     if (search.cursor !== undefined) throw invalidCursor();
-    const state = await deps.store.getTokenState(search.serial);
+    const state = await deps.store.getTokenOverview(search.serial);
     const shown = state !== null && matches(state.token, search, actor);
     return { items: shown ? [tokenSummaryOf(state.token, state.issued, now)] : [], cursor: null };
   }
   const listings = await findListings(deps, actor, search);
-  // The listing's enabled flag and offline state are the merged ones of the token's items.
-  const states = await Promise.all(listings.items.map((t) => deps.store.getTokenState(t.serial)));
+  // The listing's enabled flag and offline state are the merged ones of the token's items, read in
+  // parallel and without secrets: one round trip after the listing's.
+  const states = await Promise.all(listings.items.map((t) => deps.store.getTokenOverview(t.serial)));
   return {
     items: listings.items.map((t, i) => {
       const state = states[i];
@@ -157,8 +158,8 @@ async function domainsToSearch(
   const ids: string[] = [];
   let cursor: string | null = null;
   do {
-    const page = await deps.store.listSecurityDomains({ limit: 100, cursor });
-    ids.push(...page.items.map((d) => d.id));
+    const page = await deps.store.listSecurityDomainIds({ limit: 100, cursor });
+    ids.push(...page.items);
     cursor = page.cursor;
   } while (cursor !== null);
   return ids.sort();

@@ -38,8 +38,5 @@ export async function unlockToken(
       unlockEpoch: after.unlockEpoch,
     },
   });
-  return tokenDetailsOf(
-    { ...state, lockout: after, items: { ...state.items, counters: items } },
-    deps.clock(),
-  );
+  return tokenDetailsOf({ ...state, lockout: after }, deps.clock());
 }

@@ -4,7 +4,7 @@ import {
   type OfflineEmergencyState,
 } from '../domain/emergency-access';
 import type { Eligibility } from '../domain/eligibility';
-import type { IssuedEmergencyCode, Token, TokenState, UserRef } from '../domain/model';
+import type { Token, TokenOverview, TokenState, UserRef } from '../domain/model';
 import type { TokenListing } from '../ports/token-store';
 import { tagOf } from '../domain/regional-state';
 
@@ -39,7 +39,7 @@ export interface EmergencyAccessPage {
 
 export function tokenSummaryOf(
   token: TokenListing,
-  issued: IssuedEmergencyCode | null,
+  issued: TokenOverview['issued'],
   now: Date,
 ): TokenSummary {
   return {
@@ -55,7 +55,7 @@ export function tokenSummaryOf(
   };
 }
 
-export function tokenDetailsOf(state: TokenState, now: Date): TokenDetails {
+export function tokenDetailsOf(state: TokenOverview, now: Date): TokenDetails {
   return {
     ...tokenSummaryOf(state.token, state.issued, now),
     lockout: {

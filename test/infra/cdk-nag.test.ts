@@ -52,9 +52,23 @@ describe('cdk-nag AwsSolutions', () => {
         ),
       },
     ];
-    expect(acknowledged.map(({ path, rule }) => ({ path, rule }))).toEqual(
-      [...stacks.regionalApis.keys()].flatMap(() => perRegion),
-    );
+    // The audit archive (on by default): no access-log bucket, and Firehose's two object prefixes.
+    const archive = [
+      { path: 'AuditArchive/Bucket', rule: 'AwsSolutions::AwsSolutions-S1' },
+      ...['audit', 'failed'].map((prefix) => ({
+        path: 'AuditArchive/DeliveryRole',
+        rule: expect.stringMatching(
+          new RegExp(
+            `^AwsSolutions::AwsSolutions-IAM5\\[Resource::<AuditArchiveBucket[0-9A-F]+\\.Arn>/${prefix}/\\*\\]$`,
+          ),
+        ),
+      })),
+    ];
+    expect(stacks.auditArchive).toBeDefined();
+    expect(acknowledged.map(({ path, rule }) => ({ path, rule }))).toEqual([
+      ...[...stacks.regionalApis.keys()].flatMap(() => perRegion),
+      ...archive,
+    ]);
     for (const { reason } of acknowledged) expect(reason.length).toBeGreaterThan(80);
   });
 

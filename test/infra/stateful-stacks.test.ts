@@ -1,4 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
+import { domainsOfGroups } from '../../functions/http/claims';
+import { DEMO_DOMAINS } from '../../local/demo-data';
 import { INDEXES, KEY, TTL_ATTRIBUTE } from '../../shared/adapters/dynamodb/table-schema';
 import { KEY_ADMINISTRATION_ACTIONS } from '../../infra/constructs/sealing-key-policy';
 import { functionRoleName, stackNames } from '../../infra/names';
@@ -356,6 +358,23 @@ describe('identity', () => {
     expect(JSON.stringify(agents[0]!.AllowedOAuthScopes)).toMatch(/"\/agent"/);
     expect(JSON.stringify(agents[0]!.AllowedOAuthScopes)).not.toMatch(/"\/admin"/);
     expect(clients).toHaveLength(2);
+  });
+
+  it('makes the groups that grant administrators their domains: all domains, and each configured one', () => {
+    const groups = resourcesOf(json(stacks.identity!), 'AWS::Cognito::UserPoolGroup');
+    const names = groups.map((g) => g.Properties.GroupName as string);
+    expect(names).toEqual(['eat-all-domains', ...Object.keys(DEMO_DOMAINS).map((id) => `eat-domain-${id}`)]);
+    for (const group of groups) expect(JSON.stringify(group.Properties.UserPoolId)).toMatch(/UserPool/);
+    // Each is read by the claims parser as the grant it is named for.
+    expect(domainsOfGroups(names.slice(1))).toEqual(Object.keys(DEMO_DOMAINS));
+    expect(domainsOfGroups([names[0]!])).toBe('*');
+    const configured = buildApp({ cognitoAdminDomains: 'Finance, HR' });
+    const configuredNames = resourcesOf(
+      configured.template(configured.stacks.identity!).toJSON() as TemplateJson,
+      'AWS::Cognito::UserPoolGroup',
+    ).map((g) => g.Properties.GroupName);
+    expect(configuredNames).toEqual(['eat-all-domains', 'eat-domain-Finance', 'eat-domain-HR']);
+    expect(() => buildApp({ cognitoAdminDomains: 'Sales,Bad Domain' })).toThrow(/cognitoAdminDomains/);
   });
 
   it("points every region's authorizers at the pool, with each scope's clients as audience", () => {

@@ -7,7 +7,9 @@
  */
 import { Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { AUDIT_EVENT_FILTER } from '../../infra/constructs/audit-archive';
+import { ARCHIVE_WRITE_ACTIONS, AUDIT_EVENT_FILTER } from '../../infra/constructs/audit-archive';
+import { attributeConditions } from '../../infra/constructs/service-function';
+import { PIN_REGISTER_ATTRIBUTE, PROJECTION } from '../../shared/adapters/dynamodb/keys';
 import { functionRoleName } from '../../infra/names';
 import {
   actionsOf,
@@ -26,9 +28,8 @@ const regional = [...stacks.regionalApis.entries()].map(([region, stack]) => ({
   json: built.template(stack).toJSON() as TemplateJson,
 }));
 const tableJson = built.template(stacks.tokenTable).toJSON() as TemplateJson;
-/** With the archive on (`auditArchive=true`): its own stack in the primary region. */
-const withArchive = buildApp({ auditArchive: true });
-const archiveJson = withArchive.template(withArchive.stacks.auditArchive!).toJSON() as TemplateJson;
+/** The archive is on by default: its own stack in the primary region. */
+const archiveJson = built.template(stacks.auditArchive!).toJSON() as TemplateJson;
 
 function roleStatements(json: TemplateJson, region: string, name: string): Statement[] {
   const roleName = functionRoleName(config.namePrefix, name, region);
@@ -100,6 +101,48 @@ describe('item-level least privilege on the token table', () => {
     }
   });
 
+  it('confines every read of the read-only functions to named attributes, none of them a secret', () => {
+    const readOnly = catalog.all.filter((spec) => spec.access.table === 'read');
+    expect(readOnly.map((spec) => spec.name).sort()).toEqual(['admin-audit', 'admin-search']);
+    const secrets = [
+      'sealedSeed',
+      'pinVerifier',
+      PIN_REGISTER_ATTRIBUTE,
+      'sealedCode',
+      'verifier',
+      'auditOutbox',
+    ];
+    for (const { region, json } of regional) {
+      for (const spec of readOnly) {
+        const reads = roleStatements(json, region, spec.name).filter((s) =>
+          actionsOf(s).some((a) => a === 'dynamodb:GetItem' || a === 'dynamodb:Query'),
+        );
+        // The table, and the indexes when it queries any.
+        expect(reads.length).toBe(spec.access.indexes.length > 0 ? 2 : 1);
+        for (const statement of reads) {
+          const condition = (statement as { Condition?: Record<string, Record<string, unknown>> }).Condition!;
+          expect(condition).toMatchObject(attributeConditions(spec.access.reads!));
+          expect(condition.StringEqualsIfExists).toEqual({ 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' });
+          expect(condition.Null).toEqual({ 'dynamodb:Attributes': 'false' });
+          const allowed = condition['ForAllValues:StringEquals']!['dynamodb:Attributes'] as string[];
+          for (const secret of secrets)
+            expect({ fn: spec.name, allowed }).not.toEqual({
+              fn: spec.name,
+              allowed: expect.arrayContaining([secret]),
+            });
+          // `registers` is readable for its enabled and online-use entries: the PIN's is stored apart.
+          if (spec.name === 'admin-search') expect(allowed).toContain('registers');
+          if (spec.name === 'admin-audit') {
+            expect(allowed).not.toContain('registers');
+            expect(allowed).toEqual(
+              expect.arrayContaining([...PROJECTION.auditEvents, ...PROJECTION.tokenDomain]),
+            );
+          }
+        }
+      }
+    }
+  });
+
   it('lets nothing but the sweep delete, and the sweep only run-out download records (USER#), never an audit event', () => {
     for (const { region, json } of regional) {
       for (const spec of catalog.all) {
@@ -129,10 +172,11 @@ describe('the append-only audit archive', () => {
     const [table] = resourcesOf(tableJson, 'AWS::DynamoDB::GlobalTable');
     expect(table!.Properties.StreamSpecification).toEqual({ StreamViewType: 'NEW_AND_OLD_IMAGES' });
     const [pipe] = resourcesOf(archiveJson, 'AWS::Pipes::Pipe');
-    // The table stack's stream, read across stacks, in the primary region; off by default.
+    // The table stack's stream, read across stacks, in the primary region; on by default, off on request.
     expect(JSON.stringify(pipe!.Properties.Source)).toMatch(/StreamArn/);
-    expect(withArchive.stacks.auditArchive!.region).toBe(config.primaryRegion);
-    expect(stacks.auditArchive).toBeUndefined();
+    expect(config.auditArchive).toBe(true);
+    expect(stacks.auditArchive!.region).toBe(config.primaryRegion);
+    expect(buildApp({ auditArchive: false }).stacks.auditArchive).toBeUndefined();
     const filters = (
       pipe!.Properties.SourceParameters as { FilterCriteria: { Filters: { Pattern: string }[] } }
     ).FilterCriteria.Filters;
@@ -166,6 +210,37 @@ describe('the append-only audit archive', () => {
     expect(JSON.stringify(policy.Properties)).toContain('"aws:SecureTransport":"false"');
   });
 
+  it('lets nothing but the delivery stream put or re-label an object, and lets it put nothing else', () => {
+    const [stream] = resourcesOf(archiveJson, 'AWS::KinesisFirehose::DeliveryStream');
+    const destination = stream!.Properties.ExtendedS3DestinationConfiguration as {
+      RoleARN: { 'Fn::GetAtt': string[] };
+    };
+    const deliveryRoleId = destination.RoleARN['Fn::GetAtt'][0]!;
+    const policy = resourcesOf(archiveJson, 'AWS::S3::BucketPolicy')[0]!;
+    const statements = (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement;
+    const deny = statements.find((s) => (s as { Sid?: string }).Sid === 'OnlyTheDeliveryStreamWrites');
+    expect(deny).toMatchObject({
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: ARCHIVE_WRITE_ACTIONS,
+      Condition: { ArnNotEquals: { 'aws:PrincipalArn': { 'Fn::GetAtt': [deliveryRoleId, 'Arn'] } } },
+    });
+    expect(ARCHIVE_WRITE_ACTIONS).toContain('s3:PutObject');
+    // No Allow in the bucket policy; the delivery role may only put and abort uploads under its prefixes.
+    expect(statements.filter((s) => (s as { Effect: string }).Effect === 'Allow')).toEqual([]);
+    const writes = statementsAttachedTo(archiveJson, deliveryRoleId).filter((s) =>
+      actionsOf(s).some((a) => a.startsWith('s3:Put') || a.startsWith('s3:Delete')),
+    );
+    expect(writes.flatMap(actionsOf).sort()).toEqual(['s3:AbortMultipartUpload', 's3:PutObject']);
+    // No other role of the archive's stack may write objects (the bucket is not exported to any other).
+    const writers = iamStatementsOf(archiveJson)
+      .filter(({ statement }) => actionsOf(statement).some((a) => /^(s3:(Put|\*)|\*)/.test(a)))
+      .map(({ resource }) => resource);
+    expect(
+      new Set(writers.map((id) => JSON.stringify(archiveJson.Resources[id]!.Properties!.Roles))),
+    ).toEqual(new Set([JSON.stringify([{ Ref: deliveryRoleId }])]));
+  });
+
   it('gives the pipe only the stream to read and the delivery stream to write', () => {
     const [pipe] = resourcesOf(archiveJson, 'AWS::Pipes::Pipe');
     const roleId = (pipe!.Properties.RoleArn as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]!;
@@ -183,7 +258,7 @@ describe('the append-only audit archive', () => {
 
 describe('cdk-nag on the archive', () => {
   it('finds nothing unacknowledged, and acknowledges only the bucket access logs and the object prefixes', () => {
-    const { app, stacks: archived } = buildApp({ auditArchive: true });
+    const { app, stacks: archived } = buildApp();
     Validations.of(archived.auditArchive!).addPlugins(new AwsSolutionsChecks(app));
     expect(() => app.synth()).not.toThrow();
     const rules = archived

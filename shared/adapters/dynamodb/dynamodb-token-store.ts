@@ -17,12 +17,14 @@ import type {
   OfflineAuthentication,
   RegionalCounters,
   SecurityDomain,
+  RegisterEntry,
   Token,
   TokenItems,
+  TokenOverview,
   TokenState,
   User,
 } from '../../domain/model';
-import { itemsOfNewToken, mergeTokenState } from '../../domain/regional-state';
+import { itemsOfNewToken, mergeTokenOverview, mergeTokenState } from '../../domain/regional-state';
 import type {
   DueCode,
   Page,
@@ -33,6 +35,8 @@ import type {
 } from '../../ports/token-store';
 import { isTransientAwsError } from '../aws-errors';
 import {
+  PIN_REGISTER_ATTRIBUTE,
+  PROJECTION,
   SK,
   agentAndRegionOfSk,
   agentPk,
@@ -71,6 +75,44 @@ function entityOf<T>(item: Item): T {
   const entity: Item = {};
   for (const [name, value] of Object.entries(item)) if (!STORAGE_ATTRIBUTES.has(name)) entity[name] = value;
   return entity as T;
+}
+
+/**
+ * A read that names its attributes: the ProjectionExpression of `paths` (a dotted path reads into a map)
+ * and SPECIFIC_ATTRIBUTES, which functions allowed only some attributes must send (service-function.ts).
+ */
+function projectionOf(paths: readonly string[]): {
+  ProjectionExpression: string;
+  ExpressionAttributeNames: Record<string, string>;
+} {
+  const names: Record<string, string> = {};
+  const expression = paths.map((path, i) =>
+    path
+      .split('.')
+      .map((name, j) => {
+        names[`#p${i}_${j}`] = name;
+        return `#p${i}_${j}`;
+      })
+      .join('.'),
+  );
+  return { ProjectionExpression: expression.join(', '), ExpressionAttributeNames: names };
+}
+
+/** The admin item as stored: its PIN register apart from the others (keys.ts, PIN_REGISTER_ATTRIBUTE). */
+function storedAdminSettings(settings: AdminSettings): { entity: AdminSettings; extra: Item } {
+  const { pin, ...registers } = settings.registers;
+  return {
+    entity: { ...settings, registers },
+    extra: pin === undefined ? {} : { [PIN_REGISTER_ATTRIBUTE]: pin },
+  };
+}
+
+/** An admin item read whole; one stored before the PIN register moved out still has it in `registers`. */
+function adminSettingsOf(item: Item): AdminSettings {
+  const { [PIN_REGISTER_ATTRIBUTE]: pin, ...rest } = entityOf<AdminSettings & Item>(item);
+  return pin === undefined
+    ? rest
+    : { ...rest, registers: { ...rest.registers, pin: pin as RegisterEntry<'pin'> } };
 }
 
 /** Key-only query results carry the keys; the listing fields are the projected ones. */
@@ -133,6 +175,18 @@ export class DynamoDbTokenStore implements TokenStore {
 
   async listSecurityDomains(page: PageRequest): Promise<Page<SecurityDomain>> {
     return this.listByType<SecurityDomain>('DOMAIN', page);
+  }
+
+  async listSecurityDomainIds(page: PageRequest): Promise<Page<string>> {
+    const result = await this.queryPage(
+      {
+        index: INDEX.byType,
+        partition: { name: INDEX.byType.partitionKey, value: 'DOMAIN' },
+        projection: PROJECTION.domainIds,
+      },
+      page,
+    );
+    return { items: result.items.map((item) => item.id as string), cursor: result.cursor };
   }
 
   async saveSecurityDomain(domain: SecurityDomain): Promise<SecurityDomain> {
@@ -248,11 +302,53 @@ export class DynamoDbTokenStore implements TokenStore {
     const items: TokenItems = itemsOfNewToken(entityOf<Token>(token));
     for (const row of rows) {
       const sk = row[KEY.sort] as string;
-      if (sk.startsWith(SK.adminPrefix)) items.admin.push(entityOf<AdminSettings>(row));
+      if (sk.startsWith(SK.adminPrefix)) items.admin.push(adminSettingsOf(row));
       else if (sk.startsWith(SK.lockoutPrefix)) items.counters.push(entityOf<RegionalCounters>(row));
       else if (sk.startsWith(SK.issuedPrefix)) items.issued.push(entityOf<IssuedEmergencyCode>(row));
     }
     return mergeTokenState(items);
+  }
+
+  async getTokenOverview(serial: string): Promise<TokenOverview | null> {
+    const projection = projectionOf([KEY.sort, ...PROJECTION.tokenOverview]);
+    const rows = await this.queryAll({
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+      ExpressionAttributeNames: {
+        '#pk': KEY.partition,
+        '#sk': KEY.sort,
+        ...projection.ExpressionAttributeNames,
+      },
+      ExpressionAttributeValues: { ':pk': tokenPk(serial), ':prefix': SK.statePrefix },
+      ProjectionExpression: projection.ProjectionExpression,
+      Select: 'SPECIFIC_ATTRIBUTES',
+      ConsistentRead: true,
+    });
+    const token = rows.find((row) => row[KEY.sort] === SK.token);
+    if (token === undefined) return null;
+    const ofKind = (prefix: string) => rows.filter((row) => (row[KEY.sort] as string).startsWith(prefix));
+    return mergeTokenOverview({
+      token: entityOf<TokenOverview['token']>(token),
+      admin: ofKind(SK.adminPrefix).map((row) => ({
+        region: row.region as string,
+        registers: (row.registers ?? {}) as AdminSettings['registers'],
+      })),
+      counters: ofKind(SK.lockoutPrefix).map((row) => entityOf<RegionalCounters>(row)),
+      issued: ofKind(SK.issuedPrefix).map((row) => entityOf<IssuedEmergencyCode>(row)),
+    });
+  }
+
+  async getTokenDomain(serial: string): Promise<string | null> {
+    const result = await this.call(() =>
+      this.documents.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: { [KEY.partition]: tokenPk(serial), [KEY.sort]: SK.token },
+          ...projectionOf(PROJECTION.tokenDomain),
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    return (result.Item?.securityDomain as string | undefined) ?? null;
   }
 
   async getIssuedCode(serial: string, generation: number): Promise<IssuedEmergencyCode | null> {
@@ -272,7 +368,9 @@ export class DynamoDbTokenStore implements TokenStore {
   }
 
   async saveAdminSettings(settings: AdminSettings): Promise<AdminSettings> {
-    return this.saveVersioned(tokenPk(settings.serial), adminSk(settings.region), settings, {});
+    const { entity, extra } = storedAdminSettings(settings);
+    const saved = await this.saveVersioned(tokenPk(settings.serial), adminSk(settings.region), entity, extra);
+    return { ...settings, version: saved.version };
   }
 
   async saveRegionalCounters(counters: RegionalCounters): Promise<RegionalCounters> {
@@ -307,6 +405,7 @@ export class DynamoDbTokenStore implements TokenStore {
         partition: { name: KEY.partition, value: tokenPk(serial) },
         sortCondition: { expression: 'begins_with(#sk, :prefix)', values: { ':prefix': SK.auditPrefix } },
         newestFirst: true,
+        projection: PROJECTION.auditEvents,
       },
       page,
     );
@@ -317,7 +416,11 @@ export class DynamoDbTokenStore implements TokenStore {
 
   async findTokensByUserId(userId: string, page: PageRequest): Promise<Page<TokenListing>> {
     const result = await this.queryPage(
-      { index: INDEX.byUserId, partition: { name: INDEX.byUserId.partitionKey, value: userPk(userId) } },
+      {
+        index: INDEX.byUserId,
+        partition: { name: INDEX.byUserId.partitionKey, value: userPk(userId) },
+        projection: PROJECTION.tokenListing,
+      },
       page,
     );
     return { items: result.items.map(listingOf), cursor: result.cursor };
@@ -349,6 +452,7 @@ export class DynamoDbTokenStore implements TokenStore {
                 values: { ':first': first },
               }
             : undefined,
+        projection: PROJECTION.tokenListing,
       },
       page,
     );
@@ -453,6 +557,8 @@ export class DynamoDbTokenStore implements TokenStore {
       sortCondition?: { expression: string; values: Item } | undefined;
       filter?: { expression: string; names: Record<string, string>; values: Item } | undefined;
       newestFirst?: boolean;
+      /** The attributes to read (projectionOf); every attribute when absent. */
+      projection?: readonly string[];
     },
     page: PageRequest,
   ): Promise<{ items: (T & Item)[]; cursor: string | null }> {
@@ -464,6 +570,7 @@ export class DynamoDbTokenStore implements TokenStore {
       ? [KEY.partition, KEY.sort, query.index.partitionKey, query.index.sortKey]
       : [KEY.partition, KEY.sort];
     const startKey = page.cursor ? decodeCursor(page.cursor, cursorKeys, query.partition) : undefined;
+    const projection = query.projection === undefined ? undefined : projectionOf(query.projection);
     const result = await this.call(() =>
       this.documents.send(
         new QueryCommand({
@@ -477,7 +584,10 @@ export class DynamoDbTokenStore implements TokenStore {
             '#pk': query.partition.name,
             ...(query.sortCondition ? { '#sk': sortKeyName } : {}),
             ...query.filter?.names,
+            ...projection?.ExpressionAttributeNames,
           },
+          ProjectionExpression: projection?.ProjectionExpression,
+          Select: projection === undefined ? undefined : 'SPECIFIC_ATTRIBUTES',
           ExpressionAttributeValues: {
             ':pk': query.partition.value,
             ...query.sortCondition?.values,

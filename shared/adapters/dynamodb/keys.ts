@@ -84,3 +84,69 @@ export function agentAndRegionOfSk(sk: string): { agentId: string; region: strin
   const last = sk.lastIndexOf('#');
   return { agentId: sk.slice(SK.offlinePrefix.length, last), region: sk.slice(last + 1) };
 }
+
+/**
+ * What the read-only functions may read, one list per purpose: the store names exactly these in each of
+ * their reads (ProjectionExpression, Select SPECIFIC_ATTRIBUTES), and their IAM policies allow exactly
+ * these (`dynamodb:Attributes`, infra/constructs/service-function.ts). None names a secret: no seed, no PIN
+ * verifier (on the token item, or the PIN register of an admin item, which is stored apart for this), no
+ * sealed code or code verifier, and nothing that other writers add later unless it is listed here.
+ * A dotted entry is a path into a map: IAM sees its first name only.
+ */
+export const PROJECTION = {
+  /** A listing through the user and domain indexes: what the indexes project (table-schema.ts). */
+  tokenListing: ['serial', 'kind', 'enabled', 'user', 'securityDomain'],
+  /**
+   * A token's partition (`STATE#` items) merged without secrets: the token item's listing fields, the
+   * admin items' `enabled` and `onlineUse` registers, the lockout items, each issued code's state.
+   */
+  tokenOverview: [
+    'serial',
+    'kind',
+    'enabled',
+    'user',
+    'securityDomain',
+    'lastOnlineAuthenticationAt',
+    'region',
+    'registers.enabled',
+    'registers.onlineUse',
+    'failures',
+    'acks',
+    'lockedAt',
+    'lockEpoch',
+    'unlockEpoch',
+    'lastAcceptedStep',
+    'lastAuthenticatedAt',
+    'generation',
+    'state',
+    'expiresAt',
+  ],
+  /** What a search's first-name filter on the last-name index names (a folded name, no secret). */
+  nameFilter: ['firstNameNormalized'],
+  /** Which domain a token is in: the audit trail's visibility check. */
+  tokenDomain: ['securityDomain'],
+  /** The ids of the security domains, for a search over every domain. */
+  domainIds: ['id'],
+  /** A token's audit events. */
+  auditEvents: ['serial', 'at', 'action', 'actor', 'region', 'outcome', 'requestId', 'details'],
+} as const satisfies Record<string, readonly string[]>;
+
+export type ProjectionPurpose = keyof typeof PROJECTION;
+
+/**
+ * The top-level attribute names a function that reads for `purposes` is allowed (IAM evaluates top-level
+ * names only), with the keys that its queries name and DynamoDB returns with every item.
+ */
+export function readableAttributes(
+  purposes: readonly ProjectionPurpose[],
+  keyAttributes: readonly string[],
+): string[] {
+  const names = purposes.flatMap((p) => PROJECTION[p].map((path) => path.split('.')[0]!));
+  return [...new Set([...keyAttributes, ...names])].sort();
+}
+
+/**
+ * The admin item's PIN register is stored in an attribute of its own, not in `registers`, so that the
+ * other registers can be read (and allowed) without it.
+ */
+export const PIN_REGISTER_ATTRIBUTE = 'pinRegister';

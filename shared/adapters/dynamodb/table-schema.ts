@@ -2,6 +2,8 @@
  * The single table: its keys and indexes, in one place for the adapter, the tests, the local system and
  * the CDK stack. See docs/design.md "Storage" for the access pattern each one serves.
  */
+import { PROJECTION } from './keys';
+
 export const KEY = { partition: 'pk', sort: 'sk' } as const;
 
 export const TTL_ATTRIBUTE = 'ttl';
@@ -14,7 +16,7 @@ export interface IndexDefinition {
   projection: 'ALL' | 'KEYS_ONLY' | readonly string[];
 }
 
-const TOKEN_LISTING = ['serial', 'kind', 'enabled', 'user', 'securityDomain'] as const;
+const TOKEN_LISTING = PROJECTION.tokenListing;
 
 export const INDEX = {
   /** Tokens by their user's id, lower-cased: `USER#<userid>` / `<last>#<first>#<serial>`. */

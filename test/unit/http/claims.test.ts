@@ -85,3 +85,51 @@ describe('finding 3: the domains claim fails closed and is parsed strictly', () 
     expect(claimList(7)).toBeNull();
   });
 });
+
+describe('Cognito administrators: groups grant domains', () => {
+  const jane = { sub: 'f3b5d7a0', username: 'jane.admin', client_id: 'console', scope: 'eat/admin' };
+  const domainsFrom = (groups: unknown) => callerWith({ ...jane, 'cognito:groups': groups }).domains;
+
+  it('maps eat-domain-<id> to <id> and eat-all-domains to every domain, in every form API Gateway passes', () => {
+    expect(domainsFrom('[eat-domain-Sales eat-domain-Contractors]')).toEqual(['Sales', 'Contractors']);
+    expect(domainsFrom('["eat-domain-Sales"]')).toEqual(['Sales']);
+    expect(domainsFrom(['eat-domain-Sales', 'eat-domain-Sales'])).toEqual(['Sales']);
+    expect(domainsFrom('[eat-all-domains]')).toBe('*');
+    expect(domainsFrom('[eat-domain-Sales eat-all-domains]')).toBe('*');
+  });
+
+  it('grants nothing for a missing claim, no group, or groups of other applications', () => {
+    expect(callerWith(jane).domains).toEqual([]);
+    expect(domainsFrom('[]')).toEqual([]);
+    expect(domainsFrom('[helpdesk admins eat-domains-Sales all-domains]')).toEqual([]);
+    // A group named like a domain or like the claim's `*` is not a grant.
+    expect(domainsFrom('[Sales *]')).toEqual([]);
+  });
+
+  it('refuses (403) nested, malformed and odd values, never widening them', () => {
+    for (const groups of [
+      '["eat-domain-Sales",["eat-all-domains"]]',
+      ['eat-domain-Sales', ['eat-all-domains']],
+      '[{"group":"eat-all-domains"}]',
+      '[eat-domain-Sales',
+      '[eat-domain-]',
+      '[eat-domain-*]',
+      '[eat-domain-a/b]',
+      7,
+    ]) {
+      expect([JSON.stringify(groups), refusal({ ...jane, 'cognito:groups': groups })]).toEqual([
+        JSON.stringify(groups),
+        '403 FORBIDDEN',
+      ]);
+    }
+  });
+
+  it('adds the groups to a domains claim, which keeps its own rules', () => {
+    expect(
+      callerWith({ ...jane, domains: '[Sales]', 'cognito:groups': '[eat-domain-Contractors]' }).domains,
+    ).toEqual(['Sales', 'Contractors']);
+    expect(refusal({ ...jane, domains: '[Sales *]', 'cognito:groups': '[eat-all-domains]' })).toBe(
+      '403 FORBIDDEN',
+    );
+  });
+});
