@@ -9,8 +9,8 @@ import {
   CreateTableCommand,
   DynamoDBClient,
   type AttributeValue,
-  type PutItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { DynamoDbTokenStore } from '../shared/adapters/dynamodb/dynamodb-token-store';
 import { createTableInput } from '../shared/adapters/dynamodb/table-schema';
 import type { Token } from '../shared/domain/model';
@@ -60,7 +60,8 @@ function capturingStore(take: (item: Record<string, AttributeValue>) => void): D
   });
   client.middlewareStack.add(
     () => async (args) => {
-      take((args.input as PutItemCommandInput).Item!);
+      // The document client's input, before it is marshalled: marshalled here as it would be.
+      take(marshall((args.input as { Item: Record<string, unknown> }).Item, { removeUndefinedValues: true }));
       return { output: { $metadata: {} } as never, response: {} };
     },
     { step: 'serialize', priority: 'high', name: 'benchCapture' },
