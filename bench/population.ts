@@ -104,13 +104,14 @@ export async function seedUsers(
   sealer: Sealer,
   count: number,
   prefix = 'g',
+  domains?: readonly string[],
 ): Promise<GeneratedUser[]> {
   const items: Record<string, AttributeValue>[] = [];
   const store = capturingStore((item) => items.push(item));
   const pinVerifier = await createVerifier(GENERATED_PIN);
   const users: GeneratedUser[] = [];
   for (let i = 0; i < count; i++) {
-    const { userId, serial, securityDomain, firstName, lastName } = generatedUser(i, prefix);
+    const { userId, serial, securityDomain, firstName, lastName } = generatedUser(i, prefix, domains);
     await store.saveUser({ userId, firstName, lastName, securityDomain, version: 0 });
     const token: Token = {
       serial,

@@ -268,9 +268,12 @@ export async function measureRoutes(
   options: { tokens: number; sequential: number; concurrent: number; loginConcurrent: number },
 ): Promise<RouteRun> {
   const bench = await startBench(endpoint, options.tokens);
-  // Each login is a user's first of the day: a user of its own, never logged in before.
+  // Each login is a user's first of the day: a user of its own, never logged in before, in the domain that
+  // allows offline authentication (so that the offline agent is sent its offline data).
   const loginsEach = 1 + options.sequential + options.loginConcurrent;
-  const logins = await seedUsers(bench.client, bench.tableName, bench.deps.sealer, 2 * loginsEach, 'l');
+  const logins = await seedUsers(bench.client, bench.tableName, bench.deps.sealer, 2 * loginsEach, 'l', [
+    'SystemDomain',
+  ]);
   bench.counter.reset();
   const login =
     (agent: string, offset: number) =>
