@@ -40,8 +40,8 @@ export interface GeneratedUser {
 export function generatedUser(
   i: number,
   prefix = 'g',
+  domains: readonly string[] = Object.keys(DEMO_DOMAINS),
 ): GeneratedUser & { firstName: string; lastName: string } {
-  const domains = Object.keys(DEMO_DOMAINS);
   return {
     userId: `${prefix}${i}`,
     serial: `9${prefix === 'g' ? '0' : '1'}${String(i).padStart(10, '0')}`,
