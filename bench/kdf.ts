@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { VERIFIER_ITERATIONS, createVerifier, verifySecret } from '../shared/domain/verifier';
 
-async function main(): Promise<void> {
+export async function run(): Promise<unknown> {
   const runs = Number(process.env.RUNS ?? 15);
   const verifier = await createVerifier('K7QM2XHP');
   await verifySecret('K7QM2XHP', verifier); // warm up
@@ -29,6 +29,7 @@ async function main(): Promise<void> {
   mkdirSync('bench/results', { recursive: true });
   writeFileSync('bench/results/kdf.json', JSON.stringify(result, null, 2) + '\n');
   process.stdout.write(`${JSON.stringify(result)}\n`);
+  return result;
 }
 
-void main();
+if (require.main === module) void run();

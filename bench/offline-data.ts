@@ -119,7 +119,7 @@ const sizes = (json: string) => ({
   gzipSizeBytes: gzipSync(json).length,
 });
 
-async function main(): Promise<void> {
+export async function run(): Promise<unknown> {
   const runs = Number(process.env.RUNS ?? 9);
   const firstStep = Math.floor(Date.now() / 60_000);
   const kdf = await median(runs, () => pbkdf2Sync(PIN, randomBytes(16), VERIFIER_ITERATIONS, 32, 'sha256'));
@@ -176,6 +176,7 @@ async function main(): Promise<void> {
   mkdirSync('bench/results', { recursive: true });
   writeFileSync('bench/results/offline-data.json', JSON.stringify(result, null, 2) + '\n');
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  return result;
 }
 
-void main();
+if (require.main === module) void run();

@@ -29,7 +29,7 @@ const CONFLICTS = 100;
 const item = (pk: string, by: string) => ({ pk: { S: pk }, sk: { S: 'ITEM' }, by: { S: by } });
 const ms = (start: number) => Math.round(performance.now() - start);
 
-async function main(): Promise<void> {
+export async function run(): Promise<unknown> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const engine = await startDynamoDbLocal({ inMemory: true });
   const client = new DynamoDBClient({
@@ -107,6 +107,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     mkdirSync('bench/results', { recursive: true });
     writeFileSync('bench/results/replication.json', `${JSON.stringify(result, null, 2)}\n`);
+    return result;
   } finally {
     await replicator.stop();
     client.destroy();
@@ -114,9 +115,10 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(
-    `bench:replication failed: ${error instanceof Error ? error.message : String(error)}\n`,
-  );
-  process.exit(1);
-});
+if (require.main === module)
+  run().catch((error: unknown) => {
+    process.stderr.write(
+      `bench:replication failed: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    process.exit(1);
+  });

@@ -248,7 +248,7 @@ async function benchSize(client: DynamoDBClient, n: number, concurrencies: numbe
   }
 }
 
-async function main(): Promise<void> {
+export async function run(): Promise<unknown> {
   const sizes = listOf(process.env.SIZES, [10_000, 100_000]);
   const concurrencies = listOf(process.env.CONCURRENCY, [1, 4, 8, 16]);
   let engine: EngineHandle | undefined;
@@ -275,10 +275,11 @@ async function main(): Promise<void> {
     mkdirSync('bench/results', { recursive: true });
     writeFileSync('bench/results/sweep.json', JSON.stringify(report, null, 2) + '\n');
     process.stdout.write('written to bench/results/sweep.json\n');
+    return report;
   } finally {
     client.destroy();
     await engine?.stop();
   }
 }
 
-void main();
+if (require.main === module) void run();
