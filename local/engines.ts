@@ -1,7 +1,7 @@
 /**
  * The local engines `npm start`, the benchmarks and the integration tests run on: DynamoDB Local (the jar
- * shipped in amplify-dynamodb-simulator), and the generic launcher that test/support/engines.ts also uses
- * for moto's server (KMS).
+ * shipped in amplify-dynamodb-simulator), and the generic launcher any other engine runs under (the
+ * integration tests start moto's server, for KMS, with it).
  *
  * Each start function picks a free loopback port unless told one, waits until the engine answers a real API
  * call, and returns a handle whose stop() kills the child and resolves once it has exited (so its port is
@@ -79,6 +79,10 @@ export function projectRoot(): string {
   }
 }
 
+/** The launcher that binds DynamoDB Local to loopback (Java source-file mode: no build step). */
+export const dynamoDbLocalLauncher = (): string =>
+  join(projectRoot(), 'local', 'dynamodb-local-on-loopback.java');
+
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<EngineHandle> {
   if (options.dbPath !== undefined && options.inMemory === true) {
     throw new Error('startDynamoDbLocal: inMemory and dbPath are mutually exclusive');
@@ -92,11 +96,14 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     port: options.port,
     startTimeoutMs: options.startTimeoutMs,
     command: 'java',
-    // The jar has no option to choose the interface: it listens on every interface. Clients use loopback.
+    // The jar's own entry point listens on every interface and has no option to choose one: the launcher
+    // (run from source, with the jar on the class path) binds the same server to loopback only.
     args: (port) => [
       `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`,
-      '-jar',
+      '-cp',
       join(dir, 'DynamoDBLocal.jar'),
+      dynamoDbLocalLauncher(),
+      LOOPBACK,
       ...(dbPath === undefined ? ['-inMemory'] : ['-dbPath', dbPath]),
       ...(options.sharedDb === true ? ['-sharedDb'] : []),
       '-disableTelemetry',

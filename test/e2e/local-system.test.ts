@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeBase32, totp } from '../../shared/domain/totp';
-import { freePort, projectRoot } from '../support/engines';
+import { freePort, projectRoot } from '../../local/engines';
 
 const ALICE = {
   userId: 'alice',

@@ -1,7 +1,7 @@
 /**
- * The engines of the integration tests: DynamoDB Local and the launcher from local/engines.ts (what
- * `npm start` runs), and moto's server (a KMS-compatible API, from the project venv that `npm run test:env`
- * prepares), which only the tests need.
+ * moto's server (a KMS-compatible API, from the project venv that `npm run test:env` prepares), which only
+ * the tests need, started by the launcher of local/engines.ts (where DynamoDB Local, the engine of
+ * `npm start`, lives too: the tests import it from there).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,14 +11,6 @@ import {
   LOOPBACK,
   projectRoot,
   startEngine,
-  type EngineHandle,
-} from '../../local/engines';
-
-export {
-  freePort,
-  projectRoot,
-  startDynamoDbLocal,
-  type DynamoDbLocalOptions,
   type EngineHandle,
 } from '../../local/engines';
 

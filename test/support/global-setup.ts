@@ -7,7 +7,8 @@
  * a fixed region, no profile or config file, no instance metadata, and the standard per-service endpoint
  * variables pointing at the local engines (a client built without an explicit endpoint still goes local).
  */
-import { startDynamoDbLocal, startMotoServer, type EngineHandle } from './engines';
+import { startDynamoDbLocal, type EngineHandle } from '../../local/engines';
+import { startMotoServer } from './engines';
 
 export const TEST_REGION = 'us-east-1';
 

@@ -1,5 +1,5 @@
 import { DependencyUnavailableError } from '../../../shared/domain/errors';
-import { startDynamoDbLocal } from '../../support/engines';
+import { startDynamoDbLocal } from '../../../local/engines';
 import { aToken } from '../../support/fixtures';
 import { createTestTable, localDynamoDbClient } from '../../support/table';
 

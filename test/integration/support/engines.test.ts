@@ -1,11 +1,13 @@
 /** The local engines: the run's shared ones (global setup) and the start/stop functions themselves. */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
+import { connect, createServer, type Server } from 'node:net';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { KMSClient, ListKeysCommand } from '@aws-sdk/client-kms';
-import { freePort, startDynamoDbLocal, startMotoServer } from '../../support/engines';
+import { freePort, startDynamoDbLocal } from '../../../local/engines';
+import { startMotoServer } from '../../support/engines';
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 
@@ -23,7 +25,7 @@ function close(server: Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
 
-/** Whether this port can be bound on every interface right now (DynamoDB Local listens on all of them). */
+/** Whether this port can be bound on every interface right now (nothing listens on it anywhere). */
 async function isFree(port: number): Promise<boolean> {
   try {
     await close(await listen(port, '0.0.0.0'));
@@ -61,6 +63,61 @@ describe('the run’s engines', () => {
     } finally {
       kms.destroy();
     }
+  });
+});
+
+/** Whether a TCP connection to host:port is accepted. */
+function connects(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port, timeout: 3_000 });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** The machine's own addresses other than loopback (none on a machine without a network). */
+function nonLoopbackAddresses(): string[] {
+  return Object.values(networkInterfaces())
+    .flat()
+    .filter((address) => address !== undefined && !address.internal)
+    .filter((address) => !(address!.family === 'IPv6' && address!.address.startsWith('fe80:')))
+    .map((address) => address!.address);
+}
+
+/** The local addresses of the sockets listening on a port, from Linux's /proc/net/tcp and tcp6. */
+function listeningAddresses(port: number): string[] {
+  const portHex = port.toString(16).toUpperCase().padStart(4, '0');
+  const ipv4 = (hex: string) => [6, 4, 2, 0].map((i) => parseInt(hex.slice(i, i + 2), 16)).join('.');
+  const found: string[] = [];
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of readFileSync(file, 'utf8').split('\n').slice(1)) {
+      const [, local, , state] = line.trim().split(/\s+/);
+      if (state !== '0A' || local === undefined || !local.endsWith(`:${portHex}`)) continue;
+      const hex = local.slice(0, -5);
+      if (hex.length === 8) found.push(ipv4(hex));
+      else if (hex.startsWith('0000000000000000FFFF0000')) found.push(ipv4(hex.slice(24)));
+      else found.push(`[${hex}]`);
+    }
+  }
+  return found;
+}
+
+describe('DynamoDB Local', () => {
+  it('listens on loopback only, as the gateways do', async () => {
+    const port = Number(new URL(process.env.DYNAMODB_ENDPOINT ?? '').port);
+    expect(await connects('127.0.0.1', port)).toBe(true);
+    for (const address of nonLoopbackAddresses()) {
+      expect({ address, accepted: await connects(address, port) }).toEqual({ address, accepted: false });
+    }
+    // Whether or not this machine has another address: the kernel's own table of listening sockets.
+    if (existsSync('/proc/net/tcp')) expect(listeningAddresses(port)).toEqual(['127.0.0.1']);
   });
 });
 
