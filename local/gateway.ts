@@ -2,6 +2,11 @@
  * The local HTTP gateway: for each route of the API it turns the HTTP request into the API Gateway HTTP
  * API (v2) event the deployed function receives, applies the JWT authorizer's rules first, and calls the
  * same handler module that deploys to Lambda.
+ *
+ * What it refuses itself (no such route, no or a bad token, a missing scope, a request it cannot read) it
+ * answers as the functions answer an error: the contract's error shape, through the same code. Everything
+ * else reaches the function as it would deployed: a body up to API Gateway's own quota (the function
+ * applies the product's smaller limit), a path parameter of any length (the route's schema judges it).
  */
 import { randomUUID } from 'node:crypto';
 import type {
@@ -11,7 +16,11 @@ import type {
 } from 'aws-lambda';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import formBody from '@fastify/formbody';
+import { requireScope } from '../functions/http/claims';
+import { errorResult, type HttpResult } from '../functions/http/http-handler';
+import { API_GATEWAY_MAX_BODY_BYTES, payloadTooLarge } from '../functions/http/request-limits';
 import type { RouteDefinition } from '../functions/http/route';
+import { AppError, isAppError, ValidationError } from '../shared/domain/errors';
 import type { LocalIssuer } from './jwt';
 
 export type LambdaHandler = (
@@ -29,18 +38,43 @@ export interface GatewayOptions {
   extend?: (app: FastifyInstance) => void;
 }
 
-function contractError(
-  reply: FastifyReply,
-  status: number,
-  code: string,
-  message: string,
-  requestId: string,
-) {
-  return reply
-    .status(status)
-    .header('content-type', 'application/json')
-    .header('x-request-id', requestId)
-    .send({ error: { code, message, reasons: [], requestId } });
+/** A request line of a length no client needs; the route's own schema judges every parameter. */
+const MAX_PARAM_LENGTH = 8 * 1024;
+
+function send(reply: FastifyReply, result: HttpResult) {
+  reply.status(result.statusCode ?? 200);
+  for (const [name, value] of Object.entries(result.headers ?? {})) reply.header(name, String(value));
+  // As bytes: fastify would add a charset to a string's content type, which API Gateway passes as is.
+  return reply.send(Buffer.from(result.body ?? '', 'utf8'));
+}
+
+/** The contract's answer to an error, as a function gives it. */
+export const refuse = (reply: FastifyReply, error: AppError) => send(reply, errorResult(error, randomUUID()));
+
+/** What fastify itself refuses (a body over API Gateway's quota, a URL or body it cannot read). */
+function refusalOf(error: { statusCode?: number; code?: string }): AppError {
+  if (isAppError(error)) return error;
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return payloadTooLarge();
+  if (error.statusCode !== undefined && error.statusCode < 500) {
+    return new ValidationError('The request could not be read');
+  }
+  return new AppError('INTERNAL', 'Something went wrong; the request id identifies it in the logs');
+}
+
+/** The authorizer's check: the verified claims, or the 401 / 403 API Gateway would answer instead. */
+async function authorizerClaims(
+  issuer: LocalIssuer,
+  scope: NonNullable<RouteDefinition['scope']>,
+  authorization: string | undefined,
+): Promise<{ claims: Record<string, string>; scopes: string[] }> {
+  const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
+  if (match === null) {
+    throw new AppError('UNAUTHENTICATED', 'No bearer token: send Authorization: Bearer <token>');
+  }
+  const checked = await issuer.check(match[1]!);
+  if ('refused' in checked) throw new AppError('UNAUTHENTICATED', checked.refused);
+  requireScope({ id: '', scopes: checked.scopes, domains: [] }, scope);
+  return checked;
 }
 
 function lambdaContextFor(group: string, requestId: string): Context {
@@ -79,7 +113,13 @@ function headersOf(request: FastifyRequest): Record<string, string> {
 }
 
 export function createGateway(options: GatewayOptions): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: 256 * 1024 });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: API_GATEWAY_MAX_BODY_BYTES,
+    maxParamLength: MAX_PARAM_LENGTH,
+    // A URL fastify cannot decode, in the contract's shape too.
+    frameworkErrors: (error, _request, reply) => refuse(reply, refusalOf(error)),
+  });
   // The functions parse their own bodies, as in Lambda: the gateway passes the text through untouched.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
@@ -98,20 +138,7 @@ export function createGateway(options: GatewayOptions): FastifyInstance {
         const headers = headersOf(request);
         let authorizer: APIGatewayProxyEventV2WithJWTAuthorizer['requestContext']['authorizer'] | undefined;
         if (route.scope !== null) {
-          const match = /^Bearer\s+(\S+)$/i.exec(headers.authorization ?? '');
-          const verified = match ? await options.issuer.verify(match[1]!) : null;
-          if (verified === null) {
-            return contractError(
-              reply,
-              401,
-              'UNAUTHENTICATED',
-              'A valid bearer token is required',
-              requestId,
-            );
-          }
-          if (!verified.scopes.includes(route.scope)) {
-            return contractError(reply, 403, 'FORBIDDEN', `The ${route.scope} scope is required`, requestId);
-          }
+          const verified = await authorizerClaims(options.issuer, route.scope, headers.authorization);
           authorizer = {
             principalId: '',
             integrationLatency: 0,
@@ -155,23 +182,16 @@ export function createGateway(options: GatewayOptions): FastifyInstance {
           event,
           lambdaContextFor(route.group, requestId),
         )) as APIGatewayProxyStructuredResultV2;
-        reply.status(result.statusCode ?? 200);
-        for (const [name, value] of Object.entries(result.headers ?? {})) reply.header(name, String(value));
-        return reply.send(result.body ?? '');
+        return send(reply, result);
       },
     });
   }
 
-  app.setNotFoundHandler((_request, reply) =>
-    contractError(reply, 404, 'NOT_FOUND', 'No such route', randomUUID()),
+  app.setNotFoundHandler((_request, reply) => refuse(reply, new AppError('NOT_FOUND', 'No such route')));
+  // The authorizer's refusals, and what fastify itself refuses.
+  app.setErrorHandler((error: { statusCode?: number; code?: string }, _request, reply) =>
+    refuse(reply, refusalOf(error)),
   );
-  // Only what fastify itself refuses reaches this (an over-long body, a malformed request line).
-  app.setErrorHandler((error: { statusCode?: number }, _request, reply) => {
-    const clientFault = error.statusCode !== undefined && error.statusCode < 500;
-    return clientFault
-      ? contractError(reply, 400, 'VALIDATION_FAILED', 'The request could not be read', randomUUID())
-      : contractError(reply, 500, 'INTERNAL', 'Internal error', randomUUID());
-  });
   app.addHook('onSend', async (_request, reply, payload) => {
     reply.header('x-region', options.regionName);
     return payload;

@@ -5,7 +5,16 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT, type JWK, type JWTPayload } from 'jose';
+import {
+  errors,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  jwtVerify,
+  SignJWT,
+  type JWK,
+  type JWTPayload,
+} from 'jose';
 import { CONSOLE_CLIENT_ID, type LocalClient, type LocalUser } from './clients';
 
 export const LOCAL_AUDIENCE = 'emergency-access';
@@ -28,7 +37,27 @@ export interface LocalIssuer {
   /** A person's access token through the console client, as Cognito writes one (`username`, `client_id`). */
   issueForUser(user: LocalUser): Promise<TokenResponse>;
   /** The verified claims, as API Gateway passes them on; null when the token is not acceptable. */
-  verify(token: string): Promise<{ claims: Record<string, string>; scopes: string[] } | null>;
+  verify(token: string): Promise<VerifiedToken | null>;
+  /** The verified claims, or why the token is refused (the 401's error_description). */
+  check(token: string): Promise<VerifiedToken | { refused: string }>;
+}
+
+export interface VerifiedToken {
+  claims: Record<string, string>;
+  scopes: string[];
+}
+
+/** Why a token is refused, in words for its holder; never the token or a claim's value. */
+function refusalOf(error: unknown): string {
+  if (error instanceof errors.JWTExpired) return 'The token has expired';
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    if (error.claim === 'aud') return 'The token does not have a valid audience';
+    if (error.claim === 'iss') return 'The token was not issued by the expected issuer';
+    return `The token's ${error.claim} claim is not valid`;
+  }
+  if (error instanceof errors.JWSSignatureVerificationFailed) return "The token's signature is not valid";
+  if (error instanceof errors.JOSEAlgNotAllowed) return "The token's signing algorithm is not accepted";
+  return 'The token is not a valid JWT';
 }
 
 /** The signing key pair, created on first start and kept (mode 0600) so tokens survive a restart. */
@@ -62,6 +91,22 @@ export async function createLocalIssuer(keyFile: string, issuer: string): Promis
       .sign(privateKey);
     return { access_token: token, token_type: 'Bearer', expires_in: TOKEN_LIFETIME_SECONDS, scope };
   };
+  const check = async (token: string): Promise<VerifiedToken | { refused: string }> => {
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, publicKey, {
+        issuer,
+        audience: LOCAL_AUDIENCE,
+        algorithms: [ALGORITHM],
+        requiredClaims: ['exp', 'sub'],
+      }));
+    } catch (error) {
+      return { refused: refusalOf(error) };
+    }
+    const claims = Object.fromEntries(Object.entries(payload).map(([k, v]) => [k, asGatewayClaim(v)]));
+    const scopes = typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : [];
+    return { claims, scopes };
+  };
   return {
     issuer,
     issue: (client) =>
@@ -86,21 +131,10 @@ export async function createLocalIssuer(keyFile: string, issuer: string): Promis
         user.sub,
         'eat/admin',
       ),
+    check,
     verify: async (token) => {
-      let payload: JWTPayload;
-      try {
-        ({ payload } = await jwtVerify(token, publicKey, {
-          issuer,
-          audience: LOCAL_AUDIENCE,
-          algorithms: [ALGORITHM],
-          requiredClaims: ['exp', 'sub'],
-        }));
-      } catch {
-        return null;
-      }
-      const claims = Object.fromEntries(Object.entries(payload).map(([k, v]) => [k, asGatewayClaim(v)]));
-      const scopes = typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : [];
-      return { claims, scopes };
+      const result = await check(token);
+      return 'refused' in result ? null : result;
     },
   };
 }

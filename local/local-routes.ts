@@ -7,9 +7,11 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { AppError, ValidationError } from '../shared/domain/errors';
 import type { UseCaseDependencies } from '../shared/use-cases/context';
 import { sweepExpired } from '../shared/use-cases/sweep-expired';
 import { CONSOLE_CLIENT_ID, type LocalClient, type LocalUser } from './clients';
+import { refuse } from './gateway';
 import { authenticateClient, authenticateUser, type LocalIssuer } from './jwt';
 import type { Replicator } from './replicator';
 
@@ -81,11 +83,8 @@ function jsonBody(request: FastifyRequest): unknown {
   }
 }
 
-function validationFailed(reply: FastifyReply, message: string) {
-  return reply
-    .status(400)
-    .send({ error: { code: 'VALIDATION_FAILED', message, reasons: [], requestId: '' } });
-}
+const validationFailed = (reply: FastifyReply, message: string) =>
+  refuse(reply, new ValidationError(message));
 
 export interface LocalRoutesOptions {
   deps: UseCaseDependencies;
@@ -198,9 +197,7 @@ export function localRoutes(options: LocalRoutesOptions) {
         await replicator.settle(SETTLE_TIMEOUT_MS);
       } catch (error) {
         const message = error instanceof Error ? error.message : 'Replication did not settle';
-        return reply.status(503).send({
-          error: { code: 'DEPENDENCY_UNAVAILABLE', message, reasons: [], requestId: '' },
-        });
+        return refuse(reply, new AppError('DEPENDENCY_UNAVAILABLE', message, { retryable: true }));
       }
       return reply.send(replicationState());
     });

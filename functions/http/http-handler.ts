@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import { AppError, isAppError, ValidationError, type ThrottledError } from '../../shared/domain/errors';
 import { logger } from '../logger';
 import { callerOf, requireScope, type Caller } from './claims';
+import { bodyBytes, MAX_BODY_BYTES, payloadTooLarge } from './request-limits';
 import type { HttpReply } from './responses';
 import { routeKeyOf, type RouteDefinition } from './route';
 
@@ -82,10 +83,25 @@ const selectRoute = (
   };
 };
 
+/**
+ * API Gateway's authorizer refuses an expired token before the function runs; a function handed the claims
+ * of one long expired (by another path than the authorizer) refuses it as well. The leeway covers the time
+ * between the authorizer's check and this one.
+ */
+const EXPIRY_LEEWAY_SECONDS = 60;
+
+function refuseExpired(event: HttpEvent): void {
+  const expiry = Number(event.requestContext.authorizer?.jwt?.claims?.exp);
+  if (Number.isFinite(expiry) && expiry + EXPIRY_LEEWAY_SECONDS < Date.now() / 1000) {
+    throw new AppError('UNAUTHENTICATED', 'The token has expired');
+  }
+}
+
 const authorize = (): MiddlewareObj<HttpEvent, HttpResult, Error, ApiContext> => ({
   before: (request) => {
     const scope = request.context.bound!.route.scope;
     if (scope === null) return;
+    refuseExpired(request.event);
     const caller = callerOf(request.event);
     logger.appendKeys({ actor: caller.id });
     requireScope(caller, scope);
@@ -93,13 +109,19 @@ const authorize = (): MiddlewareObj<HttpEvent, HttpResult, Error, ApiContext> =>
   },
 });
 
-/** middy's JSON body parser, for the routes that take a body; the others refuse one. */
+/**
+ * A body over the limit is refused before it is parsed; then middy's JSON body parser, for the routes that
+ * take a body; the others refuse one.
+ */
 const parseBody = (): MiddlewareObj<HttpEvent, HttpResult, Error, ApiContext> => {
   const parser = httpJsonBodyParser();
   return {
     before: async (request) => {
-      if (request.context.bound!.route.body !== undefined) return parser.before!(request as never);
       const body = request.event.body;
+      if (typeof body === 'string' && bodyBytes(body, request.event.isBase64Encoded) > MAX_BODY_BYTES) {
+        throw payloadTooLarge();
+      }
+      if (request.context.bound!.route.body !== undefined) return parser.before!(request as never);
       if (body !== undefined && body !== null && body !== '')
         throw new ValidationError('This route takes no body');
     },
@@ -169,27 +191,40 @@ const errorHandler = (): MiddlewareObj<HttpEvent, HttpResult, Error, ApiContext>
     } else {
       logger.info('Request refused', { status: appError.status, errorCode: appError.code });
     }
-    const requestId = requestIdOf(request);
-    request.response = toResult(
-      {
-        status: appError.status,
-        body: {
-          error: {
-            code: appError.code,
-            message: appError.message,
-            reasons: [...appError.reasons],
-            requestId,
-          },
-        },
-        headers:
-          appError.code === 'THROTTLED'
-            ? { 'retry-after': String((appError as Partial<ThrottledError>).retryAfterSeconds ?? 60) }
-            : {},
-      },
-      requestId,
-    );
+    request.response = errorResult(appError, requestIdOf(request));
   },
 });
+
+/** RFC 6750's quoted-string for error_description: printable ASCII without `"` and `\`. */
+const challengeText = (text: string) => text.replace(/[^\x20-\x21\x23-\x5b\x5d-\x7e]/g, '');
+
+function errorHeaders(error: AppError): Record<string, string> {
+  if (error.code === 'THROTTLED') {
+    return { 'retry-after': String((error as Partial<ThrottledError>).retryAfterSeconds ?? 60) };
+  }
+  if (error.code === 'UNAUTHENTICATED') {
+    const description = challengeText(error.message);
+    return { 'www-authenticate': `Bearer error="invalid_token", error_description="${description}"` };
+  }
+  return {};
+}
+
+/**
+ * The contract's answer to an error: its status, the one error shape, and the headers that go with it
+ * (`Retry-After`, `WWW-Authenticate`). The local gateway answers its own refusals with it too.
+ */
+export function errorResult(error: AppError, requestId: string): HttpResult {
+  return toResult(
+    {
+      status: error.status,
+      body: {
+        error: { code: error.code, message: error.message, reasons: [...error.reasons], requestId },
+      },
+      headers: errorHeaders(error),
+    },
+    requestId,
+  );
+}
 
 /**
  * A function serving a group of routes: normalize headers, pick the route, authorize, parse the body,
