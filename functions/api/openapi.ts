@@ -11,10 +11,25 @@ const ERROR_RESPONSES: Record<number, string> = {
   404: 'NOT_FOUND: no such resource, or outside your security domains',
   409: 'PRECONDITION_NOT_MET: reasons say which precondition fails',
   412: 'ETAG_MISMATCH: changed since it was read',
+  413: 'PAYLOAD_TOO_LARGE: the body is over the limit (256 KB)',
   428: 'IF_MATCH_REQUIRED',
   429: 'THROTTLED',
   503: 'DEPENDENCY_UNAVAILABLE: try again',
 };
+
+/** Where the API answers: each region's deployment, and the local system of `npm start`. */
+const SERVERS = [
+  {
+    url: 'https://{apiId}.execute-api.{region}.amazonaws.com',
+    description: "A region's deployment: the ApiEndpoint output of its eat-api-<region> stack",
+    variables: {
+      apiId: { default: 'api-id', description: 'The HTTP API id of the ApiEndpoint output' },
+      region: { default: 'us-east-1', description: 'The AWS region' },
+    },
+  },
+  { url: 'http://127.0.0.1:3000', description: 'The local system (npm start): the primary region' },
+  { url: 'http://127.0.0.1:3001', description: 'The local system (npm start): the replica region' },
+];
 
 /** JSON Schema 2020-12 of a zod schema, with named parts moved to components and referenced there. */
 function schemaOf(
@@ -80,6 +95,7 @@ export function openApiDocument(routes: readonly RouteDefinition[]): JsonSchema 
     const errors = Object.fromEntries(
       Object.entries(ERROR_RESPONSES)
         .filter(([status]) => route.scope !== null || status === '400')
+        .filter(([status]) => route.body !== undefined || status !== '413')
         .map(([status, description]) => [
           status,
           { description, content: { 'application/json': { schema: errorSchema } } },
@@ -119,7 +135,13 @@ export function openApiDocument(routes: readonly RouteDefinition[]): JsonSchema 
       title: 'Emergency Access Tokencodes',
       version: '1',
       description: 'Offline emergency access tokencodes for locked-out users (contract version 1).',
+      // As package.json says (UNLICENSED): a private product. An SPDX reference of its own, not a listed licence.
+      license: {
+        name: 'Proprietary (UNLICENSED): no licence is granted',
+        identifier: 'LicenseRef-Proprietary',
+      },
     },
+    servers: SERVERS,
     paths,
     components: {
       schemas: components,
