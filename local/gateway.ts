@@ -119,6 +119,18 @@ export function createGateway(options: GatewayOptions): FastifyInstance {
     maxParamLength: MAX_PARAM_LENGTH,
     // A URL fastify cannot decode, in the contract's shape too.
     frameworkErrors: (error, _request, reply) => refuse(reply, refusalOf(error)),
+    // A request Node's HTTP parser cannot read (a malformed header, headers over its limit) never reaches
+    // fastify's routing: answered on the socket, in the contract's shape.
+    clientErrorHandler: (error: NodeJS.ErrnoException, socket) => {
+      if (error.code === 'ECONNRESET' || !socket.writable) return socket.destroy();
+      const result = errorResult(new ValidationError('The request could not be read'), randomUUID());
+      const headers = Object.entries(result.headers ?? {}).map(([name, value]) => `${name}: ${value}\r\n`);
+      const body = Buffer.from(result.body ?? '', 'utf8');
+      socket.end(
+        `HTTP/1.1 ${result.statusCode} Bad Request\r\n${headers.join('')}` +
+          `content-length: ${body.length}\r\nconnection: close\r\n\r\n${body.toString('utf8')}`,
+      );
+    },
   });
   // The functions parse their own bodies, as in Lambda: the gateway passes the text through untouched.
   app.removeAllContentTypeParsers();

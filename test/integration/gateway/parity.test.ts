@@ -8,6 +8,7 @@
  * refuses) the functions refuse the same request on their own as well; the case's event is what a
  * function would receive if the request got past API Gateway (no claims, an expired token's claims).
  */
+import { connect } from 'node:net';
 import { ALL_ROUTES } from '../../../functions/api/routes';
 import { errorBody } from '../../../functions/api/schemas';
 import { MAX_BODY_BYTES } from '../../../functions/http/request-limits';
@@ -293,6 +294,26 @@ describe('the local gateway and the functions as API Gateway calls them', () => 
     expect(missing.headers.get('www-authenticate')).toMatch(
       /^Bearer error="invalid_token", error_description="No bearer token/,
     );
+  });
+
+  it('answers a request it cannot read in the contract’s shape too', async () => {
+    const raw = await new Promise<string>((resolve, reject) => {
+      const url = new URL(gateway.url);
+      const socket = connect({ host: url.hostname, port: Number(url.port) }, () =>
+        socket.write('GET /v1/tokens HTTP/1.1\r\nHost: x\r\nNot a header line\r\n\r\n'),
+      );
+      let text = '';
+      socket.on('data', (chunk) => (text += chunk.toString('utf8')));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    const [head, body] = raw.split('\r\n\r\n');
+    expect(head).toMatch(/^HTTP\/1\.1 400 /);
+    expect(head).toMatch(/^content-type: application\/json$/m);
+    const parsed = JSON.parse(body!);
+    expect(errorBody.strict().safeParse(parsed).success).toBe(true);
+    expect(parsed.error.code).toBe('VALIDATION_FAILED');
+    expect(raw).not.toMatch(/FST_|statusCode/);
   });
 
   it('passes a body over the product limit to the function, as API Gateway does, and refuses one over API Gateway’s own quota itself', async () => {
