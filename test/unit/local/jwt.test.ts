@@ -68,6 +68,26 @@ describe('the local token issuer, with the deployed authorizer’s rules', () =>
     expect(await issuer.verify('')).toBeNull();
   });
 
+  it('says why it refuses a token, as the 401 will', async () => {
+    const token = (await issuer.issue(client('helpdesk'))).access_token;
+    const otherIssuer = await createLocalIssuer(join(dir, 'jwt.json'), 'http://elsewhere/local');
+    expect(await otherIssuer.check(token)).toEqual({
+      refused: 'The token was not issued by the expected issuer',
+    });
+    const { privateKey } = await generateKeyPair('ES256');
+    const sign = (claims: Record<string, unknown>, key = privateKey) =>
+      new SignJWT(claims)
+        .setProtectedHeader({ alg: 'ES256' })
+        .setIssuer(ISSUER)
+        .setAudience(LOCAL_AUDIENCE)
+        .setSubject('mallory')
+        .setExpirationTime('1h')
+        .sign(key);
+    expect(await issuer.check(await sign({}))).toEqual({ refused: "The token's signature is not valid" });
+    expect(await issuer.check('not.a.jwt')).toEqual({ refused: 'The token is not a valid JWT' });
+    expect(await issuer.check(token)).toMatchObject({ scopes: ['eat/admin'] });
+  });
+
   it('authenticates clients by id and secret only', () => {
     expect(authenticateClient(LOCAL_CLIENTS, 'helpdesk', 'helpdesk-secret')?.clientId).toBe('helpdesk');
     expect(authenticateClient(LOCAL_CLIENTS, 'helpdesk', 'helpdesk-secreT')).toBeNull();
