@@ -96,6 +96,12 @@ function checkJava() {
   if (!match) fail(`could not read the Java version from \`java -version\`:\n${text}\n  ${help}`);
   const major = match[1] === '1' ? Number(match[2]) : Number(match[1]);
   if (major < MIN_JAVA_MAJOR) fail(`Java ${major} is too old.\n  ${help}`);
+  // local/engines.ts runs a small launcher from source (it binds DynamoDB Local to loopback): Java's
+  // source-file mode needs the jdk.compiler module, which a JDK has (and Debian's JRE packages too).
+  const modules = spawnSync('java', ['--list-modules'], { encoding: 'utf8' });
+  if (!/^jdk\.compiler@/m.test(modules.stdout ?? '')) {
+    fail(`this Java has no jdk.compiler module, which runs DynamoDB Local's loopback launcher.\n  ${help}`);
+  }
 }
 
 function checkJar() {
