@@ -38,7 +38,7 @@ export interface GatewayOptions {
   extend?: (app: FastifyInstance) => void;
 }
 
-/** A request line of a length no client needs; the route's own schema judges every parameter. */
+/** Far above any identifier: a path parameter reaches the function, whose route schema judges it. */
 const MAX_PARAM_LENGTH = 8 * 1024;
 
 function send(reply: FastifyReply, result: HttpResult) {
