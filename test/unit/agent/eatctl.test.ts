@@ -141,9 +141,17 @@ describe('eatctl agent verify', () => {
     expect(table.out).toMatch(new RegExp(`\nchecked at +${AT.toISOString()}\n`));
     expect(() => JSON.parse(table.out)).toThrow();
     const refused = io();
-    expect(await main(['agent', 'verify', '--data', dataFile, '--passcode', 'BOBCODE22XYY'], refused)).toBe(
-      1,
-    );
+    const wrong = [
+      'agent',
+      'verify',
+      '--data',
+      dataFile,
+      '--passcode',
+      'BOBCODE22XYY',
+      '--at',
+      AT.toISOString(),
+    ];
+    expect(await main(wrong, refused)).toBe(1);
     expect(refused.out).toMatch(/^outcome +reject\nmethod +-\nreason +NO_MATCH\n/);
   });
 
