@@ -4,7 +4,7 @@
  * default, `--json` for scripts. Exit codes: 0 done (an agent accept), 1 an agent reject or lockout,
  * 2 usage, 3 unreachable or a server fault, 4 the API refused the request (4xx).
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import {
   ApiError,
