@@ -52,13 +52,22 @@ export interface AgentAuthentication {
 
 export type AuthenticationMethod = 'tokencode' | 'emergency-access';
 
+/**
+ * Why a reject, given only to a caller who sent the right PIN and offline emergency code: it tells the
+ * agent nothing that the passcode's holder could not learn by asking the help desk, and nothing at all to
+ * a guesser (a wrong code, a known or an unknown user, is a plain `reject`).
+ */
+export type RejectReason = 'ONLINE_USE_NOT_ALLOWED';
+
 export interface AgentAuthenticationResult {
   outcome: 'accept' | 'reject' | 'locked';
   method: AuthenticationMethod | null;
   offlineData: OfflineData | null;
+  reason?: RejectReason;
 }
 
 const REJECT: AgentAuthenticationResult = { outcome: 'reject', method: null, offlineData: null };
+const ONLINE_USE_OFF: AgentAuthenticationResult = { ...REJECT, reason: 'ONLINE_USE_NOT_ALLOWED' };
 const LOCKED: AgentAuthenticationResult = { outcome: 'locked', method: null, offlineData: null };
 
 /** A user holds a handful of tokens at most; one page of the user index is all of them. */
@@ -96,12 +105,14 @@ async function authenticateUser(
   const serials = await tokenSerialsOf(deps, request.userId);
   if (serials.length === 0) return unknownUserAttempt(deps, request);
   let locked = 0;
+  let explained: AgentAuthenticationResult | null = null;
   for (const serial of serials) {
     const result = await authenticateWithToken(deps, actor, agent, serial, request, budget);
     if (result.outcome === 'accept') return result;
     if (result.outcome === 'locked') locked += 1;
+    if (result.reason !== undefined) explained = result;
   }
-  return locked === serials.length ? LOCKED : REJECT;
+  return locked === serials.length ? LOCKED : (explained ?? REJECT);
 }
 
 /**
@@ -179,12 +190,16 @@ async function authenticateWithToken(
     return LOCKED;
   }
   const codeRefusal = asCode === undefined ? null : await onlineCodeRefusal(deps, state, policy, now);
-  if (asTokencode === undefined && asCode !== undefined && codeRefusal !== null) {
+  // With online use off, a passcode that can only be the code is still checked: the right one earns the
+  // reason; a wrong one is a failure counted like any other, so the check is no free oracle for guessing.
+  const checkedDespiteOff =
+    codeRefusal === 'ONLINE_USE_NOT_ALLOWED' && asTokencode === undefined && isCodeUsable(issued, now);
+  if (asTokencode === undefined && asCode !== undefined && codeRefusal !== null && !checkedDespiteOff) {
     // Nothing secret is tested, so nothing is counted.
     await audit(attempted, 'denied', { reason: codeRefusal });
     return REJECT;
   }
-  const tryCode = asCode !== undefined && codeRefusal === null;
+  const tryCode = asCode !== undefined && (codeRefusal === null || checkedDespiteOff);
 
   const seed = new SealedSeed(deps, token);
   try {
@@ -192,6 +207,11 @@ async function authenticateWithToken(
       asTokencode === undefined ? null : checkTokencode(seed, token, asTokencode, now, budget),
       tryCode ? checkCode(token, issued!, asCode, budget) : false,
     ]);
+    if (checkedDespiteOff && codeMatches) {
+      // Right, but not usable online: nothing is counted, either way.
+      await audit(attempted, 'denied', { reason: codeRefusal });
+      return ONLINE_USE_OFF;
+    }
     const accepted =
       step !== null
         ? await acceptTokencode(deps, state, now, step, asTokencode!)
