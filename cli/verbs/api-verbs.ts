@@ -150,7 +150,7 @@ function rejectHint(outcome: string, reason: string | undefined): string {
       'the offline emergency code is right, but online use of it is off for this token: an administrator ' +
       'allows it (eatctl online-use SERIAL on)'
     );
-  return 'the passcode is not accepted (a wrong PIN or code, an unknown user, or a code already used)';
+  return 'the passcode is not accepted (a wrong PIN or code, an unknown user, or a code replaced or used up)';
 }
 
 /** A sweep as of a time this far ahead of the clock expires codes that are still valid: asked first. */
@@ -363,7 +363,7 @@ const VERBS: ApiVerb[] = [
       const saveTo = str(v, 'save-data') === undefined ? null : offlineDataPath(str(v, 'save-data')!);
       const passcode = await secretArg(str(v, 'passcode'), io, 'passcode');
       const held = str(v, 'held-generation');
-      const { body } = await callApi(c, 'POST', '/v1/agent/authenticate', {
+      const { body } = await callApi({ ...c, asAgent: true }, 'POST', '/v1/agent/authenticate', {
         body: {
           userId: str(v, 'user'),
           passcode,
@@ -574,12 +574,18 @@ const VERBS: ApiVerb[] = [
   },
 ];
 
+/** The verb's own options, then the connection's, on the first line; the notes after. */
+function usageOf(spec: ApiVerb): string {
+  const [first, ...notes] = (spec.usage ?? (spec.args ?? []).join(' ')).split('\n');
+  return [`eatctl ${spec.name} ${first} ${CONNECTION_USAGE}`.replace(/ {2,}/g, ' '), ...notes].join('\n');
+}
+
 function toVerb(spec: ApiVerb): Verb {
   const args = spec.args ?? [];
   return {
     name: spec.name,
     summary: spec.summary,
-    usage: `eatctl ${spec.name} ${spec.usage ?? args.join(' ')} ${CONNECTION_USAGE}`,
+    usage: usageOf(spec),
     async run(argv, io) {
       const { values, positionals } = parseArgs({
         args: argv,
