@@ -146,10 +146,7 @@ function rejectHint(outcome: string, reason: string | undefined): string {
   if (outcome === 'locked')
     return 'the token is locked out: an administrator unlocks it (eatctl token unlock)';
   if (reason === 'ONLINE_USE_NOT_ALLOWED')
-    return (
-      'the offline emergency code is right, but online use of it is off for this token: an administrator ' +
-      'allows it (eatctl online-use SERIAL on)'
-    );
+    return 'the code is right, but its online use is off: an administrator allows it (eatctl online-use SERIAL on)';
   return 'the passcode is not accepted (a wrong PIN or code, an unknown user, or a code replaced or used up)';
 }
 
