@@ -54,7 +54,7 @@ const VARYING: { pattern: RegExp; as: string; carried?: boolean }[] = [
   { pattern: /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g, as: '<uuid>' },
   { pattern: /\b[A-Z2-9]{12}\b/g, as: '<offline code>', carried: true },
   { pattern: /(?<=\b\d{4})\d{6}\b|\b\d{6}\b/g, as: '<tokencode>', carried: true },
-  { pattern: /\(\d+ s left/g, as: '(<n> s left' },
+  { pattern: /(?<=^time left +)\d+(?= s )/g, as: '<n>' },
   { pattern: /(?<=^etag +)"[0-9a-z]+"$/g, as: '<etag>', carried: true },
   { pattern: /(?<=127\.0\.0\.1:)\d+/g, as: '<port>' },
 ];
