@@ -159,9 +159,14 @@ async function confirmFutureSweep(now: string | undefined, yes: boolean, io: Io)
   if (Number.isNaN(at)) throw new UsageError('--now must be an ISO 8601 time');
   const ahead = at - Date.now();
   if (ahead <= SWEEP_FUTURE_TOLERANCE_MS || yes) return true;
-  const days = (ahead / 86_400_000).toFixed(1);
+  const howFar =
+    ahead >= 86_400_000
+      ? `${(ahead / 86_400_000).toFixed(1)} days`
+      : ahead >= 7_200_000
+        ? `${Math.round(ahead / 3_600_000)} hours`
+        : `${Math.round(ahead / 60_000)} minutes`;
   const warning =
-    `--now ${now} is ${days} days in the future: every offline emergency code that expires before then ` +
+    `--now ${now} is ${howFar} in the future: every offline emergency code that expires before then ` +
     'is expired now, for good (the users need new codes at their next online login).';
   if (io.ask === undefined) throw new UsageError(`${warning} Add --yes to do it anyway`);
   const answer = await io.ask(`${warning}\nExpire them? [y/N] `);

@@ -155,6 +155,19 @@ describe('a sweep as of a time in the future', () => {
     expect(swept).toEqual([{ now: future }]);
   });
 
+  it('says how far ahead in minutes or hours when less than a day', async () => {
+    for (const [minutes, said] of [
+      [10, '10 minutes'],
+      [300, '5 hours'],
+    ] as const) {
+      const console = io();
+      const soon = new Date(Date.now() + minutes * 60_000 + 10_000).toISOString();
+      expect(await main(['sweep', '--now', soon, '--endpoint', endpoint], console)).toBe(2);
+      expect(console.err).toContain(`is ${said} in the future`);
+    }
+    expect(swept).toEqual([]);
+  });
+
   it('goes ahead with --yes, and without asking for now or the past', async () => {
     expect(await main(['sweep', '--now', future, '--yes', '--endpoint', endpoint], io())).toBe(0);
     const past = io();
