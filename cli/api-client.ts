@@ -20,6 +20,11 @@ export interface Connection {
   user?: string;
   password?: string;
   tokenUrl?: string;
+  /**
+   * The verb is an agent's: client credentials, when given, win over a person's sign-in (an administrator
+   * who exported EATCTL_USER can still run `EATCTL_CLIENT_ID=... eatctl agent authenticate`).
+   */
+  asAgent?: boolean;
 }
 
 export const CONNECTION_OPTIONS = {
@@ -128,7 +133,8 @@ async function signIn(connection: Connection, tokenUrl: string): Promise<string>
 async function bearerToken(connection: Connection): Promise<string> {
   if (connection.token) return connection.token;
   const url = connection.tokenUrl ?? `${connection.endpoint}/local/oauth2/token`;
-  if (connection.user && connection.password) return signIn(connection, url);
+  const asClient = connection.asAgent === true && connection.clientId && connection.clientSecret;
+  if (!asClient && connection.user && connection.password) return signIn(connection, url);
   if (!connection.clientId || !connection.clientSecret) {
     throw unauthenticated(401, 'give --token, --user and --password, or --client-id and --client-secret');
   }

@@ -3,6 +3,7 @@
  * Each verb lives in cli/verbs/ and is listed in VERBS; the longest run of leading words that names a
  * verb picks it.
  */
+import { createInterface } from 'node:readline/promises';
 import { agentVerify } from './verbs/agent-verify';
 import { API_VERBS } from './verbs/api-verbs';
 import { totpVerb } from './verbs/totp';
@@ -91,6 +92,18 @@ function processIo(): Io {
       for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
       return Buffer.concat(chunks).toString('utf8');
     },
+    ...(process.stdin.isTTY && process.stderr.isTTY
+      ? {
+          ask: async (question: string) => {
+            const prompt = createInterface({ input: process.stdin, output: process.stderr });
+            try {
+              return await prompt.question(question);
+            } finally {
+              prompt.close();
+            }
+          },
+        }
+      : {}),
   };
 }
 

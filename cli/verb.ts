@@ -4,6 +4,8 @@ export interface Io {
   stderr(text: string): void;
   /** The whole of standard input. */
   readStdin(): Promise<string>;
+  /** Asks a question on a terminal and answers the line typed; absent when no one is there to answer. */
+  ask?(question: string): Promise<string>;
 }
 
 export interface Verb {

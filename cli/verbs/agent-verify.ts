@@ -7,13 +7,15 @@ import {
   recordOfflineUse,
   verifyOfflinePasscode,
   type OfflineLedger,
+  type OfflineVerification,
 } from '../../shared/agent';
+import { keyValues } from '../render';
 import { EXIT, UsageError, type Verb } from '../verb';
 
 /**
  * `eatctl agent verify`: what an agent does offline. Reads offline data (the file, or a whole agent
- * authenticate reply holding it), checks the passcode with no network, prints the result as JSON and
- * exits 0 on accept, 1 on reject. `--passcode -` reads it from standard input, so that it stays out of
+ * authenticate reply holding it), checks the passcode with no network, prints the result (`--json` for
+ * scripts) and exits 0 on accept, 1 on reject. `--passcode -` reads it from standard input, so that it stays out of
  * the shell history and the process list. `--ledger FILE` keeps what the agent must remember between
  * checks (the last accepted step, the single-use emergency codes spent, the newest assignment epoch of
  * each token whose data it was given, so that data of an earlier assignment is refused), read before and
@@ -23,7 +25,7 @@ export const agentVerify: Verb = {
   name: 'agent verify',
   summary: 'check a passcode against downloaded offline data, with no network',
   usage:
-    'eatctl agent verify --data FILE --passcode PASSCODE|- [--at ISO-TIME] [--last-step STEP] [--ledger FILE]\n' +
+    'eatctl agent verify --data FILE --passcode PASSCODE|- [--at ISO-TIME] [--last-step STEP] [--ledger FILE] [--json]\n' +
     '  exit 0: accept, 1: reject, 2: usage, 3: unreadable data',
   async run(args, io) {
     const { values } = parseArgs({
@@ -34,6 +36,7 @@ export const agentVerify: Verb = {
         at: { type: 'string' },
         'last-step': { type: 'string' },
         ledger: { type: 'string' },
+        json: { type: 'boolean', default: false },
       },
       strict: true,
       allowPositionals: false,
@@ -73,10 +76,29 @@ export const agentVerify: Verb = {
     if (values.ledger !== undefined && after !== read) {
       await writeFile(values.ledger, JSON.stringify(after), { mode: 0o600 });
     }
-    io.stdout(`${JSON.stringify(result)}\n`);
+    io.stdout(values.json ? `${JSON.stringify(result)}\n` : verificationText(result, at));
     return result.outcome === 'accept' ? EXIT.ok : EXIT.rejected;
   },
 };
+
+function verificationText(result: OfflineVerification, at: Date): string {
+  return keyValues([
+    ['outcome', result.outcome],
+    ['method', result.method ?? '-'],
+    ...(result.reason === undefined ? [] : [['reason', result.reason] as [string, string]]),
+    ...(result.step === undefined ? [] : [['tokencode step', result.step] as [string, number]]),
+    ...(result.spent === undefined
+      ? []
+      : [
+          [
+            'single-use code',
+            `spent by this use (generation ${result.spent.generation}; --ledger remembers it)`,
+          ] as [string, string],
+        ]),
+    ['checked at', at.toISOString()],
+    ['network', 'none (offline data only)'],
+  ]);
+}
 
 async function readLedger(path: string): Promise<OfflineLedger> {
   try {

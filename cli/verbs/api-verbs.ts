@@ -4,7 +4,7 @@
  * default, `--json` for scripts. Exit codes: 0 done (an agent accept), 1 an agent reject or lockout,
  * 2 usage, 3 unreachable or a server fault, 4 the API refused the request (4xx).
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import {
   ApiError,
@@ -15,6 +15,7 @@ import {
   type Connection,
 } from '../api-client';
 import { EXIT, UsageError, type Io, type Verb } from '../verb';
+import { offlineDataPath, shownPath, writeSecretFile } from '../offline-file';
 import { keyValues, table } from '../render';
 
 type Values = Record<string, string | boolean | undefined>;
@@ -63,6 +64,29 @@ function summaryRows(items: Record<string, unknown>[]): string {
   );
 }
 
+function domainRows(items: Record<string, unknown>[]): string {
+  return table(
+    ['id', 'name', 'offline', 'code download', 'days', 'code lifetime'],
+    items.map((d) => {
+      const p = d.offlinePolicy as Record<string, unknown>;
+      return [
+        d.id,
+        d.name,
+        p.offlineAuthenticationEnabled,
+        p.emergencyCodeDownloadPermitted,
+        p.offlineDays,
+        p.emergencyCodeLifetimeDays,
+      ].map(String);
+    }),
+  );
+}
+
+const agentRows = (items: Record<string, unknown>[]) =>
+  table(
+    ['agent', 'name', 'offline authentication'],
+    items.map((a) => [a.agentId, a.name, a.supportsOfflineAuthentication].map(String)),
+  );
+
 function pageText(
   body: { items: Record<string, unknown>[]; nextCursor: string | null },
   rows: string,
@@ -70,26 +94,84 @@ function pageText(
   return `${rows}${body.nextCursor ? `\nmore: --cursor ${body.nextCursor}\n` : ''}`;
 }
 
-function emergencyAccessText(body: Record<string, unknown>, etag: string | null): string {
+/** The code cell: the code when the reply holds it, else why not, so that an active code never reads as none. */
+function codeCell(
+  serial: unknown,
+  offline: Record<string, unknown>,
+  eligible: boolean,
+  viewed: boolean,
+): string {
+  if (typeof offline.tokencode === 'string') return offline.tokencode;
+  if (offline.state !== 'active') return '-';
+  if (!eligible) return 'active, not shown: the token is not eligible';
+  return viewed
+    ? 'active, not shown'
+    : `active, not shown here (\`eatctl view ${String(serial)}\` shows it, audited)`;
+}
+
+function emergencyAccessRows(body: Record<string, unknown>, etag: string | null, viewed: boolean) {
   const offline = body.offline as Record<string, unknown>;
   const eligibility = body.eligibility as { eligible: boolean; reasons: string[] };
-  return keyValues([
-    ['serial', body.serial],
-    ['offline emergency code', offline.tokencode ?? '-'],
+  return [
+    ['offline emergency code', codeCell(body.serial, offline, eligibility.eligible, viewed)],
     ['state', offline.state],
     ['expires', offline.expiresAt ?? '-'],
     ['generation', offline.generation],
-    ['reset pending', offline.resetPending],
-    ['online use allowed', offline.onlineUseAllowed],
+    ['reset pending', offline.resetPending ? 'yes' : 'no'],
+    ['online use allowed', offline.onlineUseAllowed ? 'yes' : 'no'],
     ['eligible', eligibility.eligible ? 'yes' : `no: ${eligibility.reasons.join(', ')}`],
     ['etag', etag ?? '-'],
-  ]);
+  ] as [string, unknown][];
 }
 
-const changeReply = async (reply: { body: unknown; headers: Headers }) => ({
-  body: { ...(reply.body as object), etag: reply.headers.get('etag') },
-  text: emergencyAccessText(reply.body as Record<string, unknown>, reply.headers.get('etag')),
-});
+const changeReply = async (reply: { body: unknown; headers: Headers }) => {
+  const page = reply.body as Record<string, unknown>;
+  const etag = reply.headers.get('etag');
+  return {
+    body: { ...page, etag },
+    text: keyValues([['serial', page.serial], ...emergencyAccessRows(page, etag, false)]),
+  };
+};
+
+type UserRef = { userId: string; firstName: string; lastName: string } | null;
+const userCell = (user: UserRef) => (user ? `${user.userId} (${user.firstName} ${user.lastName})` : '-');
+
+function lockoutCell(lockout: Record<string, unknown>): string {
+  const counts = `${String(lockout.tokencodeFailures)} tokencode, ${String(lockout.emergencyAccessFailures)} emergency code failures`;
+  return lockout.locked ? `LOCKED (${counts}; eatctl token unlock)` : `no (${counts})`;
+}
+
+/** What an agent's reject or lockout means, from the reason the API gave (none for a wrong passcode). */
+function rejectHint(outcome: string, reason: string | undefined): string {
+  if (outcome === 'locked')
+    return 'the token is locked out: an administrator unlocks it (eatctl token unlock)';
+  if (reason === 'ONLINE_USE_NOT_ALLOWED')
+    return 'the code is right, but its online use is off: an administrator allows it (eatctl online-use SERIAL on)';
+  return 'the passcode is not accepted (a wrong PIN or code, an unknown user, or a code replaced or used up)';
+}
+
+/** A sweep as of a time this far ahead of the clock expires codes that are still valid: asked first. */
+const SWEEP_FUTURE_TOLERANCE_MS = 60_000;
+
+async function confirmFutureSweep(now: string | undefined, yes: boolean, io: Io): Promise<boolean> {
+  if (now === undefined) return true;
+  const at = Date.parse(now);
+  if (Number.isNaN(at)) throw new UsageError('--now must be an ISO 8601 time');
+  const ahead = at - Date.now();
+  if (ahead <= SWEEP_FUTURE_TOLERANCE_MS || yes) return true;
+  const howFar =
+    ahead >= 86_400_000
+      ? `${(ahead / 86_400_000).toFixed(1)} days`
+      : ahead >= 7_200_000
+        ? `${Math.round(ahead / 3_600_000)} hours`
+        : `${Math.round(ahead / 60_000)} minutes`;
+  const warning =
+    `--now ${now} is ${howFar} in the future: every offline emergency code that expires before then ` +
+    'is expired now, for good (the users need new codes at their next online login).';
+  if (io.ask === undefined) throw new UsageError(`${warning} Add --yes to do it anyway`);
+  const answer = await io.ask(`${warning}\nExpire them? [y/N] `);
+  return /^y(es)?$/i.test(answer.trim());
+}
 
 const VERBS: ApiVerb[] = [
   {
@@ -147,8 +229,26 @@ const VERBS: ApiVerb[] = [
     name: 'view',
     summary: 'the emergency access page, with the offline code in clear (audited)',
     args: ['SERIAL'],
-    run: async (c, _v, [serial]) =>
-      changeReply(await callApi(c, 'GET', `/v1/tokens/${q(serial!)}/emergency-access`)),
+    run: async (c, _v, [serial]) => {
+      // The token first: the page's view is audited, so it is made only once the token is known.
+      const token = (await callApi(c, 'GET', `/v1/tokens/${q(serial!)}`)).body as Record<string, unknown>;
+      const reply = await callApi(c, 'GET', `/v1/tokens/${q(serial!)}/emergency-access`);
+      const page = reply.body as Record<string, unknown>;
+      const etag = reply.headers.get('etag');
+      return {
+        body: { ...page, etag, token },
+        text: keyValues([
+          [
+            'serial',
+            `${String(token.serial)} (${String(token.kind)}, ${token.enabled ? 'enabled' : 'DISABLED'})`,
+          ],
+          ['user', userCell(token.user as UserRef)],
+          ['security domain', token.securityDomain],
+          ['locked out', lockoutCell(token.lockout as Record<string, unknown>)],
+          ...emergencyAccessRows(page, etag, true),
+        ]),
+      };
+    },
   },
   {
     name: 'reset',
@@ -228,13 +328,17 @@ const VERBS: ApiVerb[] = [
   },
   {
     name: 'sweep',
-    summary: 'run the expiry sweep of the local system, as of now or --now',
-    options: { now: { type: 'string' } },
-    usage: '[--now ISO-TIME]',
-    run: async (c, v) => {
+    summary: 'run the expiry sweep of the local system, as of now or --now (asked first when in the future)',
+    options: { now: { type: 'string' }, yes: { type: 'boolean', default: false } },
+    usage:
+      '[--now ISO-TIME] [--yes]\n  a --now in the future expires codes still valid: asked first, or --yes',
+    run: async (c, v, _args, io) => {
+      const now = str(v, 'now');
+      if (!(await confirmFutureSweep(now, v.yes === true, io)))
+        return { body: { swept: false }, text: 'nothing swept\n', exit: EXIT.usage };
       const { body } = await callApi(c, 'POST', '/local/sweep', {
         anonymous: true,
-        body: str(v, 'now') ? { now: str(v, 'now') } : {},
+        body: now ? { now } : {},
       });
       const r = body as Record<string, unknown>;
       return {
@@ -245,19 +349,23 @@ const VERBS: ApiVerb[] = [
   },
   {
     name: 'agent authenticate',
-    summary: 'online authentication as an agent; --save-data keeps the offline data it downloads',
+    summary: 'online authentication as an agent; --save-data keeps the offline data it downloads (mode 0600)',
     options: {
       user: { type: 'string' },
       passcode: { type: 'string' },
       'held-generation': { type: 'string' },
       'save-data': { type: 'string' },
     },
-    usage: '--user USER --passcode PASSCODE|- [--held-generation N] [--save-data FILE]',
+    usage:
+      '--user USER --passcode PASSCODE|- [--held-generation N] [--save-data FILE]\n' +
+      '  --save-data NAME saves to .local/offline/NAME; a path inside the repository must be one git ignores',
     run: async (c, v, _args, io) => {
       if (!str(v, 'user')) throw new UsageError('--user is required');
+      // Where the data would go is settled before the login spends a tokencode.
+      const saveTo = str(v, 'save-data') === undefined ? null : offlineDataPath(str(v, 'save-data')!);
       const passcode = await secretArg(str(v, 'passcode'), io, 'passcode');
       const held = str(v, 'held-generation');
-      const { body } = await callApi(c, 'POST', '/v1/agent/authenticate', {
+      const { body } = await callApi({ ...c, asAgent: true }, 'POST', '/v1/agent/authenticate', {
         body: {
           userId: str(v, 'user'),
           passcode,
@@ -267,21 +375,32 @@ const VERBS: ApiVerb[] = [
       const reply = body as {
         outcome: string;
         method: string | null;
+        reason?: string;
         offlineData: Record<string, unknown> | null;
       };
-      if (reply.offlineData && str(v, 'save-data')) {
-        await writeFile(str(v, 'save-data')!, JSON.stringify(reply.offlineData), { mode: 0o600 });
-      }
+      if (reply.offlineData && saveTo !== null) writeSecretFile(saveTo, JSON.stringify(reply.offlineData));
       const emergency = reply.offlineData?.emergencyAccess as {
         generation: number;
         expiresAt: string;
       } | null;
+      const saved =
+        saveTo === null
+          ? []
+          : [
+              [
+                'saved to',
+                reply.offlineData ? `${shownPath(saveTo)} (mode 0600)` : 'nothing (no offline data)',
+              ],
+            ];
       return {
         body,
         exit: reply.outcome === 'accept' ? EXIT.ok : EXIT.rejected,
         text: keyValues([
           ['outcome', reply.outcome],
           ['method', reply.method ?? '-'],
+          ...(reply.outcome === 'accept'
+            ? []
+            : [['why', rejectHint(reply.outcome, reply.reason)] as [string, string]]),
           [
             'offline data',
             reply.offlineData ? `${reply.offlineData.days} days until ${reply.offlineData.validUntil}` : '-',
@@ -290,6 +409,7 @@ const VERBS: ApiVerb[] = [
             'offline emergency code',
             emergency ? `generation ${emergency.generation}, expires ${emergency.expiresAt}` : '-',
           ],
+          ...(saved as [string, string][]),
         ]),
       };
     },
@@ -302,20 +422,7 @@ const VERBS: ApiVerb[] = [
       const items = (body as { items: Record<string, unknown>[] }).items;
       return {
         body,
-        text: table(
-          ['id', 'name', 'offline', 'code download', 'days', 'code lifetime'],
-          items.map((d) => {
-            const p = d.offlinePolicy as Record<string, unknown>;
-            return [
-              d.id,
-              d.name,
-              p.offlineAuthenticationEnabled,
-              p.emergencyCodeDownloadPermitted,
-              p.offlineDays,
-              p.emergencyCodeLifetimeDays,
-            ].map(String);
-          }),
-        ),
+        text: domainRows(items),
       };
     },
   },
@@ -333,7 +440,7 @@ const VERBS: ApiVerb[] = [
         body: { name: str(v, 'name') ?? id, ...(offlinePolicy ? { offlinePolicy } : {}) },
         headers: str(v, 'etag') ? { 'if-match': str(v, 'etag')! } : {},
       });
-      return { body, text: `saved security domain ${id}\n` };
+      return { body, text: domainRows([body as Record<string, unknown>]) };
     },
   },
   {
@@ -356,7 +463,14 @@ const VERBS: ApiVerb[] = [
         },
         headers: str(v, 'etag') ? { 'if-match': str(v, 'etag')! } : {},
       });
-      return { body, text: `saved user ${userId}\n` };
+      const u = body as Record<string, unknown>;
+      return {
+        body,
+        text: table(
+          ['user', 'first name', 'last name', 'domain'],
+          [[u.userId, u.firstName, u.lastName, u.securityDomain].map(String)],
+        ),
+      };
     },
   },
   {
@@ -375,7 +489,13 @@ const VERBS: ApiVerb[] = [
         io.stderr(`\rimported ${i + 1}/${tokens.length}`);
       }
       io.stderr('\n');
-      return { body: { imported }, text: `imported ${imported.length} tokens\n` };
+      return {
+        body: { imported },
+        text: table(
+          ['imported'],
+          imported.map((serial) => [serial]),
+        ),
+      };
     },
   },
   ...(
@@ -421,7 +541,7 @@ const VERBS: ApiVerb[] = [
     run: async (c, v, [serial], io) => {
       const pin = await secretArg(str(v, 'pin'), io, 'pin');
       const { body } = await callApi(c, 'PUT', `/v1/tokens/${q(serial!)}/pin`, { body: { pin } });
-      return { body, text: `PIN set on ${serial}\n` };
+      return { body, text: summaryRows([body as Record<string, unknown>]) };
     },
   },
   {
@@ -432,10 +552,7 @@ const VERBS: ApiVerb[] = [
       const items = (body as { items: Record<string, unknown>[] }).items;
       return {
         body,
-        text: table(
-          ['agent', 'name', 'offline authentication'],
-          items.map((a) => [a.agentId, a.name, a.supportsOfflineAuthentication].map(String)),
-        ),
+        text: agentRows(items),
       };
     },
   },
@@ -454,17 +571,23 @@ const VERBS: ApiVerb[] = [
         body: { name: str(v, 'name') ?? agentId, supportsOfflineAuthentication: v.offline === true },
         headers: str(v, 'etag') ? { 'if-match': str(v, 'etag')! } : {},
       });
-      return { body, text: `saved agent ${agentId}\n` };
+      return { body, text: agentRows([body as Record<string, unknown>]) };
     },
   },
 ];
+
+/** The verb's own options, then the connection's, on the first line; the notes after. */
+function usageOf(spec: ApiVerb): string {
+  const [first, ...notes] = (spec.usage ?? (spec.args ?? []).join(' ')).split('\n');
+  return [`eatctl ${spec.name} ${first} ${CONNECTION_USAGE}`.replace(/ {2,}/g, ' '), ...notes].join('\n');
+}
 
 function toVerb(spec: ApiVerb): Verb {
   const args = spec.args ?? [];
   return {
     name: spec.name,
     summary: spec.summary,
-    usage: `eatctl ${spec.name} ${spec.usage ?? args.join(' ')} ${CONNECTION_USAGE}`,
+    usage: usageOf(spec),
     async run(argv, io) {
       const { values, positionals } = parseArgs({
         args: argv,

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { findDemoUser } from '../../local/demo-data';
 import { decodeBase32, PRODUCT_TOTP, timeStepOf, totp } from '../../shared/domain/totp';
+import { keyValues } from '../render';
 import { EXIT, UsageError, type Verb } from '../verb';
 
 /**
@@ -39,10 +40,19 @@ export const totpVerb: Verb = {
       io.stdout(`${JSON.stringify({ userId: user.userId, serial: user.serial, tokencode, secondsLeft })}\n`);
     else
       io.stdout(
-        `${user.userId}  ${user.serial}  tokencode ${tokencode}  (${secondsLeft} s left; SHA-1, ${digits} digits, ${stepSeconds} s steps)\n` +
-          (user.pin === null
-            ? ''
-            : `passcode: PIN ${user.pin} then the tokencode, e.g. ${user.pin}${tokencode}\n`),
+        keyValues([
+          ['user', `${user.userId} (token ${user.serial})`],
+          ['tokencode', tokencode],
+          ['time left', `${secondsLeft} s (SHA-1, ${digits} digits, ${stepSeconds} s steps)`],
+          ...(user.pin === null
+            ? []
+            : [
+                ['passcode', `${user.pin}${tokencode} (PIN ${user.pin}, then the tokencode)`] as [
+                  string,
+                  string,
+                ],
+              ]),
+        ]),
       );
     return EXIT.ok;
   },

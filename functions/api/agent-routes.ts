@@ -12,6 +12,12 @@ export const agentAuthenticationReply = z
     outcome: z.enum(['accept', 'reject', 'locked']),
     method: z.enum(['tokencode', 'emergency-access']).nullable(),
     offlineData: offlineData.nullable(),
+    reason: z
+      .enum(['ONLINE_USE_NOT_ALLOWED'])
+      .optional()
+      .describe(
+        'on a reject, only after the right PIN and offline emergency code: the code is not allowed for online use (an administrator can allow it); absent for every other reject',
+      ),
   })
   .meta({ id: 'AgentAuthenticationReply' });
 

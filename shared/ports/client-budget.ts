@@ -9,8 +9,8 @@ export interface ClientBudget {
    */
   take(clientId: string, now: Date): Promise<{ retryAfterSeconds: number } | null>;
   /**
-   * The failed logins of a user id that holds no token, in this region: counts this one when `counted`,
-   * and returns how many there were before it. Kept for 30 days after the last attempt.
+   * Counts a failed login of a user id that holds no token, in this region, and returns how many there
+   * were before it. Kept for 30 days after the last attempt.
    */
-  countUnknownUserFailure(userId: string, counted: boolean, now: Date): Promise<number>;
+  countUnknownUserFailure(userId: string, now: Date): Promise<number>;
 }

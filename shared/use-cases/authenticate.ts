@@ -22,7 +22,6 @@ import type {
 } from '../domain/model';
 import type { OfflineData } from '../domain/offline-data';
 import { readPasscode } from '../domain/passcode';
-import { DEFAULT_OFFLINE_POLICY } from '../domain/policy';
 import { recordAudit } from './audit';
 import { requireClientBudget } from './client-budget';
 import type { UseCaseDependencies } from './context';
@@ -52,13 +51,22 @@ export interface AgentAuthentication {
 
 export type AuthenticationMethod = 'tokencode' | 'emergency-access';
 
+/**
+ * Why a reject, given only to a caller who sent the right PIN and offline emergency code: it tells the
+ * agent nothing that the passcode's holder could not learn by asking the help desk, and nothing at all to
+ * a guesser (a wrong code, a known or an unknown user, is a plain `reject`).
+ */
+export type RejectReason = 'ONLINE_USE_NOT_ALLOWED';
+
 export interface AgentAuthenticationResult {
   outcome: 'accept' | 'reject' | 'locked';
   method: AuthenticationMethod | null;
   offlineData: OfflineData | null;
+  reason?: RejectReason;
 }
 
 const REJECT: AgentAuthenticationResult = { outcome: 'reject', method: null, offlineData: null };
+const ONLINE_USE_OFF: AgentAuthenticationResult = { ...REJECT, reason: 'ONLINE_USE_NOT_ALLOWED' };
 const LOCKED: AgentAuthenticationResult = { outcome: 'locked', method: null, offlineData: null };
 
 /** A user holds a handful of tokens at most; one page of the user index is all of them. */
@@ -96,35 +104,27 @@ async function authenticateUser(
   const serials = await tokenSerialsOf(deps, request.userId);
   if (serials.length === 0) return unknownUserAttempt(deps, request);
   let locked = 0;
+  let explained: AgentAuthenticationResult | null = null;
   for (const serial of serials) {
     const result = await authenticateWithToken(deps, actor, agent, serial, request, budget);
     if (result.outcome === 'accept') return result;
     if (result.outcome === 'locked') locked += 1;
+    if (result.reason !== undefined) explained = result;
   }
-  return locked === serials.length ? LOCKED : REJECT;
+  return locked === serials.length ? LOCKED : (explained ?? REJECT);
 }
 
 /**
  * A user id with no token answers as a known user's SecurID token does: `reject`, then `locked` once
  * TOKENCODE_FAILURE_LIMIT failures are counted, so neither the answer nor the number of attempts it takes
- * tells which user ids exist. Counted as a token holding a code with online use off counts: every
- * passcode but one that reads only as an emergency code.
+ * tells which user ids exist. Every passcode counts, as on a token that holds a code: one that reads
+ * only as the emergency code is checked (and counted when wrong) even with online use off.
  */
 async function unknownUserAttempt(
   deps: UseCaseDependencies,
   request: AgentAuthentication,
 ): Promise<AgentAuthenticationResult> {
-  const readings = readPasscode(request.passcode, {
-    kind: 'securid',
-    digits: 6,
-    emergencyCodeLength: DEFAULT_OFFLINE_POLICY.emergencyCodeFormat.length,
-  });
-  const counted = readings.length === 0 || readings.some((r) => r.method === 'tokencode');
-  const before = await requireClientBudget(deps).countUnknownUserFailure(
-    request.userId,
-    counted,
-    deps.clock(),
-  );
+  const before = await requireClientBudget(deps).countUnknownUserFailure(request.userId, deps.clock());
   return before >= TOKENCODE_FAILURE_LIMIT ? LOCKED : REJECT;
 }
 
@@ -179,12 +179,16 @@ async function authenticateWithToken(
     return LOCKED;
   }
   const codeRefusal = asCode === undefined ? null : await onlineCodeRefusal(deps, state, policy, now);
-  if (asTokencode === undefined && asCode !== undefined && codeRefusal !== null) {
+  // With online use off, a passcode that can only be the code is still checked: the right one earns the
+  // reason; a wrong one is a failure counted like any other, so the check is no free oracle for guessing.
+  const checkedDespiteOff =
+    codeRefusal === 'ONLINE_USE_NOT_ALLOWED' && asTokencode === undefined && isCodeUsable(issued, now);
+  if (asTokencode === undefined && asCode !== undefined && codeRefusal !== null && !checkedDespiteOff) {
     // Nothing secret is tested, so nothing is counted.
     await audit(attempted, 'denied', { reason: codeRefusal });
     return REJECT;
   }
-  const tryCode = asCode !== undefined && codeRefusal === null;
+  const tryCode = asCode !== undefined && (codeRefusal === null || checkedDespiteOff);
 
   const seed = new SealedSeed(deps, token);
   try {
@@ -192,6 +196,11 @@ async function authenticateWithToken(
       asTokencode === undefined ? null : checkTokencode(seed, token, asTokencode, now, budget),
       tryCode ? checkCode(token, issued!, asCode, budget) : false,
     ]);
+    if (checkedDespiteOff && codeMatches) {
+      // Right, but not usable online: nothing is counted, either way.
+      await audit(attempted, 'denied', { reason: codeRefusal });
+      return ONLINE_USE_OFF;
+    }
     const accepted =
       step !== null
         ? await acceptTokencode(deps, state, now, step, asTokencode!)

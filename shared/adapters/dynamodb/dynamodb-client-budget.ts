@@ -70,9 +70,8 @@ export class DynamoDbClientBudget implements ClientBudget {
     }
   }
 
-  async countUnknownUserFailure(userId: string, counted: boolean, now: Date): Promise<number> {
+  async countUnknownUserFailure(userId: string, now: Date): Promise<number> {
     const userKey = createHash('sha256').update(userId.toLowerCase(), 'utf8').digest('hex');
-    const increment = counted ? 1 : 0;
     try {
       const result = await this.client.send(
         new UpdateItemCommand({
@@ -81,16 +80,16 @@ export class DynamoDbClientBudget implements ClientBudget {
             [KEY.partition]: { S: `${UNKNOWN_USER_PREFIX}${userKey}` },
             [KEY.sort]: { S: this.options.regionName },
           },
-          UpdateExpression: 'ADD #failures :increment SET #ttl = :ttl',
+          UpdateExpression: 'ADD #failures :one SET #ttl = :ttl',
           ExpressionAttributeNames: { '#failures': 'failures', '#ttl': TTL_ATTRIBUTE },
           ExpressionAttributeValues: {
-            ':increment': { N: String(increment) },
+            ':one': { N: '1' },
             ':ttl': { N: String(Math.floor(now.getTime() / 1000) + UNKNOWN_USER_RETENTION_SECONDS) },
           },
           ReturnValues: 'UPDATED_NEW',
         }),
       );
-      return Number(result.Attributes?.failures?.N ?? increment) - increment;
+      return Number(result.Attributes?.failures?.N ?? 1) - 1;
     } catch (error) {
       throw this.failureOf(error);
     }

@@ -122,16 +122,29 @@ describe('alice (SecurID) from her first login to a reset and beyond', () => {
     expect((await trail(alice.serial)).filter((e) => e.action === 'emergency-access.issued')).toHaveLength(1);
   });
 
-  it('refuses the code online until online use is allowed, counting nothing, then accepts it', async () => {
+  it('refuses the right code online until online use is allowed, saying why and counting nothing, then accepts it', async () => {
     const refused = await login('alice', alice.pin + code1);
     expect(refused.status).toBe(200);
-    expect(refused.body).toEqual(REJECT);
+    expect(refused.body).toEqual({ ...REJECT, reason: 'ONLINE_USE_NOT_ALLOWED' });
+    expect(agentAuthenticationReply.parse(refused.body)).toEqual(refused.body);
     expect((await trail(alice.serial))[0]).toMatchObject({
       action: 'authenticate.emergency-access',
       outcome: 'denied',
       details: { reason: 'ONLINE_USE_NOT_ALLOWED' },
     });
-    expect((await deps.store.getTokenState(alice.serial))!.lockout.emergencyAccessFailures).toBe(0);
+    const failures = async () =>
+      (await deps.store.getTokenState(alice.serial))!.lockout.emergencyAccessFailures;
+    expect(await failures()).toBe(0);
+
+    // The reason is earned by the right PIN and code only: a guess gets a plain reject and is counted
+    // (else the reason would be a free oracle), and an unknown user's answer is the same plain reject.
+    const wrongCode = code1.startsWith('A') ? 'B'.repeat(12) : 'A'.repeat(12);
+    expect((await login('alice', alice.pin + wrongCode)).body).toEqual(REJECT);
+    expect(await failures()).toBe(1);
+    expect((await login('alice', '1357' + code1)).body).toEqual(REJECT);
+    expect(await failures()).toBe(2);
+    expect((await login('nobody', alice.pin + code1)).body).toEqual(REJECT);
+    expect((await login('bob', alice.pin + code1)).body).toEqual(REJECT);
 
     expect((await admin(setOnlineUseRoute, alice.serial, { allowed: true })).status).toBe(200);
     const accepted = await login('alice', alice.pin + code1);

@@ -51,7 +51,10 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const verify = (passcode: string, console = io()) =>
-  main(['agent', 'verify', '--data', dataFile, '--passcode', passcode, '--at', AT.toISOString()], console);
+  main(
+    ['agent', 'verify', '--json', '--data', dataFile, '--passcode', passcode, '--at', AT.toISOString()],
+    console,
+  );
 
 describe('eatctl agent verify', () => {
   it('accepts the emergency code with exit 0, says how, and refuses a tokencode of a token without a PIN', async () => {
@@ -82,6 +85,7 @@ describe('eatctl agent verify', () => {
           AT.toISOString(),
           '--ledger',
           ledger,
+          '--json',
         ],
         console,
       );
@@ -111,6 +115,7 @@ describe('eatctl agent verify', () => {
           AT.toISOString(),
           '--ledger',
           ledger,
+          '--json',
         ],
         console,
       );
@@ -122,6 +127,32 @@ describe('eatctl agent verify', () => {
     const refused = io();
     expect(await run(older, refused)).toBe(1);
     expect(JSON.parse(refused.out)).toEqual({ outcome: 'reject', method: null, reason: 'DATA_SUPERSEDED' });
+  });
+
+  it('prints a table by default, as every verb does, and JSON with --json', async () => {
+    const table = io();
+    expect(
+      await main(
+        ['agent', 'verify', '--data', dataFile, '--passcode', 'BOBCODE22XYZ', '--at', AT.toISOString()],
+        table,
+      ),
+    ).toBe(0);
+    expect(table.out).toMatch(/^outcome +accept\nmethod +emergency-access\n/);
+    expect(table.out).toMatch(new RegExp(`\nchecked at +${AT.toISOString()}\n`));
+    expect(() => JSON.parse(table.out)).toThrow();
+    const refused = io();
+    const wrong = [
+      'agent',
+      'verify',
+      '--data',
+      dataFile,
+      '--passcode',
+      'BOBCODE22XYY',
+      '--at',
+      AT.toISOString(),
+    ];
+    expect(await main(wrong, refused)).toBe(1);
+    expect(refused.out).toMatch(/^outcome +reject\nmethod +-\nreason +NO_MATCH\n/);
   });
 
   it('rejects a wrong passcode with exit 1 and never prints the passcode', async () => {

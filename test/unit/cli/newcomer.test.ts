@@ -39,9 +39,13 @@ describe('eatctl totp', () => {
     for (const name of ['alice', 'ALICE', alice.serial]) {
       const console = io();
       expect(await main(['totp', name, '--at', at], console)).toBe(0);
-      expect(console.out).toContain(`tokencode ${expected}`);
-      expect(console.out).toContain('(15 s left; SHA-1, 6 digits, 60 s steps)');
-      expect(console.out).toContain(`2468${expected}`);
+      expect(console.out).toMatch(
+        new RegExp(`^user +alice \\(token ${alice.serial}\\)\ntokencode +${expected}\n`),
+      );
+      expect(console.out).toMatch(/\ntime left +15 s \(SHA-1, 6 digits, 60 s steps\)\n/);
+      expect(console.out).toMatch(
+        new RegExp(`\npasscode +2468${expected} \\(PIN 2468, then the tokencode\\)\n$`),
+      );
     }
   });
 
