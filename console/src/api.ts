@@ -72,7 +72,12 @@ export class Api {
         cache: 'no-store',
       });
     } catch {
-      throw new ApiError(0, 'NETWORK', 'The region did not answer. Check the connection or switch region.', []);
+      throw new ApiError(
+        0,
+        'NETWORK',
+        'The region did not answer. Check the connection or switch region.',
+        [],
+      );
     }
     const text = await response.text();
     const body = text === '' ? undefined : (JSON.parse(text) as unknown);

@@ -77,7 +77,8 @@ export async function completeSignIn(config: ConsoleConfig): Promise<Session | n
   sessionStorage.removeItem(PENDING_KEY);
   if (query.has('error')) throw new Error(`Sign-in refused: ${query.get('error')}`);
   const { verifier, state } = (pending ? JSON.parse(pending) : {}) as { verifier?: string; state?: string };
-  if (!verifier || state !== query.get('state')) throw new Error('Sign-in could not be finished: sign in again.');
+  if (!verifier || state !== query.get('state'))
+    throw new Error('Sign-in could not be finished: sign in again.');
   const response = await fetch(config.auth.tokenUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -92,8 +93,7 @@ export async function completeSignIn(config: ConsoleConfig): Promise<Session | n
   if (!response.ok) throw new Error('Sign-in could not be finished: sign in again.');
   const token = (await response.json()) as { access_token: string; expires_in: number };
   const claims = claimsOf(token.access_token);
-  const expiresAt =
-    typeof claims.exp === 'number' ? claims.exp * 1000 : Date.now() + token.expires_in * 1000;
+  const expiresAt = typeof claims.exp === 'number' ? claims.exp * 1000 : Date.now() + token.expires_in * 1000;
   return {
     accessToken: token.access_token,
     username: String(claims.username ?? claims.sub ?? 'administrator'),

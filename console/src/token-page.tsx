@@ -17,8 +17,7 @@ import {
 import { dateTime, STATE_TEXT, timeLeft } from './format';
 
 type Message =
-  | { kind: 'saved' | 'error'; text: string; reasons?: string[] }
-  | { kind: 'stale'; text: string };
+  { kind: 'saved' | 'error'; text: string; reasons?: string[] } | { kind: 'stale'; text: string };
 
 interface Props {
   api: Api;
@@ -110,7 +109,9 @@ export function TokenPage({ api, serial, onBack }: Props) {
       const parts = [];
       if (change.resetOffline) parts.push("a new code will be issued at the user's next online login");
       if (change.onlineUseAllowed !== undefined)
-        parts.push(`the offline code ${change.onlineUseAllowed ? 'may now' : 'may no longer'} be used online`);
+        parts.push(
+          `the offline code ${change.onlineUseAllowed ? 'may now' : 'may no longer'} be used online`,
+        );
       setMessage({ kind: 'saved', text: `Saved: ${parts.join('; ')}.` });
       await loadTrail();
     } catch (failure) {
