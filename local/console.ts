@@ -8,6 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { consoleContentSecurityPolicy } from '../console/content-security-policy';
 import { CONSOLE_CLIENT_ID } from './clients';
 import { projectRoot } from './engines';
 
@@ -20,20 +21,6 @@ export interface ConsoleRegion {
 
 /** Both loopback names a browser may use for the local system, for a port. */
 export const loopbackOrigins = (port: number) => [`http://127.0.0.1:${port}`, `http://localhost:${port}`];
-
-/** The console's content security policy: its own script and style only, the API of every region. */
-export function consoleContentSecurityPolicy(connectTo: readonly string[]): string {
-  return [
-    "default-src 'none'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self'",
-    `connect-src 'self' ${connectTo.join(' ')}`.trim(),
-    "base-uri 'none'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-  ].join('; ');
-}
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

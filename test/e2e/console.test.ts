@@ -102,13 +102,14 @@ async function search(page: Page, fields: Record<string, string>) {
 
 /** Everything the browser keeps for the origin, and where the tab has been. */
 async function storedText(visit: Visit): Promise<string> {
-  const kept = await visit.page.evaluate(() => ({
+  // A string: this runs in the page, where the DOM's globals are.
+  const kept = await visit.page.evaluate(`({
     local: Object.entries(localStorage),
     session: Object.entries(sessionStorage),
     href: location.href,
     historyState: JSON.stringify(history.state),
     cookies: document.cookie,
-  }));
+  })`);
   return JSON.stringify({ kept, urls: visit.urls });
 }
 
@@ -145,7 +146,7 @@ test('the help-desk procedure in the console, end to end, as jane.admin', async 
   expect(code).toMatch(/^[A-Z0-9]{12}$/);
   await expect(page.locator('.facts').nth(2).textContent()).resolves.toMatch(/StateActive.*Generation1/);
   await page.getByRole('button', { name: 'Copy the code' }).click();
-  await expect(page.evaluate(() => navigator.clipboard.readText())).resolves.toBe(code);
+  await expect(page.evaluate('navigator.clipboard.readText()')).resolves.toBe(code);
   await expectAccessible(page);
   await page.screenshot({ path: join(SCREENSHOTS, 'console-token.png'), fullPage: true });
 
