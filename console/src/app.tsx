@@ -6,9 +6,16 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { Api } from './api';
 import { beginSignIn, completeSignIn, providerLogoutUrl, type Session } from './auth';
-import { loadConfig, type ConsoleConfig } from './config';
+import { parseConfig, type ConsoleConfig } from './config';
 import { SearchPage, type SearchState } from './search';
 import { TokenPage } from './token-page';
+
+/** config.json, next to the page. */
+async function loadConfig(): Promise<ConsoleConfig> {
+  const response = await fetch(new URL('config.json', document.baseURI), { cache: 'no-store' });
+  if (!response.ok) throw new Error(`config.json: HTTP ${response.status}`);
+  return parseConfig(await response.json());
+}
 
 type View = { page: 'search' } | { page: 'token'; serial: string };
 

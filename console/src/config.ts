@@ -42,9 +42,3 @@ export function parseConfig(value: unknown): ConsoleConfig {
   }
   return config as ConsoleConfig;
 }
-
-export async function loadConfig(): Promise<ConsoleConfig> {
-  const response = await fetch(new URL('config.json', document.baseURI), { cache: 'no-store' });
-  if (!response.ok) throw new Error(`config.json: HTTP ${response.status}`);
-  return parseConfig(await response.json());
-}
