@@ -213,7 +213,7 @@ export class ConsoleStack extends Stack {
         'TLS 1.2 or 1.3); an organisation that gives the console its own domain and certificate sets TLSv1.2_2021.',
     });
 
-    const deployment = new s3deploy.BucketDeployment(this, 'Files', {
+    new s3deploy.BucketDeployment(this, 'Files', {
       sources: [
         props.assetPath ? s3deploy.Source.asset(props.assetPath) : viteBuild(),
         s3deploy.Source.jsonData('config.json', consoleSettingsOf(props)),
