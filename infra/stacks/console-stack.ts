@@ -18,6 +18,7 @@ import {
   Duration,
   RemovalPolicy,
   Stack,
+  Token,
   Validations,
   type StackProps,
 } from 'aws-cdk-lib';
@@ -236,7 +237,7 @@ export class ConsoleStack extends Stack {
         ),
         'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
         `AwsSolutions::AwsSolutions-IAM5[Resource::<${stackOf.getLogicalId(this.bucket.node.defaultChild as CfnResource)}.Arn>/*]`,
-        `AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:s3:::cdk-hnb659fds-assets-${stackOf.account}-${stackOf.region}/*]`,
+        `AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:s3:::cdk-hnb659fds-assets-${Token.isUnresolved(stackOf.account) ? '<AWS::AccountId>' : stackOf.account}-${stackOf.region}/*]`,
       ];
       for (const id of ids) Validations.of(construct).acknowledge({ id, reason: DEPLOYMENT_REASON });
     }
