@@ -5,9 +5,10 @@
  * may not be, axe-core, the audit naming the administrator, and a Sales administrator who sees only Sales.
  * Screenshots of the main screens go to .local/screenshots (git ignores .local).
  */
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { decodeBase32, totp } from '../../shared/domain/totp';
 import { axeViolations, launchChromium } from '../support/browser';
@@ -21,23 +22,23 @@ const SCREENSHOTS = join(projectRoot(), '.local', 'screenshots');
 let system: LocalProcess;
 let browser: Browser;
 
-beforeAll(async () => {
-  const build = spawnSync(
+/** The console as `npm start` builds it (its prestart step); the system serves whatever is built. */
+async function buildConsole(): Promise<void> {
+  await promisify(execFile)(
     join(projectRoot(), 'node_modules', '.bin', 'vite'),
     ['build', '--config', 'console/vite.config.mjs'],
-    {
-      cwd: projectRoot(),
-      encoding: 'utf8',
-    },
+    { cwd: projectRoot() },
   );
-  if (build.status !== 0) throw new Error(`console build failed:\n${build.stdout}${build.stderr}`);
+}
+
+beforeAll(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  [system, browser] = await Promise.all([startLocalProcess(), launchChromium()]);
+  [system, browser] = await Promise.all([startLocalProcess(), launchChromium(), buildConsole()]);
 });
 
 afterAll(async () => {
   await browser?.close();
-  system?.stop();
+  await system?.stop();
 });
 
 async function clientToken(clientId: string): Promise<string> {

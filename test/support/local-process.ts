@@ -1,6 +1,7 @@
 /**
  * The local system started as a user starts it (`tsx local/start.ts --fresh`, what `npm start -- --fresh`
- * runs) on free ports with its own data directory; `stop` kills it and removes the data.
+ * runs) on free ports with its own data directory; `stop` presses Ctrl-C (SIGINT), waits for it to close
+ * (SIGKILL after 20 s) and removes the data.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,7 +13,7 @@ export interface LocalProcess {
   primary: string;
   replica: string;
   output(): string;
-  stop(): void;
+  stop(): Promise<void>;
 }
 
 export async function startLocalProcess(env: Record<string, string> = {}): Promise<LocalProcess> {
@@ -33,8 +34,14 @@ export async function startLocalProcess(env: Record<string, string> = {}): Promi
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const stop = () => {
-    if (child.exitCode === null) child.kill('SIGKILL');
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGINT');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      await exited;
+      clearTimeout(timer);
+    }
     rmSync(dataDir, { recursive: true, force: true });
   };
   await new Promise<void>((resolve, reject) => {
@@ -44,8 +51,8 @@ export async function startLocalProcess(env: Record<string, string> = {}): Promi
       setTimeout(check, 100);
     };
     check();
-  }).catch((error: unknown) => {
-    stop();
+  }).catch(async (error: unknown) => {
+    await stop();
     throw error;
   });
   const [primary, replica] = ports.map((port) => `http://127.0.0.1:${port}`) as [string, string];
