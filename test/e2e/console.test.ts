@@ -134,15 +134,24 @@ test('the help-desk procedure in the console, end to end, as jane.admin', async 
   const { page } = jane;
   await expectAccessible(page);
 
-  await search(page, { 'Last name (beginning of)': 'arch' });
+  // By keyboard: the search's first field, Enter submits.
+  await page.getByLabel('Last name (beginning of)').fill('arch');
+  await page.getByLabel('Last name (beginning of)').press('Enter');
+  await page
+    .getByRole('status')
+    .filter({ hasText: /^Page 1/ })
+    .waitFor();
   const rows = page.locator('table.results tbody tr');
   expect(await rows.count()).toBe(1);
   await expect(rows.first().textContent()).resolves.toContain('Archer, Alice');
   await page.screenshot({ path: join(SCREENSHOTS, 'console-search.png'), fullPage: true });
-  await page.getByRole('button', { name: ALICE.serial }).click();
+  await page.getByRole('button', { name: ALICE.serial }).focus();
+  await page.keyboard.press('Enter');
 
   const codeBox = page.getByLabel('Offline emergency code');
   await codeBox.waitFor();
+  // Focus moves to the new page's heading, and the tab order starts from there.
+  expect(await page.evaluate('document.activeElement.id')).toBe('token-heading');
   const code = (await codeBox.textContent())!.trim();
   expect(code).toMatch(/^[A-Z0-9]{12}$/);
   await expect(page.locator('.facts').nth(2).textContent()).resolves.toMatch(/StateActive.*Generation1/);
@@ -209,6 +218,18 @@ test('a Sales administrator reaches only Sales tokens, and an ineligible token s
   const rows = page.locator('table.results tbody tr');
   expect(await rows.count()).toBe(1);
   await expect(rows.first().textContent()).resolves.toContain('Sales');
+
+  // The other region answers the same (CORS from the console's origin to the replica's port).
+  const fromReplica = page.waitForResponse((r) => r.url().startsWith(`${system.replica}/v1/tokens?`));
+  await page.getByLabel('Region').selectOption({ label: 'local-replica' });
+  const answer = await fromReplica;
+  expect(answer.status()).toBe(200);
+  expect(answer.headers()['x-region']).toBe('local-replica');
+  await page
+    .getByRole('status')
+    .filter({ hasText: /^Page 1: 1 token\./ })
+    .waitFor();
+  await expect(rows.first().textContent()).resolves.toContain(ERIN_SERIAL);
 
   await page.getByRole('button', { name: ERIN_SERIAL }).click();
   await page.getByText('This token may not have an offline emergency code:').waitFor();
