@@ -87,7 +87,9 @@ async function signIn(username: string, password: string, options = { clock: fal
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByText(`Signed in as ${username}`).waitFor();
+  // The code and state are gone from the address, the PKCE verifier from sessionStorage.
   expect(page.url()).toBe(`${system.primary}/console/`);
+  expect(await page.evaluate('sessionStorage.length + localStorage.length')).toBe(0);
   expect(problems).toEqual([]);
   return { context, page, urls };
 }
