@@ -68,6 +68,8 @@ export interface DeploymentConfig {
   logRetention: RetentionDays;
   /** An SNS topic of this name in each region receives the alarms; none when undefined. */
   alarmTopicName: string | undefined;
+  /** The help-desk console on S3 and CloudFront (stacks/console-stack.ts); needs the Cognito identity. */
+  console: boolean;
 }
 
 /** The defaults, documented in docs/deploy.md; cdk.json states the same values explicitly. */
@@ -113,6 +115,7 @@ export const CONTEXT_KEYS = [
   'logRetentionDays',
   'alarmTopicName',
   'auditArchive',
+  'console',
 ] as const;
 
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
@@ -278,6 +281,14 @@ export function readConfig(read: ContextReader, defaultAccount?: string): Deploy
     };
   }
 
+  const consoleWanted = flag(read, 'console', false);
+  if (consoleWanted && identity.kind !== 'cognito') {
+    throw new ConfigError(
+      'console',
+      'signs administrators in through the Cognito app client: not with oidcIssuer',
+    );
+  }
+
   const multiRegionStrongConsistency = flag(read, 'multiRegionStrongConsistency', false);
   if (multiRegionStrongConsistency && regions.length !== 3) {
     throw new ConfigError(
@@ -329,5 +340,6 @@ export function readConfig(read: ContextReader, defaultAccount?: string): Deploy
     apiThrottle: { rateLimit, burstLimit },
     logRetention: retention(read),
     alarmTopicName: text(read, 'alarmTopicName'),
+    console: consoleWanted,
   };
 }

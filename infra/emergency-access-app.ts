@@ -8,6 +8,7 @@
  * | `<prefix>-token-table-<primary>` | primary | the global table, with a replica in every replica region |
  * | `<prefix>-identity-<identityRegion>` | the pool's region | Cognito user pool and app clients (without `oidcIssuer`) |
  * | `<prefix>-api-<r>` | every region | functions, HTTP API, sweep schedule and its DLQ, alarms |
+ * | `<prefix>-console-<primary>` | primary | with `console=true`: the help-desk console (S3, CloudFront) |
  *
  * Only the table stack is named by the primary region. The key and identity stacks are named by the
  * region that owns them, so a new primary (context) leaves them as they are (docs/deploy.md, "When a region
@@ -34,6 +35,7 @@ import { functionCatalog, type FunctionCatalog } from './function-catalog';
 import { keyArnIn, stackNames } from './names';
 import { IdentityStack } from './stacks/identity-stack';
 import { AuditArchive } from './constructs/audit-archive';
+import { ConsoleStack } from './stacks/console-stack';
 import { RegionalApiStack } from './stacks/regional-api-stack';
 import { SealingKeyReplicaStack, SealingKeyStack } from './stacks/sealing-key-stacks';
 import { TokenTableStack } from './stacks/token-table-stack';
@@ -47,6 +49,8 @@ export interface EmergencyAccessStacks {
   regionalApis: Map<string, RegionalApiStack>;
   /** With `auditArchive=true`: the append-only audit archive, in the primary region. */
   auditArchive: Stack | undefined;
+  /** With `console=true`: the help-desk console's static site, in the primary region. */
+  console: ConsoleStack | undefined;
 }
 
 export function buildEmergencyAccessApp(
@@ -187,8 +191,30 @@ export function buildEmergencyAccessApp(
     auditArchive.addStackDependency(tokenTable, 'the archive reads the table stream');
   }
 
+  let consoleStack: ConsoleStack | undefined;
+  if (config.console && identity !== undefined) {
+    const name = `${config.namePrefix}-console-${config.primaryRegion}`;
+    consoleStack = new ConsoleStack(app, name, {
+      ...stackProps(config.primaryRegion, name, 'help-desk console on S3 and CloudFront', false),
+      signInBaseUrl: identity.hostedDomain.baseUrl(),
+      clientId: identity.adminClient.userPoolClientId,
+      apis: config.regions.map((region) => ({
+        region,
+        apiId: regionalApis.get(region)!.api.httpApi.apiId,
+      })),
+    });
+  }
+
   Tags.of(app).add('project', 'emergency-access-tokencodes');
-  return { sealingKey, sealingKeyReplicas, tokenTable, identity, regionalApis, auditArchive };
+  return {
+    sealingKey,
+    sealingKeyReplicas,
+    tokenTable,
+    identity,
+    regionalApis,
+    auditArchive,
+    console: consoleStack,
+  };
 }
 
 /** An ARN decided at synth time, once the stack that uses it exists (it formats the ARN in that stack). */

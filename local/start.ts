@@ -25,6 +25,7 @@ import { DynamoDbTokenStore } from '../shared/adapters/dynamodb/dynamodb-token-s
 import { ensureLocalKeyFile } from '../shared/adapters/sealing';
 import { createTableInput } from '../shared/adapters/dynamodb/table-schema';
 import type { UseCaseDependencies } from '../shared/use-cases/context';
+import { allowConsoleOrigins, loopbackOrigins, serveConsole } from './console';
 import { startDynamoDbLocal } from './engines';
 import { LOCAL_CLIENTS, LOCAL_USERS } from './clients';
 import { DEMO_USERS, loadDemoData, otpauthUriOf } from './demo-data';
@@ -119,6 +120,7 @@ function banner(
   say(`                            the replica is a real replica: its own table, ${REPLICA_TABLE_NAME}`);
   say(`                            watch: GET ${primary}/local/replication, and one line per item below`);
   say(`                            partition: POST ${primary}/local/replication/hold (then .../release)`);
+  say(`  console                   ${primary}/console/  (sign in as jane.admin or sam.sales, below)`);
   say(`  OpenAPI                   ${primary}/v1/openapi.json`);
   say(`  token issuer              POST ${primary}/local/oauth2/token (client credentials, PKCE code)`);
   say(`  sign-in (PKCE)            POST ${primary}/local/oauth2/authorize (eatctl --user/--password)`);
@@ -259,6 +261,17 @@ async function main(): Promise<void> {
       issuer,
       extend: local.register,
     });
+    // The console is served by the primary and calls either region.
+    allowConsoleOrigins(gateway, loopbackOrigins(port));
+    if (regionName === PRIMARY_REGION) {
+      serveConsole(gateway, {
+        port,
+        regions: [
+          { name: PRIMARY_REGION, port },
+          { name: REPLICA_REGION, port: replicaPort },
+        ],
+      });
+    }
     await gateway.listen({ port: regionPort, host: '127.0.0.1' });
     gateways.push(gateway);
     sweeps.push(local.startSweepTimer(Number(process.env.SWEEP_INTERVAL_SECONDS ?? 300)));

@@ -42,6 +42,8 @@ export class IdentityStack extends Stack {
   /** The groups that grant administrators their security domains. */
   readonly adminGroups: cognito.CfnUserPoolGroup[];
   readonly jwtIssuer: JwtIssuer;
+  /** The hosted sign-in domain (authorize, token and logout endpoints). */
+  readonly hostedDomain: cognito.UserPoolDomain;
 
   constructor(scope: Construct, id: string, props: IdentityStackProps) {
     super(scope, id, props);
@@ -83,11 +85,11 @@ export class IdentityStack extends Stack {
       scopes: [adminScope, agentScope],
     });
 
-    const domain = this.userPool.addDomain('HostedDomain', {
+    const domain = (this.hostedDomain = this.userPool.addDomain('HostedDomain', {
       cognitoDomain: {
         domainPrefix: identity.domainPrefix ?? Fn.join('-', [namePrefix, 'tokencodes', Aws.ACCOUNT_ID]),
       },
-    });
+    }));
 
     this.adminClient = this.userPool.addClient('HelpDeskConsoleClient', {
       userPoolClientName: 'help-desk-console',

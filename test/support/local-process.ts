@@ -1,0 +1,60 @@
+/**
+ * The local system started as a user starts it (`tsx local/start.ts --fresh`, what `npm start -- --fresh`
+ * runs) on free ports with its own data directory; `stop` presses Ctrl-C (SIGINT), waits for it to close
+ * (SIGKILL after 20 s) and removes the data.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, projectRoot } from './engines';
+
+export interface LocalProcess {
+  primary: string;
+  replica: string;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export async function startLocalProcess(env: Record<string, string> = {}): Promise<LocalProcess> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'eat-e2e-'));
+  const ports = [await freePort(), await freePort()];
+  const child = spawn(join(projectRoot(), 'node_modules', '.bin', 'tsx'), ['local/start.ts', '--fresh'], {
+    cwd: projectRoot(),
+    env: {
+      ...process.env,
+      PORT: String(ports[0]),
+      REPLICA_PORT: String(ports[1]),
+      LOCAL_DATA_DIR: dataDir,
+      SWEEP_INTERVAL_SECONDS: '0',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGINT');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  await new Promise<void>((resolve, reject) => {
+    const check = () => {
+      if (/local system: up in/.test(output)) return resolve();
+      if (child.exitCode !== null) return reject(new Error(`npm start exited ${child.exitCode}:\n${output}`));
+      setTimeout(check, 100);
+    };
+    check();
+  }).catch(async (error: unknown) => {
+    await stop();
+    throw error;
+  });
+  const [primary, replica] = ports.map((port) => `http://127.0.0.1:${port}`) as [string, string];
+  return { primary, replica, output: () => output, stop };
+}
