@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { decodeBase32, totp } from '../../shared/domain/totp';
 import { axeViolations, launchChromium } from '../support/browser';
-import { projectRoot } from '../support/engines';
+import { projectRoot } from '../../local/engines';
 import { startLocalProcess, type LocalProcess } from '../support/local-process';
 
 const ALICE = { userId: 'alice', serial: '000100000001', pin: '2468', seed: 'JBSWY3DPEHPK3PXP' };

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, projectRoot } from './engines';
+import { freePort, projectRoot } from '../../local/engines';
 
 export interface LocalProcess {
   primary: string;
