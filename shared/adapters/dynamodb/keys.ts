@@ -25,6 +25,16 @@ export const SK = {
   offlinePrefix: 'OFFLINE#',
 } as const;
 
+/**
+ * The attribute of a changed item that holds the audit events of the write that made this version (its
+ * outbox): written in the same conditional put as the change, read by the stream's materializer only,
+ * never by a view. Replaced by the next write of the item.
+ */
+export const AUDIT_OUTBOX_ATTRIBUTE = 'auditOutbox';
+
+/** An audit event's item: by time, then its event id, so that appending the same event twice is one item. */
+export const auditSk = (at: string, eventId: string) => `${SK.auditPrefix}${at}#${eventId}`;
+
 export const adminSk = (region: string) => `${SK.adminPrefix}${region}`;
 export const lockoutSk = (region: string) => `${SK.lockoutPrefix}${region}`;
 /** Zero-padded so that generations sort as numbers. */
