@@ -40,7 +40,7 @@ export function auditEventOf(deps: UseCaseDependencies, entry: AuditEntry): Outb
  * a failure here leaves the events in the item's outbox, for the materializer.
  */
 export async function appendAuditEvents(
-  deps: UseCaseDependencies,
+  deps: Pick<UseCaseDependencies, 'store'>,
   events: readonly OutboxEvent[],
 ): Promise<void> {
   for (const event of events) await deps.store.appendAudit(event);
@@ -67,7 +67,7 @@ export interface MaterializeResult {
  * stream record) stays one item.
  */
 export async function materializeAuditOutbox(
-  deps: UseCaseDependencies,
+  deps: Pick<UseCaseDependencies, 'store' | 'regionName'>,
   events: readonly OutboxEvent[],
 ): Promise<MaterializeResult> {
   const own = events.filter((event) => event.region === deps.regionName);
