@@ -1,8 +1,10 @@
+import { getStringFromEnv } from '@aws-lambda-powertools/commons/utils/env';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { outboxEventsOfImage, type StreamImage } from '../shared/adapters/dynamodb/audit-outbox';
+import { DynamoDbTokenStore } from '../shared/adapters/dynamodb/dynamodb-token-store';
 import { materializeAuditOutbox, type MaterializeResult } from '../shared/use-cases/audit';
 import type { UseCaseDependencies } from '../shared/use-cases/context';
-import { productionDependencies } from './dependencies';
 import { logger } from './logger';
 
 /**
@@ -11,7 +13,7 @@ import { logger } from './logger';
  * brings the others'. A failure fails the batch, which the event source retries (halving it): appending is
  * idempotent per event id, so a retried record never makes a second audit item.
  */
-export function createHandler(deps: UseCaseDependencies) {
+export function createHandler(deps: Pick<UseCaseDependencies, 'store' | 'regionName'>) {
   return async (event: DynamoDBStreamEvent): Promise<MaterializeResult> => {
     const events = event.Records.flatMap((record) =>
       outboxEventsOfImage(record.dynamodb?.NewImage as StreamImage | undefined),
@@ -22,4 +24,16 @@ export function createHandler(deps: UseCaseDependencies) {
   };
 }
 
-export const handler = createHandler(productionDependencies());
+/** The table and the region, read once at cold start: it needs no key, so none of the sealing configuration. */
+function materializerDependencies(): Pick<UseCaseDependencies, 'store' | 'regionName'> {
+  const tableName = getStringFromEnv({ key: 'TABLE_NAME', errorMessage: 'TABLE_NAME is required' });
+  const region = getStringFromEnv({ key: 'AWS_REGION', errorMessage: 'AWS_REGION is required' });
+  const endpoint = process.env.DYNAMODB_ENDPOINT?.trim();
+  const client = new DynamoDBClient({ region, ...(endpoint ? { endpoint } : {}) });
+  return {
+    store: new DynamoDbTokenStore(client, { tableName }),
+    regionName: process.env.REGION_NAME?.trim() || region,
+  };
+}
+
+export const handler = createHandler(materializerDependencies());

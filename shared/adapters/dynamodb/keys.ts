@@ -1,5 +1,6 @@
 /** Key values of the single table (see table-schema.ts). */
 
+import type { AuditEvent } from '../../domain/model';
 import { foldName } from '../../domain/names';
 
 /** Lower-case, accents and `#` removed: what name prefixes are matched on (the domain's one folding rule). */
@@ -31,6 +32,18 @@ export const SK = {
  * never by a view. Replaced by the next write of the item.
  */
 export const AUDIT_OUTBOX_ATTRIBUTE = 'auditOutbox';
+
+/** The attributes of an audit event's item besides the table's keys and TTL: the event's own fields. */
+export const AUDIT_EVENT_ATTRIBUTES = [
+  'serial',
+  'at',
+  'action',
+  'actor',
+  'region',
+  'outcome',
+  'requestId',
+  'details',
+] as const satisfies readonly (keyof AuditEvent)[];
 
 /** An audit event's item: by time, then its event id, so that appending the same event twice is one item. */
 export const auditSk = (at: string, eventId: string) => `${SK.auditPrefix}${at}#${eventId}`;
