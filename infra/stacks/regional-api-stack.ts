@@ -1,10 +1,10 @@
 /**
  * Everything stateless in one region: a function per route group and the sweep function (each with only
- * its declared access to the table and to this region's sealing and pepper keys), the audit outbox materializer on the
- * region's table stream, the HTTP API, the sweep schedule
- * with its dead-letter queue, and the alarms. Replaceable at will: it holds no data, and it can be deleted
- * and created again in its region, since every name that outlives it (its retained log groups) or is held
- * after deletion (queue, schedule group) carries the stack's instance id (infra/names.ts).
+ * its declared access to the table and to this region's sealing and pepper keys), the audit outbox
+ * materializer on the region's table stream, the HTTP API, the sweep schedule with its dead-letter queue,
+ * and the alarms. Replaceable at will: it holds no data, and it can be deleted and created again in its
+ * region, since every name that outlives it (its retained log groups) or is held after deletion (queue,
+ * schedule group) carries the stack's instance id (infra/names.ts).
  */
 import { Annotations, Arn, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
