@@ -8,13 +8,15 @@
  * A region's stream ARN carries a label known only once the replica exists, so it is looked up in the
  * region at deploy time (DescribeTable on this region's table, nothing else).
  */
-import { Duration } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { AUDIT_EVENT_ATTRIBUTES, AUDIT_OUTBOX_ATTRIBUTE } from '../../shared/adapters/dynamodb/keys';
 import { KEY, TTL_ATTRIBUTE } from '../../shared/adapters/dynamodb/table-schema';
+import { perStackInstanceName } from '../names';
 import type { ServiceFunction, TokenTableRef } from './service-function';
 
 export const AUDIT_OUTBOX_FUNCTION = 'audit-outbox';
@@ -36,6 +38,8 @@ export const OUTBOX_FILTER = {
 export interface AuditOutboxMaterializerProps {
   materializer: ServiceFunction;
   table: TokenTableRef;
+  namePrefix: string;
+  logRetention: logs.RetentionDays;
 }
 
 export class AuditOutboxMaterializer extends Construct {
@@ -45,7 +49,18 @@ export class AuditOutboxMaterializer extends Construct {
   constructor(scope: Construct, id: string, props: AuditOutboxMaterializerProps) {
     super(scope, id);
     const { materializer, table } = props;
+    // Kept and named per stack instance, as the functions' log groups (service-function.ts).
+    const lookupLogs = new logs.LogGroup(this, 'StreamArnLookupLogGroup', {
+      logGroupName: perStackInstanceName(
+        Stack.of(this),
+        `/aws/lambda/${props.namePrefix}-audit-outbox-stream-lookup`,
+        '/',
+      ),
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
     const lookup = new cr.AwsCustomResource(this, 'StreamArnLookup', {
+      logGroup: lookupLogs,
       onUpdate: {
         service: 'DynamoDB',
         action: 'describeTable',
@@ -57,6 +72,17 @@ export class AuditOutboxMaterializer extends Construct {
       installLatestAwsSdk: false,
     });
     this.streamArn = lookup.getResponseField('Table.LatestStreamArn');
+    const provider = Stack.of(this).node.tryFindChild(
+      `AWS${cr.AwsCustomResource.PROVIDER_FUNCTION_UUID.replace(/-/g, '')}`,
+    );
+    if (provider !== undefined) {
+      Validations.of(provider).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason:
+          'The stream ARN lookup is the CDK custom resource provider: a deploy-time function whose only ' +
+          'grant besides writing its logs is dynamodb:DescribeTable on this region’s table.',
+      });
+    }
 
     materializer.function.addEnvironment('TABLE_NAME', table.tableName);
     materializer.role.addToPrincipalPolicy(

@@ -89,7 +89,12 @@ export class RegionalApiStack extends Stack {
       sourceMaps: props.sourceMaps,
       logRetention: props.logRetention,
     });
-    new AuditOutboxMaterializer(this, 'AuditOutbox', { materializer: this.auditOutboxFunction, table });
+    new AuditOutboxMaterializer(this, 'AuditOutbox', {
+      materializer: this.auditOutboxFunction,
+      table,
+      namePrefix: props.namePrefix,
+      logRetention: props.logRetention,
+    });
     this.functions = [...routeFunctions, this.sweepFunction, this.auditOutboxFunction];
 
     this.api = new EmergencyAccessHttpApi(this, 'Api', {
