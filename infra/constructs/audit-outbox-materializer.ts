@@ -121,7 +121,7 @@ export class AuditOutboxMaterializer extends Construct {
       // Retried until the record leaves the stream (24 h); a failing batch is halved to find the record.
       bisectBatchOnError: true,
       retryAttempts: -1,
-      filters: [OUTBOX_FILTER],
+      filters: [lambda.FilterCriteria.filter(OUTBOX_FILTER)],
     });
   }
 }
