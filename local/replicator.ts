@@ -109,7 +109,8 @@ interface ShardCursor {
   iterator: string | undefined;
 }
 
-interface RegionStream {
+/** A table's stream as this module reads it (also the local audit materializer's). */
+export interface RegionStream {
   region: ReplicaRegion;
   streams: DynamoDBStreamsClient;
   streamArn: string;
@@ -153,7 +154,7 @@ export class Replicator {
     }
     const delay = options.delayMs ?? DEFAULT_REPLICATION_DELAY_MS;
     const replicator = new Replicator(
-      await Promise.all(options.regions.map(openStream)),
+      await Promise.all(options.regions.map((region) => openStream(region))),
       typeof delay === 'number' ? () => delay : delay,
       options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
       options.onEvent ?? (() => undefined),
@@ -231,15 +232,7 @@ export class Replicator {
   }
 
   private async read(stream: RegionStream): Promise<void> {
-    for (const cursor of [...stream.shards.values()]) {
-      const { records, open } = await readShard(stream, cursor);
-      for (const record of records) this.observe(stream.region.name, record);
-      if (!open) {
-        // A closed shard: its children carry on from where it ended.
-        stream.shards.delete(cursor.shardId);
-        await addShards(stream, (shard) => shard.ParentShardId === cursor.shardId);
-      }
-    }
+    await readStream(stream, (record) => this.observe(stream.region.name, record));
   }
 
   private observe(regionName: string, record: StreamRecord): void {
@@ -364,7 +357,14 @@ export class Replicator {
   }
 }
 
-async function openStream(region: ReplicaRegion): Promise<RegionStream> {
+/**
+ * Opens a table's stream (enabling it if the table has none), to be read from now on, or from the oldest
+ * record it keeps (`from: 'start'`).
+ */
+export async function openStream(
+  region: ReplicaRegion,
+  from: 'now' | 'start' = 'now',
+): Promise<RegionStream> {
   const streams = new DynamoDBStreamsClient({
     region: region.client.config.region,
     credentials: region.client.config.credentials,
@@ -372,11 +372,29 @@ async function openStream(region: ReplicaRegion): Promise<RegionStream> {
   });
   const stream: RegionStream = { region, streams, streamArn: await ensureStream(region), shards: new Map() };
   await addShards(stream, (shard) => shard.SequenceNumberRange?.EndingSequenceNumber === undefined);
-  // Replicate from now on: skip what the open shards hold already.
-  for (const cursor of stream.shards.values()) {
-    while ((await readShard(stream, cursor)).records.length > 0);
+  // From now on: skip what the open shards hold already.
+  if (from === 'now') {
+    for (const cursor of stream.shards.values()) {
+      while ((await readShard(stream, cursor)).records.length > 0);
+    }
   }
   return stream;
+}
+
+/** Reads each shard's next records once, in order, handing each to `onRecord`; follows closed shards' children. */
+export async function readStream(
+  stream: RegionStream,
+  onRecord: (record: StreamRecord) => void,
+): Promise<void> {
+  for (const cursor of [...stream.shards.values()]) {
+    const { records, open } = await readShard(stream, cursor);
+    for (const record of records) onRecord(record);
+    if (!open) {
+      // A closed shard: its children carry on from where it ended.
+      stream.shards.delete(cursor.shardId);
+      await addShards(stream, (shard) => shard.ParentShardId === cursor.shardId);
+    }
+  }
 }
 
 /** The table's stream ARN, after enabling a stream with both images if the table had none. */

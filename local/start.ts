@@ -4,7 +4,8 @@
  * start. The primary and the replica each have their own table, replicated both ways by the local
  * replicator (last writer wins per item, after REPLICATION_DELAY_MS), as a global table's regions are; a
  * gateway per region serves the API over its own table. The demo data is loaded into an empty primary and
- * replicated. `npm start -- --fresh` starts over: empty tables, then the demo data.
+ * replicated. Each region's audit outbox materializer appends the audit events that changed items carry.
+ * `npm start -- --fresh` starts over: empty tables, then the demo data.
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -39,6 +40,7 @@ import {
 import { createGateway, type LambdaHandler } from './gateway';
 import { createLocalIssuer, type LocalIssuer } from './jwt';
 import { localRoutes, type LocalReplication } from './local-routes';
+import { LocalAuditMaterializer } from './audit-materializer';
 import { DEFAULT_REPLICATION_DELAY_MS, Replicator, type ReplicationEvent } from './replicator';
 
 const TABLE_NAME = 'emergency-access-local';
@@ -227,6 +229,17 @@ async function main(): Promise<void> {
       if (!quiet) say(replicationLine(event));
     },
   });
+  // Each region's audit outbox materializer, as the deployed stream-triggered function (audit-outbox.ts).
+  const materializers = await Promise.all(
+    (
+      [
+        [PRIMARY_REGION, TABLE_NAME],
+        [REPLICA_REGION, REPLICA_TABLE_NAME],
+      ] as const
+    ).map(async ([regionName, tableName]) =>
+      (await LocalAuditMaterializer.open({ client: admin, tableName, regionName })).start(),
+    ),
+  );
   const replication: LocalReplication = {
     replicator,
     regions: [PRIMARY_REGION, REPLICA_REGION],
@@ -297,6 +310,10 @@ async function main(): Promise<void> {
     replicator.release();
     await replicator.settle(10_000).catch(() => say('Replication did not settle: the regions may differ.'));
     await replicator.stop();
+    for (const materializer of materializers) {
+      await materializer.drain().catch(() => say('Some audit events are still in their outbox.'));
+      await materializer.stop();
+    }
     admin.destroy();
     await dynamoDb.stop();
     say(`Stopped. The data is in ${dataDir}.`);

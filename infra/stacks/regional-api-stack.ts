@@ -1,9 +1,10 @@
 /**
  * Everything stateless in one region: a function per route group and the sweep function (each with only
- * its declared access to the table and to this region's sealing and pepper keys), the HTTP API, the sweep schedule
- * with its dead-letter queue, and the alarms. Replaceable at will: it holds no data, and it can be deleted
- * and created again in its region, since every name that outlives it (its retained log groups) or is held
- * after deletion (queue, schedule group) carries the stack's instance id (infra/names.ts).
+ * its declared access to the table and to this region's sealing and pepper keys), the audit outbox
+ * materializer on the region's table stream, the HTTP API, the sweep schedule with its dead-letter queue,
+ * and the alarms. Replaceable at will: it holds no data, and it can be deleted and created again in its
+ * region, since every name that outlives it (its retained log groups) or is held after deletion (queue,
+ * schedule group) carries the stack's instance id (infra/names.ts).
  */
 import { Annotations, Arn, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -11,8 +12,10 @@ import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import type { FunctionCatalog } from '../function-catalog';
+import * as path from 'node:path';
+import { DEFAULT_SIZING, FUNCTIONS_DIR, type FunctionCatalog, type FunctionSpec } from '../function-catalog';
 import { EmergencyAccessHttpApi, type JwtAuthorization } from '../constructs/emergency-access-http-api';
+import { AUDIT_OUTBOX_FUNCTION, AuditOutboxMaterializer } from '../constructs/audit-outbox-materializer';
 import { ExpirySweepSchedule } from '../constructs/expiry-sweep-schedule';
 import { ServiceFunction, type TokenTableRef } from '../constructs/service-function';
 
@@ -37,6 +40,8 @@ export interface RegionalApiStackProps extends StackProps {
 export class RegionalApiStack extends Stack {
   readonly functions: ServiceFunction[];
   readonly sweepFunction: ServiceFunction;
+  /** The audit outbox's materializer (constructs/audit-outbox-materializer.ts). */
+  readonly auditOutboxFunction: ServiceFunction;
   readonly api: EmergencyAccessHttpApi;
   readonly sweepSchedule: ExpirySweepSchedule;
   readonly alarms: cloudwatch.Alarm[] = [];
@@ -75,7 +80,22 @@ export class RegionalApiStack extends Stack {
     };
     const routeFunctions = props.catalog.routeGroups.map(make);
     this.sweepFunction = make(props.catalog.sweep);
-    this.functions = [...routeFunctions, this.sweepFunction];
+    // No token store binding: its construct grants the stream and the audit items, nothing else.
+    this.auditOutboxFunction = new ServiceFunction(this, 'AuditOutboxFunction', {
+      spec: auditOutboxSpec(),
+      namePrefix: props.namePrefix,
+      region: this.region,
+      maxEmergencyCodeLifetimeDays: props.maxEmergencyCodeLifetimeDays,
+      sourceMaps: props.sourceMaps,
+      logRetention: props.logRetention,
+    });
+    new AuditOutboxMaterializer(this, 'AuditOutbox', {
+      materializer: this.auditOutboxFunction,
+      table,
+      namePrefix: props.namePrefix,
+      logRetention: props.logRetention,
+    });
+    this.functions = [...routeFunctions, this.sweepFunction, this.auditOutboxFunction];
 
     this.api = new EmergencyAccessHttpApi(this, 'Api', {
       namePrefix: props.namePrefix,
@@ -183,4 +203,16 @@ function pascal(name: string): string {
     .split('-')
     .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
     .join('');
+}
+
+/** The materializer as a function of the region: its handler, no routes, and no declared table access. */
+function auditOutboxSpec(): FunctionSpec {
+  return {
+    name: AUDIT_OUTBOX_FUNCTION,
+    entry: path.join(FUNCTIONS_DIR, `${AUDIT_OUTBOX_FUNCTION}.ts`),
+    routes: [],
+    access: { table: 'none', indexes: [], deletes: false, opens: [], seals: [], peppers: [] },
+    declared: true,
+    sizing: DEFAULT_SIZING,
+  };
 }

@@ -293,6 +293,15 @@ export interface AuditEvent {
   details: Record<string, AuditDetailValue>;
 }
 
+/**
+ * An audit event with the id it is stored under, chosen once before anything is written. A change's
+ * events travel in the changed item's outbox, so whoever appends them (the writer, its retry, the stream's
+ * materializer) writes the same audit items, once (docs/design.md "Storage").
+ */
+export interface OutboxEvent extends AuditEvent {
+  eventId: string;
+}
+
 /** The items of a token's partition, as stored: what writers base their next write on. */
 export interface TokenItems {
   /** The token item, with the values it was created with. */

@@ -3,6 +3,7 @@ import type {
   AuditEvent,
   IssuedEmergencyCode,
   OfflineAuthentication,
+  OutboxEvent,
   AdminSettings,
   RegionalCounters,
   SecurityDomain,
@@ -51,6 +52,11 @@ export interface RunOutDownload {
  * it with version + 1 only if the stored item is still at that version, and returns what was stored. A
  * lost race throws ConflictError; nothing is overwritten silently. An unreachable store throws
  * DependencyUnavailableError.
+ *
+ * The writes of an audited change take its audit events (`audit`) and store them in the same conditional
+ * put, in the item's outbox: the change and its events commit together or not at all. The stream's
+ * materializer appends each outbox event as an audit item, as the writer does right after the write;
+ * `appendAudit` is idempotent per event id, so the event is one item whoever appends it first.
  */
 export interface TokenStore {
   getSecurityDomain(id: string): Promise<SecurityDomain | null>;
@@ -81,7 +87,7 @@ export interface TokenStore {
    * The token item: identity, seed and assignment. Its `enabled` and `pinVerifier` are the values the
    * token was created with; later changes of those are register entries.
    */
-  saveToken(token: Token): Promise<Token>;
+  saveToken(token: Token, audit?: readonly OutboxEvent[]): Promise<Token>;
   /**
    * Every item of the token's partition but the audit events, in one Query, merged (regional-state.ts);
    * null if there is no token.
@@ -96,13 +102,16 @@ export interface TokenStore {
   getTokenDomain(serial: string): Promise<string | null>;
   /** One generation's issued code item. */
   getIssuedCode(serial: string, generation: number): Promise<IssuedEmergencyCode | null>;
-  saveIssuedCode(issued: IssuedEmergencyCode): Promise<IssuedEmergencyCode>;
+  saveIssuedCode(issued: IssuedEmergencyCode, audit?: readonly OutboxEvent[]): Promise<IssuedEmergencyCode>;
   /** Each region writes only its own administrators' settings and lockout item. */
-  saveAdminSettings(settings: AdminSettings): Promise<AdminSettings>;
-  saveRegionalCounters(counters: RegionalCounters): Promise<RegionalCounters>;
+  saveAdminSettings(settings: AdminSettings, audit?: readonly OutboxEvent[]): Promise<AdminSettings>;
+  saveRegionalCounters(counters: RegionalCounters, audit?: readonly OutboxEvent[]): Promise<RegionalCounters>;
 
-  /** Audit events are new items, never overwritten. */
-  appendAudit(event: AuditEvent): Promise<void>;
+  /**
+   * Audit events are new items, never overwritten: one per event id. Appending an event that is already
+   * there changes nothing and succeeds.
+   */
+  appendAudit(event: OutboxEvent): Promise<void>;
   /** Newest first; names the events' attributes (a function allowed only those can read it). */
   listAudit(serial: string, page: PageRequest): Promise<Page<AuditEvent>>;
 

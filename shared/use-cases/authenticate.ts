@@ -18,11 +18,13 @@ import type {
   AuditOutcome,
   IssuedEmergencyCode,
   OfflinePolicy,
+  OutboxEvent,
+  RegionalCounters,
   TokenState,
 } from '../domain/model';
 import type { OfflineData } from '../domain/offline-data';
 import { readPasscode } from '../domain/passcode';
-import { recordAudit } from './audit';
+import { appendAuditEvents, auditEventOf, recordAudit, type AuditEntry } from './audit';
 import { requireClientBudget } from './client-budget';
 import type { UseCaseDependencies } from './context';
 import { isConflict, updateCounters } from './lockout-counters';
@@ -167,8 +169,16 @@ async function authenticateWithToken(
     asCode !== undefined && asTokencode === undefined
       ? 'authenticate.emergency-access'
       : 'authenticate.tokencode';
+  const entry: AuditEntryOf = (action, outcome, details) => ({
+    serial,
+    action,
+    actor: agent.agentId,
+    requestId: actor.requestId,
+    outcome,
+    details,
+  });
   const audit = (action: AuditAction, outcome: AuditOutcome, details: Record<string, AuditDetailValue>) =>
-    recordAudit(deps, { serial, action, actor: agent.agentId, requestId: actor.requestId, outcome, details });
+    recordAudit(deps, entry(action, outcome, details));
 
   if (token.user === null || !token.enabled) {
     await audit(attempted, 'denied', { reason: token.user === null ? 'TOKEN_UNASSIGNED' : 'TOKEN_DISABLED' });
@@ -218,7 +228,7 @@ async function authenticateWithToken(
       };
       const reason = accepted?.blocked ?? (readings.length === 0 ? 'MALFORMED' : 'NO_MATCH');
       await countAndAuditFailure(deps, state, failed, now, (action, outcome, details) =>
-        audit(action ?? attempted, outcome, action === null ? { reason, ...details } : details),
+        entry(action ?? attempted, outcome, action === null ? { reason, ...details } : details),
       );
       return REJECT;
     }
@@ -330,37 +340,65 @@ async function acceptCode(
   return { blocked: seen.blocked, method: 'emergency-access', pin: reading.pin, issued };
 }
 
-/** Counts the failure and audits it (`action` null), then the lockout if this failure caused one. */
+type AuditEntryOf = (
+  action: AuditAction,
+  outcome: AuditOutcome,
+  details: Record<string, AuditDetailValue>,
+) => AuditEntry;
+
+/**
+ * Counts the failure and audits it (`action` null), then the lockout if this failure caused one. The
+ * events are in the outbox of the lockout item's write that counted the failure.
+ */
 async function countAndAuditFailure(
   deps: UseCaseDependencies,
   state: TokenState,
   failed: FailedAttempt,
   now: Date,
-  audit: (
+  entry: (
     action: AuditAction | null,
     outcome: AuditOutcome,
     details: Record<string, AuditDetailValue>,
-  ) => Promise<void>,
+  ) => AuditEntry,
 ): Promise<void> {
-  const seen = { lockedNow: false };
-  const items = (await updateCounters(deps, state, (all, own) => {
-    const next = countFailure(all, own, failed, now);
-    seen.lockedNow = own.lockedAt === null && next.lockedAt !== null;
-    return next;
-  }))!;
-  const counters = mergeCounters(state.token.serial, items);
-  const counts = {
-    tokencodeFailures: counters.tokencodeFailures,
-    emergencyAccessFailures: counters.emergencyAccessFailures,
+  const seen = { lockedNow: false, wrote: false };
+  const eventsOf = (items: readonly RegionalCounters[]): OutboxEvent[] => {
+    const counters = mergeCounters(state.token.serial, items);
+    const counts = {
+      tokencodeFailures: counters.tokencodeFailures,
+      emergencyAccessFailures: counters.emergencyAccessFailures,
+    };
+    const events = [auditEventOf(deps, entry(null, 'failure', counts))];
+    if (seen.lockedNow) {
+      events.push(
+        auditEventOf(
+          deps,
+          entry('authenticate.lockout', 'denied', {
+            ...counts,
+            tokencodeLimit: TOKENCODE_FAILURE_LIMIT,
+            emergencyAccessLimit: EMERGENCY_ACCESS_FAILURE_LIMIT,
+          }),
+        ),
+      );
+    }
+    return events;
   };
-  await audit(null, 'failure', counts);
-  if (seen.lockedNow) {
-    await audit('authenticate.lockout', 'denied', {
-      ...counts,
-      tokencodeLimit: TOKENCODE_FAILURE_LIMIT,
-      emergencyAccessLimit: EMERGENCY_ACCESS_FAILURE_LIMIT,
-    });
-  }
+  const items = (await updateCounters(
+    deps,
+    state,
+    (all, own) => {
+      const next = countFailure(all, own, failed, now);
+      seen.lockedNow = own.lockedAt === null && next.lockedAt !== null;
+      seen.wrote = false;
+      return next;
+    },
+    (all, next) => {
+      seen.wrote = true;
+      return eventsOf([...all.filter((c) => c.region !== next.region), next]);
+    },
+  ))!;
+  // A failure that changed no counter (none does today) is still audited.
+  if (!seen.wrote) await appendAuditEvents(deps, eventsOf(items));
 }
 
 /** Marks a single-use code spent; null when the item changed under us (another use, or a new code). */

@@ -4,7 +4,7 @@ import { isResetPending, offlineEmergencyStateOf } from '../domain/emergency-acc
 import { AppError, NotFoundError, PreconditionError } from '../domain/errors';
 import type { AuditAction, TokenState } from '../domain/model';
 import { mergeTokenState, nextAdminSettings, withAdminSettings } from '../domain/regional-state';
-import { recordAudit } from './audit';
+import { appendAuditEvents, auditEventOf, recordAudit } from './audit';
 import { canSeeDomain, type AdminActor, type UseCaseDependencies } from './context';
 import {
   emergencyAccessEtagOf,
@@ -113,7 +113,8 @@ export interface EmergencyAccessChange {
  * Reset, the online-use toggle and Save. With `ifMatch`, the change applies only to the page that was
  * read (412 otherwise). Refused with 409 and the reasons when the token is not eligible, except turning
  * online use off, which only ever narrows access. Asking for what is already so changes nothing.
- * Both changes are one write of this region's admin item, conditional on its version; each is audited.
+ * Both changes are one write of this region's admin item, conditional on its version, that carries their
+ * audit events in its outbox; each is audited, a request that changes nothing as `changed: false`.
  */
 export async function changeEmergencyAccess(
   deps: UseCaseDependencies,
@@ -156,8 +157,24 @@ export async function changeEmergencyAccess(
   const toggleWanted =
     change.onlineUseAllowed !== undefined && change.onlineUseAllowed !== state.settings.onlineUseAllowed;
 
+  const events = wanted.map(({ action, details }) =>
+    auditEventOf(deps, {
+      serial,
+      action,
+      actor: actor.id,
+      via: actor.via,
+      requestId: actor.requestId,
+      outcome: 'success',
+      details: {
+        ...details,
+        changed: action === 'emergency-access.reset' ? resetWanted : toggleWanted,
+        generation: state.issued?.generation ?? 0,
+      },
+    }),
+  );
   let next = state;
   if (resetWanted || toggleWanted) {
+    // The events ride in the admin item's outbox: the change and its audit commit together.
     const saved = await deps.store.saveAdminSettings(
       nextAdminSettings(
         state.items,
@@ -167,20 +184,10 @@ export async function changeEmergencyAccess(
         },
         { region: deps.regionName, at: now, by: actor.id },
       ),
+      events,
     );
     next = mergeTokenState(withAdminSettings(state.items, saved));
   }
-  for (const { action, details } of wanted) {
-    const changed = action === 'emergency-access.reset' ? resetWanted : toggleWanted;
-    await recordAudit(deps, {
-      serial,
-      action,
-      actor: actor.id,
-      via: actor.via,
-      requestId: actor.requestId,
-      outcome: 'success',
-      details: { ...details, changed, generation: state.issued?.generation ?? 0 },
-    });
-  }
+  await appendAuditEvents(deps, events);
   return { page: emergencyAccessPageOf(next, eligibility, now, null), etag: emergencyAccessEtagOf(next) };
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { generateEmergencyCode } from '../domain/emergency-code';
 import { expiryOf, nextGenerationOf, replacementReasonOf, type ReplacementReason } from '../domain/issuance';
 import type { EmergencyAccessSettings, IssuedEmergencyCode, OfflinePolicy } from '../domain/model';
-import { recordAudit } from './audit';
+import { appendAuditEvents, auditEventOf } from './audit';
 import { createCodeVerifier } from './code-verifier';
 import type { UseCaseDependencies } from './context';
 import { isConflict } from './lockout-counters';
@@ -46,15 +46,7 @@ export async function currentEmergencyCode(
     const reason = replacementReasonOf(context.settings, current, context.now, context.assignmentEpoch);
     if (reason === null) return { issued: current!, code: await openCode(deps, current!), replaced: null };
     try {
-      const fresh = await issueCode(deps, context, current);
-      await recordAudit(deps, {
-        serial: context.serial,
-        action: 'emergency-access.issued',
-        actor: context.actor,
-        requestId: context.requestId,
-        outcome: 'success',
-        details: { generation: fresh.issued.generation, reason, issueId: fresh.issued.issueId ?? null },
-      });
+      const fresh = await issueCode(deps, context, current, reason);
       if (current !== null) await shred(deps, current);
       return { ...fresh, replaced: reason };
     } catch (error) {
@@ -64,36 +56,53 @@ export async function currentEmergencyCode(
   }
 }
 
+/** Issues the next generation, its `emergency-access.issued` event in the new item's outbox. */
 async function issueCode(
   deps: UseCaseDependencies,
   context: IssueContext,
   previous: IssuedEmergencyCode | null,
+  reason: ReplacementReason,
 ): Promise<{ issued: IssuedEmergencyCode; code: string }> {
   const { serial, settings, policy, now, assignmentEpoch } = context;
   const code = generateEmergencyCode(policy.emergencyCodeFormat);
   const generation = nextGenerationOf(settings, previous);
+  const issueId = randomUUID();
+  const events = [
+    auditEventOf(deps, {
+      serial,
+      action: 'emergency-access.issued',
+      actor: context.actor,
+      requestId: context.requestId,
+      outcome: 'success',
+      details: { generation, reason, issueId },
+    }),
+  ];
   const plaintext = Buffer.from(code, 'utf8');
   try {
     const [sealedCode, verifier] = await Promise.all([
       deps.sealer.seal(plaintext, { purpose: 'offline-eat', serial, generation }),
       createCodeVerifier(deps, serial, generation, code, assignmentEpoch),
     ]);
-    const issued = await deps.store.saveIssuedCode({
-      serial,
-      generation,
-      sealedCode,
-      verifier,
-      issuedAt: now.toISOString(),
-      expiresAt: expiryOf(now, policy, deps.policyCaps).toISOString(),
-      state: 'active',
-      usedAt: null,
-      issueId: randomUUID(),
-      issuedInRegion: deps.regionName,
-      codeLength: code.length,
-      assignmentEpoch,
-      // A new item: another login in this region issuing the same generation loses the condition.
-      version: 0,
-    });
+    const issued = await deps.store.saveIssuedCode(
+      {
+        serial,
+        generation,
+        sealedCode,
+        verifier,
+        issuedAt: now.toISOString(),
+        expiresAt: expiryOf(now, policy, deps.policyCaps).toISOString(),
+        state: 'active',
+        usedAt: null,
+        issueId,
+        issuedInRegion: deps.regionName,
+        codeLength: code.length,
+        assignmentEpoch,
+        // A new item: another login in this region issuing the same generation loses the condition.
+        version: 0,
+      },
+      events,
+    );
+    await appendAuditEvents(deps, events);
     return { issued, code };
   } finally {
     plaintext.fill(0);

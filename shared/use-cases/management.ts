@@ -27,7 +27,7 @@ import {
 import { decodeBase32 } from '../domain/totp';
 import { createPinVerifier } from './code-verifier';
 import type { Page, PageRequest } from '../ports/token-store';
-import { recordAudit } from './audit';
+import { appendAuditEvents, auditEventOf, recordAudit, type AuditEntry } from './audit';
 import { canSeeDomain, type AdminActor, type UseCaseDependencies } from './context';
 import { loadVisibleTokenState } from './emergency-access';
 import { invalidCursor, PageCursors } from './page-cursors';
@@ -260,13 +260,22 @@ async function updateTokensOf(deps: UseCaseDependencies, actor: AdminActor, user
       if (!canSeeDomain(actor, token.securityDomain)) continue;
       // The index is eventually consistent: the token itself may already be up to date.
       if (token.securityDomain === user.securityDomain && sameRef(token.user, userRefOf(user))) continue;
-      await deps.store.saveToken({ ...token, user: userRefOf(user), securityDomain: user.securityDomain });
-      await auditManage(deps, actor, token.serial, 'success', {
-        change: 'user-update',
-        userId: user.userId,
-        securityDomain: user.securityDomain,
-        changed: true,
-      });
+      const events = [
+        auditEventOf(
+          deps,
+          manageEntry(actor, token.serial, 'success', {
+            change: 'user-update',
+            userId: user.userId,
+            securityDomain: user.securityDomain,
+            changed: true,
+          }),
+        ),
+      ];
+      await deps.store.saveToken(
+        { ...token, user: userRefOf(user), securityDomain: user.securityDomain },
+        events,
+      );
+      await appendAuditEvents(deps, events);
     }
     cursor = page.cursor;
   } while (cursor !== null);
@@ -305,14 +314,13 @@ function checkTokenIfMatch(state: TokenState, ifMatch: string | undefined): void
     throw new AppError('ETAG_MISMATCH', 'It changed since it was read');
 }
 
-async function auditManage(
-  deps: UseCaseDependencies,
+function manageEntry(
   actor: AdminActor,
   serial: string,
   outcome: 'success' | 'denied',
   details: Record<string, AuditDetailValue>,
-): Promise<void> {
-  await recordAudit(deps, {
+): AuditEntry {
+  return {
     serial,
     action: 'token.manage',
     actor: actor.id,
@@ -320,7 +328,18 @@ async function auditManage(
     requestId: actor.requestId,
     outcome,
     details,
-  });
+  };
+}
+
+/** Audits a management act that changes nothing (a refusal, a change already made). */
+async function auditManage(
+  deps: UseCaseDependencies,
+  actor: AdminActor,
+  serial: string,
+  outcome: 'success' | 'denied',
+  details: Record<string, AuditDetailValue>,
+): Promise<void> {
+  await recordAudit(deps, manageEntry(actor, serial, outcome, details));
 }
 
 /** Refuses a change the token's state does not allow: audited as denied, then 409 with the reason. */
@@ -337,7 +356,9 @@ async function refuse(
 
 /**
  * Writes what changed (this region's admin item, then the token item: an unassignment narrows access
- * before it drops the user), audits the change, and answers the token as it now is.
+ * before it drops the user), audits the change, and answers the token as it now is. The event rides in the
+ * outbox of the first write: should the second lose, the narrowing that stands is audited, and the retry
+ * audits the rest.
  */
 async function commit(
   deps: UseCaseDependencies,
@@ -346,17 +367,26 @@ async function commit(
   change: { admin?: AdminChange; token?: Token },
   details: Record<string, AuditDetailValue>,
 ): Promise<Stored<ManagedToken>> {
+  const changed = change.admin !== undefined || change.token !== undefined;
+  const serial = state.token.serial;
+  if (!changed) {
+    await auditManage(deps, actor, serial, 'success', { ...details, changed });
+    return storedToken(mergeTokenState(state.items), deps.clock());
+  }
+  const events = [auditEventOf(deps, manageEntry(actor, serial, 'success', { ...details, changed }))];
   let items = state.items;
   if (change.admin !== undefined) {
     const write = { region: deps.regionName, at: deps.clock(), by: actor.id };
     items = withAdminSettings(
       items,
-      await deps.store.saveAdminSettings(nextAdminSettings(items, change.admin, write)),
+      await deps.store.saveAdminSettings(nextAdminSettings(items, change.admin, write), events),
     );
   }
-  if (change.token !== undefined) items = { ...items, token: await deps.store.saveToken(change.token) };
-  const changed = change.admin !== undefined || change.token !== undefined;
-  await auditManage(deps, actor, state.token.serial, 'success', { ...details, changed });
+  if (change.token !== undefined) {
+    const outbox = change.admin === undefined ? events : [];
+    items = { ...items, token: await deps.store.saveToken(change.token, outbox) };
+  }
+  await appendAuditEvents(deps, events);
   return storedToken(mergeTokenState(items), deps.clock());
 }
 
@@ -385,32 +415,42 @@ export async function importToken(
   await requireVisibleDomain(deps, actor, input.securityDomain);
   if ((await deps.store.getToken(input.serial)) !== null) throw tokenExists();
   const sealedSeed = await sealSeed(deps, input.serial, input.seed);
+  const enabled = input.enabled ?? true;
+  const events = [
+    auditEventOf(
+      deps,
+      manageEntry(actor, input.serial, 'success', {
+        change: 'import',
+        kind: input.kind,
+        digits: input.digits,
+        securityDomain: input.securityDomain,
+        enabled,
+        changed: true,
+      }),
+    ),
+  ];
   let token: Token;
   try {
-    token = await deps.store.saveToken({
-      serial: input.serial,
-      kind: input.kind,
-      enabled: input.enabled ?? true,
-      user: null,
-      securityDomain: input.securityDomain,
-      digits: input.digits,
-      sealedSeed,
-      pinVerifier: null,
-      lastOnlineAuthenticationAt: null,
-      version: 0,
-    });
+    token = await deps.store.saveToken(
+      {
+        serial: input.serial,
+        kind: input.kind,
+        enabled,
+        user: null,
+        securityDomain: input.securityDomain,
+        digits: input.digits,
+        sealedSeed,
+        pinVerifier: null,
+        lastOnlineAuthenticationAt: null,
+        version: 0,
+      },
+      events,
+    );
   } catch (error) {
     if (isConflict(error)) throw tokenExists();
     throw error;
   }
-  await auditManage(deps, actor, token.serial, 'success', {
-    change: 'import',
-    kind: token.kind,
-    digits: token.digits,
-    securityDomain: token.securityDomain,
-    enabled: token.enabled,
-    changed: true,
-  });
+  await appendAuditEvents(deps, events);
   return storedToken(mergeTokenState(itemsOfNewToken(token)), deps.clock(), true);
 }
 

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { offlineEmergencyStateOf } from '../domain/emergency-access';
 import { isAppError, ValidationError } from '../domain/errors';
-import type { IssuedEmergencyCode } from '../domain/model';
+import type { IssuedEmergencyCode, OutboxEvent } from '../domain/model';
 import type { DueCode, Page, PageRequest, RunOutDownload } from '../ports/token-store';
-import { recordAudit } from './audit';
+import { appendAuditEvents, auditEventOf } from './audit';
 import type { UseCaseDependencies } from './context';
 import { runPool } from './promise-pool';
 
@@ -238,13 +238,27 @@ async function expireCode(run: Run, due: DueCode): Promise<void> {
   const { deps, result } = run;
   result.due += 1;
   let issued: IssuedEmergencyCode | null;
+  let events: OutboxEvent[];
   try {
     issued = await deps.store.getIssuedCode(due.serial, due.generation);
     if (!isStillDue(issued, due, run.now)) {
       result.skipped += 1;
       return;
     }
-    await deps.store.saveIssuedCode({ ...issued, state: 'expired', sealedCode: null, verifier: null });
+    events = [
+      auditEventOf(deps, {
+        serial: due.serial,
+        action: 'emergency-access.expired',
+        actor: SWEEP_ACTOR,
+        requestId: run.requestId,
+        outcome: 'success',
+        details: { generation: issued.generation },
+      }),
+    ];
+    await deps.store.saveIssuedCode(
+      { ...issued, state: 'expired', sealedCode: null, verifier: null },
+      events,
+    );
   } catch (error) {
     if (isConflict(error)) {
       result.skipped += 1;
@@ -255,17 +269,10 @@ async function expireCode(run: Run, due: DueCode): Promise<void> {
     return;
   }
   try {
-    await recordAudit(deps, {
-      serial: due.serial,
-      action: 'emergency-access.expired',
-      actor: SWEEP_ACTOR,
-      requestId: run.requestId,
-      outcome: 'success',
-      details: { generation: issued.generation },
-    });
+    await appendAuditEvents(deps, events);
     result.expired += 1;
   } catch (error) {
-    // The code is expired and out of the index, so no later run will audit it: this is a failure to see.
+    // The event is in the item's outbox, so the materializer appends it; the failure is still reported.
     result.failed += 1;
     run.report({ what: 'code-audit', subject: due.serial, error });
   }

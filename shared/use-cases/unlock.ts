@@ -1,5 +1,6 @@
 import { isLocked, mergeCounters, unlock } from '../domain/lockout';
-import { recordAudit } from './audit';
+import type { RegionalCounters } from '../domain/model';
+import { auditEventOf, recordAudit, type AuditEntry } from './audit';
 import type { AdminActor, UseCaseDependencies } from './context';
 import { loadVisibleTokenState } from './emergency-access';
 import { updateCounters } from './lockout-counters';
@@ -10,7 +11,8 @@ import { tokenDetailsOf, type TokenDetails } from './views';
  * recorded before it, and the failures seen are acknowledged (domain/lockout.ts). 404 outside the
  * administrator's domains. Idempotent: unlocking a token that is not locked and has no failures writes
  * nothing, and is audited all the same (`changed: false`). A concurrent failed attempt in this region
- * does not make it fail: the items are read again and unlocked again.
+ * does not make it fail: the items are read again and unlocked again. The unlock's event is in the outbox
+ * of the lockout item's write, so it describes the counters that write saw and made.
  */
 export async function unlockToken(
   deps: UseCaseDependencies,
@@ -20,23 +22,50 @@ export async function unlockToken(
   const state = await loadVisibleTokenState(deps, actor, serial);
   const before = state.lockout;
   const needed = isLocked(before) || before.tokencodeFailures > 0 || before.emergencyAccessFailures > 0;
-  const items = needed ? (await updateCounters(deps, state, unlock))! : state.items.counters;
+  const entry = (
+    items: readonly RegionalCounters[],
+    after: readonly RegionalCounters[],
+    changed: boolean,
+  ): AuditEntry => {
+    const was = mergeCounters(serial, items);
+    const now = mergeCounters(serial, after);
+    return {
+      serial,
+      action: 'token.unlock',
+      actor: actor.id,
+      via: actor.via,
+      requestId: actor.requestId,
+      outcome: 'success',
+      details: {
+        changed,
+        wasLocked: isLocked(was),
+        stillLocked: isLocked(now),
+        tokencodeFailures: was.tokencodeFailures,
+        emergencyAccessFailures: was.emergencyAccessFailures,
+        unlockEpoch: now.unlockEpoch,
+      },
+    };
+  };
+  // Whether the last attempt wrote: each attempt starts with `change` and writes only after `audit`.
+  let wrote = false;
+  const items = needed
+    ? (await updateCounters(
+        deps,
+        state,
+        (all, own) => {
+          wrote = false;
+          return unlock(all, own);
+        },
+        (seen, next) => {
+          wrote = true;
+          return [
+            auditEventOf(deps, entry(seen, [...seen.filter((c) => c.region !== next.region), next], true)),
+          ];
+        },
+      ))!
+    : state.items.counters;
+  // No write (nothing to unlock, or a concurrent unlock did it): audited alone, as `changed: false`.
+  if (!wrote) await recordAudit(deps, entry(items, items, false));
   const after = mergeCounters(serial, items);
-  await recordAudit(deps, {
-    serial,
-    action: 'token.unlock',
-    actor: actor.id,
-    via: actor.via,
-    requestId: actor.requestId,
-    outcome: 'success',
-    details: {
-      changed: needed,
-      wasLocked: isLocked(before),
-      stillLocked: isLocked(after),
-      tokencodeFailures: before.tokencodeFailures,
-      emergencyAccessFailures: before.emergencyAccessFailures,
-      unlockEpoch: after.unlockEpoch,
-    },
-  });
   return tokenDetailsOf({ ...state, lockout: after }, deps.clock());
 }

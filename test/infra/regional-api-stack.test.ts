@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { ALL_ROUTES } from '../../functions/api/routes';
 import { routeKeyOf } from '../../functions/http/route';
+import { AUDIT_OUTBOX_FUNCTION } from '../../infra/constructs/audit-outbox-materializer';
 import { SWEEP_MAX_EVENT_AGE, SWEEP_RETRY_ATTEMPTS } from '../../infra/constructs/expiry-sweep-schedule';
 import { PROJECT_ROOT, type FunctionSpec } from '../../infra/function-catalog';
 import { functionName, functionRoleName, stackNames } from '../../infra/names';
@@ -50,7 +51,8 @@ describe('functions', () => {
     expect(catalog.routeGroups.map((s) => s.name)).toEqual(groups);
     expect(catalog.sweep.name).toBe('sweep');
     for (const { json } of regional) {
-      expect(resourcesOf(json, 'AWS::Lambda::Function')).toHaveLength(groups.length + 1);
+      // and the audit outbox materializer with its stream ARN lookup (audit-outbox.test.ts)
+      expect(resourcesOf(json, 'AWS::Lambda::Function')).toHaveLength(groups.length + 3);
     }
   });
 
@@ -231,7 +233,9 @@ describe('least privilege', () => {
         .map((r) => r.Properties.RoleName)
         .filter((n) => typeof n === 'string');
       expect(roleNames.sort()).toEqual(
-        catalog.all.map((s) => functionRoleName(config.namePrefix, s.name, region)).sort(),
+        [...catalog.all.map((s) => s.name), AUDIT_OUTBOX_FUNCTION]
+          .map((name) => functionRoleName(config.namePrefix, name, region))
+          .sort(),
       );
     }
   });

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
@@ -15,6 +14,7 @@ import type {
   IssuedEmergencyCode,
   AdminSettings,
   OfflineAuthentication,
+  OutboxEvent,
   RegionalCounters,
   SecurityDomain,
   RegisterEntry,
@@ -35,10 +35,12 @@ import type {
 } from '../../ports/token-store';
 import { isTransientAwsError } from '../aws-errors';
 import {
+  AUDIT_OUTBOX_ATTRIBUTE,
   PIN_REGISTER_ATTRIBUTE,
   PROJECTION,
   SK,
   agentAndRegionOfSk,
+  auditSk,
   agentPk,
   domainPk,
   downloadExpiryBucket,
@@ -67,7 +69,12 @@ export interface DynamoDbTokenStoreOptions {
 type Item = Record<string, unknown>;
 
 /** Attributes that exist only for storage; everything else on an item is the entity's own field. */
-const STORAGE_ATTRIBUTES = new Set([...KEY_ATTRIBUTES, TTL_ATTRIBUTE, 'firstNameNormalized']);
+const STORAGE_ATTRIBUTES = new Set([
+  ...KEY_ATTRIBUTES,
+  TTL_ATTRIBUTE,
+  'firstNameNormalized',
+  AUDIT_OUTBOX_ATTRIBUTE,
+]);
 
 const MAX_PAGE = 100;
 
@@ -278,7 +285,7 @@ export class DynamoDbTokenStore implements TokenStore {
     return (await this.getTokenState(serial))?.token ?? null;
   }
 
-  async saveToken(token: Token): Promise<Token> {
+  async saveToken(token: Token, audit: readonly OutboxEvent[] = []): Promise<Token> {
     const user = token.user;
     const searchKeys: Item = {
       domainKey: domainPk(token.securityDomain),
@@ -287,7 +294,7 @@ export class DynamoDbTokenStore implements TokenStore {
       firstNameNormalized: normalizeName(user?.firstName ?? ''),
     };
     if (user !== null) searchKeys.userIdKey = userPk(user.userId);
-    return this.saveVersioned(tokenPk(token.serial), SK.token, token, searchKeys);
+    return this.saveVersioned(tokenPk(token.serial), SK.token, token, searchKeys, audit);
   }
 
   async getTokenState(serial: string): Promise<TokenState | null> {
@@ -355,7 +362,10 @@ export class DynamoDbTokenStore implements TokenStore {
     return this.getEntity<IssuedEmergencyCode>(tokenPk(serial), issuedSk(generation));
   }
 
-  async saveIssuedCode(issued: IssuedEmergencyCode): Promise<IssuedEmergencyCode> {
+  async saveIssuedCode(
+    issued: IssuedEmergencyCode,
+    audit: readonly OutboxEvent[] = [],
+  ): Promise<IssuedEmergencyCode> {
     // Only active codes are in the sparse expiry index; an expired one drops out of it.
     const expiryKeys: Item =
       issued.state === 'active'
@@ -364,39 +374,56 @@ export class DynamoDbTokenStore implements TokenStore {
             expiryKey: expirySortKey(issued.expiresAt, `${issued.serial}#${issued.generation}`),
           }
         : {};
-    return this.saveVersioned(tokenPk(issued.serial), issuedSk(issued.generation), issued, expiryKeys);
+    return this.saveVersioned(tokenPk(issued.serial), issuedSk(issued.generation), issued, expiryKeys, audit);
   }
 
-  async saveAdminSettings(settings: AdminSettings): Promise<AdminSettings> {
+  async saveAdminSettings(
+    settings: AdminSettings,
+    audit: readonly OutboxEvent[] = [],
+  ): Promise<AdminSettings> {
     const { entity, extra } = storedAdminSettings(settings);
-    const saved = await this.saveVersioned(tokenPk(settings.serial), adminSk(settings.region), entity, extra);
+    const saved = await this.saveVersioned(
+      tokenPk(settings.serial),
+      adminSk(settings.region),
+      entity,
+      extra,
+      audit,
+    );
     return { ...settings, version: saved.version };
   }
 
-  async saveRegionalCounters(counters: RegionalCounters): Promise<RegionalCounters> {
-    return this.saveVersioned(tokenPk(counters.serial), lockoutSk(counters.region), counters, {});
+  async saveRegionalCounters(
+    counters: RegionalCounters,
+    audit: readonly OutboxEvent[] = [],
+  ): Promise<RegionalCounters> {
+    return this.saveVersioned(tokenPk(counters.serial), lockoutSk(counters.region), counters, {}, audit);
   }
 
   // Audit
 
-  async appendAudit(event: AuditEvent): Promise<void> {
-    const sk = `${SK.auditPrefix}${event.at}#${randomBytes(6).toString('hex')}`;
+  async appendAudit(event: OutboxEvent): Promise<void> {
+    const { eventId, ...fields } = event;
     const expiresAt = Math.floor(Date.parse(event.at) / 1000) + this.auditRetentionSeconds;
-    await this.call(() =>
-      this.documents.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            ...event,
-            [KEY.partition]: tokenPk(event.serial),
-            [KEY.sort]: sk,
-            [TTL_ATTRIBUTE]: expiresAt,
-          },
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': KEY.partition },
-        }),
-      ),
-    );
+    try {
+      await this.call(() =>
+        this.documents.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: {
+              ...fields,
+              [KEY.partition]: tokenPk(event.serial),
+              [KEY.sort]: auditSk(event.at, eventId),
+              [TTL_ATTRIBUTE]: expiresAt,
+            },
+            ConditionExpression: 'attribute_not_exists(#pk)',
+            ExpressionAttributeNames: { '#pk': KEY.partition },
+          }),
+        ),
+      );
+    } catch (error) {
+      // The item of this event id exists: another writer of the same event (a retry, the materializer) was first.
+      if (!(error instanceof ConflictError)) throw error;
+    }
   }
 
   async listAudit(serial: string, page: PageRequest): Promise<Page<AuditEvent>> {
@@ -518,21 +545,24 @@ export class DynamoDbTokenStore implements TokenStore {
 
   /**
    * Writes the whole item if, and only if, it is still at the version the caller read (absent for 0),
-   * and returns the entity at its new version.
+   * with the audit events of this change in its outbox, and returns the entity at its new version.
    */
   private async saveVersioned<T extends { version: number }>(
     pk: string,
     sk: string,
     entity: T,
     extra: Item,
+    audit: readonly OutboxEvent[] = [],
   ): Promise<T> {
     const stored: T = { ...entity, version: entity.version + 1 };
     const isNew = entity.version === 0;
+    // The change's audit events commit with it or not at all; a write without any clears the last ones.
+    const outbox: Item = audit.length > 0 ? { [AUDIT_OUTBOX_ATTRIBUTE]: audit } : {};
     await this.call(() =>
       this.documents.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...stored, ...extra, [KEY.partition]: pk, [KEY.sort]: sk },
+          Item: { ...stored, ...extra, ...outbox, [KEY.partition]: pk, [KEY.sort]: sk },
           ConditionExpression: isNew ? 'attribute_not_exists(#pk)' : '#version = :version',
           ExpressionAttributeNames: isNew ? { '#pk': KEY.partition } : { '#version': 'version' },
           ExpressionAttributeValues: isNew ? undefined : { ':version': entity.version },

@@ -1,5 +1,6 @@
 /** Key values of the single table (see table-schema.ts). */
 
+import type { AuditEvent } from '../../domain/model';
 import { foldName } from '../../domain/names';
 
 /** Lower-case, accents and `#` removed: what name prefixes are matched on (the domain's one folding rule). */
@@ -24,6 +25,28 @@ export const SK = {
   auditPrefix: 'AUDIT#',
   offlinePrefix: 'OFFLINE#',
 } as const;
+
+/**
+ * The attribute of a changed item that holds the audit events of the write that made this version (its
+ * outbox): written in the same conditional put as the change, read by the stream's materializer only,
+ * never by a view. Replaced by the next write of the item.
+ */
+export const AUDIT_OUTBOX_ATTRIBUTE = 'auditOutbox';
+
+/** The attributes of an audit event's item besides the table's keys and TTL: the event's own fields. */
+export const AUDIT_EVENT_ATTRIBUTES = [
+  'serial',
+  'at',
+  'action',
+  'actor',
+  'region',
+  'outcome',
+  'requestId',
+  'details',
+] as const satisfies readonly (keyof AuditEvent)[];
+
+/** An audit event's item: by time, then its event id, so that appending the same event twice is one item. */
+export const auditSk = (at: string, eventId: string) => `${SK.auditPrefix}${at}#${eventId}`;
 
 export const adminSk = (region: string) => `${SK.adminPrefix}${region}`;
 export const lockoutSk = (region: string) => `${SK.lockoutPrefix}${region}`;

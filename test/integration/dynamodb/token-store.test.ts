@@ -112,9 +112,10 @@ describe('DynamoDbTokenStore on DynamoDB Local', () => {
       const serial = 'AUDIT0000001';
       await table.store.saveToken(aToken({ serial }));
       for (let i = 0; i < 5; i++) {
-        await table.store.appendAudit(
-          anAuditEvent({ serial, at: `2026-12-01T00:00:0${i}.000Z`, requestId: `r${i}` }),
-        );
+        await table.store.appendAudit({
+          eventId: `event-${i}`,
+          ...anAuditEvent({ serial, at: `2026-12-01T00:00:0${i}.000Z`, requestId: `r${i}` }),
+        });
       }
       const first = await table.store.listAudit(serial, { limit: 3 });
       expect(first.items.map((e) => e.requestId)).toEqual(['r4', 'r3', 'r2']);

@@ -72,7 +72,10 @@ beforeAll(async () => {
       expiresAt: '2099-01-01T00:00:00.000Z',
     }),
   );
-  await store.appendAudit(anAuditEvent({ serial: SERIAL, details: { changed: true } }));
+  await store.appendAudit({
+    ...anAuditEvent({ serial: SERIAL, details: { changed: true } }),
+    eventId: 'projected-reads-event',
+  });
   // Whatever other writers add to an item later (an outbox, say) is not in a list, so it is never read.
   const documents = DynamoDBDocumentClient.from(system.table.client);
   for (const sk of ['STATE#TOKEN', adminSk('test-primary')]) {
