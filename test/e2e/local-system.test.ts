@@ -4,13 +4,9 @@
  * is a real replica: what one region writes reaches the other after the replication delay, so the scenario
  * waits for replication (POST /local/replication/settle) wherever it crosses regions.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { decodeBase32, totp } from '../../shared/domain/totp';
-import { freePort, projectRoot } from '../../local/engines';
+import { startLocalProcess, type LocalProcess } from '../support/local-process';
 
 const ALICE = {
   userId: 'alice',
@@ -19,47 +15,17 @@ const ALICE = {
   seed: decodeBase32('JBSWY3DPEHPK3PXP'),
 };
 
-let child: ChildProcess;
-let output = '';
-let dataDir: string;
+let system: LocalProcess;
 let primary: string;
 let replica: string;
-let ports: number[];
-
-function waitFor(pattern: RegExp): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      if (pattern.test(output)) return resolve();
-      if (child.exitCode !== null) return reject(new Error(`npm start exited ${child.exitCode}:\n${output}`));
-      setTimeout(check, 100);
-    };
-    check();
-  });
-}
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'eat-e2e-'));
-  ports = [await freePort(), await freePort()];
-  [primary, replica] = ports.map((port) => `http://127.0.0.1:${port}`) as [string, string];
-  child = spawn(join(projectRoot(), 'node_modules', '.bin', 'tsx'), ['local/start.ts', '--fresh'], {
-    cwd: projectRoot(),
-    env: {
-      ...process.env,
-      PORT: String(ports[0]),
-      REPLICA_PORT: String(ports[1]),
-      LOCAL_DATA_DIR: dataDir,
-      SWEEP_INTERVAL_SECONDS: '0',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  await waitFor(/local system: up in/);
+  system = await startLocalProcess();
+  ({ primary, replica } = system);
 });
 
 afterAll(async () => {
-  if (child.exitCode === null) child.kill('SIGKILL');
-  rmSync(dataDir, { recursive: true, force: true });
+  await system.stop();
 });
 
 async function tokenFor(base: string, clientId: string): Promise<string> {
@@ -112,10 +78,10 @@ function portIsFree(port: number): Promise<boolean> {
 }
 
 it('runs the whole scenario over HTTP on the primary and the replica, then stops cleanly', async () => {
-  expect(output).toContain(`primary  (local-primary)  ${primary}`);
-  expect(output).toContain(`replica  (local-replica)  ${replica}`);
-  expect(output).toContain('the replica is a real replica');
-  expect(output).toMatch(/replicated to local-replica: \d+ items/);
+  expect(system.output()).toContain(`primary  (local-primary)  ${primary}`);
+  expect(system.output()).toContain(`replica  (local-replica)  ${replica}`);
+  expect(system.output()).toContain('the replica is a real replica');
+  expect(system.output()).toMatch(/replicated to local-replica: \d+ items/);
   const admin = await tokenFor(primary, 'helpdesk');
   const agent = await tokenFor(primary, 'win-agent-1');
   const page = `/v1/tokens/${ALICE.serial}/emergency-access`;
@@ -211,9 +177,7 @@ it('runs the whole scenario over HTTP on the primary and the replica, then stops
   expect(regions).toEqual(new Set(['local-primary', 'local-replica']));
 
   // Ctrl-C: the gateways close, DynamoDB Local stops, the ports are released.
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  child.kill('SIGINT');
-  expect(await exited).toBe(0);
-  expect(output).toContain('Stopped.');
-  for (const port of ports) expect(await portIsFree(port)).toBe(true);
+  expect(await system.stop()).toBe(0);
+  expect(system.output()).toContain('Stopped.');
+  for (const port of system.ports) expect(await portIsFree(port)).toBe(true);
 });

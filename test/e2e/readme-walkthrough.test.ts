@@ -9,11 +9,11 @@
  *
  * WALKTHROUGH_ACTUAL=FILE writes what the commands printed (ports and directory as in the README) to FILE.
  */
-import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, projectRoot } from '../../local/engines';
+import { projectRoot } from '../../local/engines';
+import { startLocalProcess, type LocalProcess } from '../support/local-process';
 
 interface Step {
   command: string;
@@ -70,44 +70,14 @@ function carriedValues(line: string): string[] {
   return VARYING.filter((v) => v.carried).flatMap(({ pattern }) => line.match(pattern) ?? []);
 }
 
-let child: ChildProcess;
-let startOutput = '';
-let dataDir: string;
-let ports: number[];
+let system: LocalProcess;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'eat-walkthrough-'));
-  ports = [await freePort(), await freePort()];
-  child = spawn(join(projectRoot(), 'node_modules', '.bin', 'tsx'), ['local/start.ts', '--fresh'], {
-    cwd: projectRoot(),
-    env: {
-      ...process.env,
-      PORT: String(ports[0]),
-      REPLICA_PORT: String(ports[1]),
-      LOCAL_DATA_DIR: dataDir,
-      SWEEP_INTERVAL_SECONDS: '0',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout!.on('data', (chunk: Buffer) => (startOutput += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (startOutput += chunk.toString()));
-  await new Promise<void>((resolve, reject) => {
-    const check = () => {
-      if (/local system: up in/.test(startOutput)) return resolve();
-      if (child.exitCode !== null) return reject(new Error(`npm start exited:\n${startOutput}`));
-      setTimeout(check, 100);
-    };
-    check();
-  });
+  system = await startLocalProcess();
 });
 
 afterAll(async () => {
-  if (child.exitCode === null) {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGINT');
-    await exited;
-  }
-  rmSync(dataDir, { recursive: true, force: true });
+  await system.stop();
 });
 
 /** One bash session, as the user's terminal: each command's output and exit status, in turn. */
@@ -147,19 +117,19 @@ it('runs the README walkthrough as written, and it prints what the README shows'
   const env = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !name.startsWith('EATCTL_') && !name.startsWith('npm_')),
   );
-  const terminal = new Terminal({ ...env, LOCAL_DATA_DIR: dataDir, PORT: '1' });
+  const terminal = new Terminal({ ...env, LOCAL_DATA_DIR: system.dataDir, PORT: '1' });
   const asReadme = (text: string) =>
     text
-      .split(dataDir)
+      .split(system.dataDir)
       .join('.local')
-      .replace(new RegExp(`127\\.0\\.0\\.1:${ports[0]}\\b`, 'g'), '127.0.0.1:3000')
-      .replace(new RegExp(`127\\.0\\.0\\.1:${ports[1]}\\b`, 'g'), '127.0.0.1:3001');
+      .replace(new RegExp(`127\\.0\\.0\\.1:${system.ports[0]}\\b`, 'g'), '127.0.0.1:3000')
+      .replace(new RegExp(`127\\.0\\.0\\.1:${system.ports[1]}\\b`, 'g'), '127.0.0.1:3001');
   const carried = new Map<string, string>();
   const actual: string[] = [];
   const drift: string[] = [];
   try {
     for (const step of steps) {
-      let command = step.command.replace(/(^|\s)\.local\//g, `$1${dataDir}/`);
+      let command = step.command.replace(/(^|\s)\.local\//g, `$1${system.dataDir}/`);
       for (const [shown, value] of carried) command = command.split(shown).join(value);
       const { output, status } = await terminal.run(command);
       const printed = asReadme(output).replace(/\n$/, '').split('\n');

@@ -1,7 +1,7 @@
 /**
  * The local system started as a user starts it (`tsx local/start.ts --fresh`, what `npm start -- --fresh`
  * runs) on free ports with its own data directory; `stop` presses Ctrl-C (SIGINT), waits for it to close
- * (SIGKILL after 20 s) and removes the data.
+ * (SIGKILL after 20 s), removes the data and gives the exit code (null when it had to be killed).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,13 +12,15 @@ import { freePort, projectRoot } from '../../local/engines';
 export interface LocalProcess {
   primary: string;
   replica: string;
+  ports: [number, number];
+  dataDir: string;
   output(): string;
-  stop(): Promise<void>;
+  stop(): Promise<number | null>;
 }
 
 export async function startLocalProcess(env: Record<string, string> = {}): Promise<LocalProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'eat-e2e-'));
-  const ports = [await freePort(), await freePort()];
+  const ports: [number, number] = [await freePort(), await freePort()];
   const child = spawn(join(projectRoot(), 'node_modules', '.bin', 'tsx'), ['local/start.ts', '--fresh'], {
     cwd: projectRoot(),
     env: {
@@ -34,7 +36,7 @@ export async function startLocalProcess(env: Record<string, string> = {}): Promi
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGINT');
@@ -43,6 +45,7 @@ export async function startLocalProcess(env: Record<string, string> = {}): Promi
       clearTimeout(timer);
     }
     rmSync(dataDir, { recursive: true, force: true });
+    return child.exitCode;
   };
   await new Promise<void>((resolve, reject) => {
     const check = () => {
@@ -56,5 +59,5 @@ export async function startLocalProcess(env: Record<string, string> = {}): Promi
     throw error;
   });
   const [primary, replica] = ports.map((port) => `http://127.0.0.1:${port}`) as [string, string];
-  return { primary, replica, output: () => output, stop };
+  return { primary, replica, ports, dataDir, output: () => output, stop };
 }
