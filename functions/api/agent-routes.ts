@@ -40,6 +40,8 @@ export const agentAuthenticateRoute = {
           .string()
           .regex(/^[A-Za-z0-9-]{1,64}$/, 'an issue id is 1-64 letters, digits and dashes')
           .optional(),
+        // The agent accepted this single-use code offline: it is spent online too, and the next issued.
+        spentOffline: z.boolean().optional(),
       })
       .optional(),
   }),
@@ -49,7 +51,7 @@ export const agentAuthenticateRoute = {
     description: 'accept, reject or locked; a wrong passcode is not an HTTP error',
   },
   audit:
-    'authenticate.tokencode, authenticate.emergency-access, authenticate.lockout, emergency-access.issued',
+    'authenticate.tokencode, authenticate.emergency-access, authenticate.lockout, emergency-access.issued, emergency-access.used-offline',
 } as const satisfies RouteDefinition;
 
 export const AGENT_ROUTES: readonly RouteDefinition[] = [agentAuthenticateRoute];

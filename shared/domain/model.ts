@@ -271,6 +271,8 @@ export type AuditAction =
   | 'emergency-access.online-use'
   | 'emergency-access.issued'
   | 'emergency-access.expired'
+  /** A single-use code an agent accepted offline, reported at the user's next online login. */
+  | 'emergency-access.used-offline'
   | 'authenticate.tokencode'
   | 'authenticate.emergency-access'
   | 'authenticate.lockout'

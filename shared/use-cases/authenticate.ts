@@ -47,8 +47,11 @@ export interface AgentActor {
 export interface AgentAuthentication {
   userId: string;
   passcode: string;
-  /** The offline emergency code the agent holds, so that a stale one is noticed. */
-  heldOffline?: { generation: number; issueId?: string };
+  /**
+   * The offline emergency code the agent holds, so that a stale one is noticed; `spentOffline` when the
+   * agent accepted it offline as a single-use code, so that it is spent here too.
+   */
+  heldOffline?: { generation: number; issueId?: string; spentOffline?: boolean };
 }
 
 export type AuthenticationMethod = 'tokencode' | 'emergency-access';
@@ -232,7 +235,19 @@ async function authenticateWithToken(
       );
       return REJECT;
     }
-    const { method, pin, issued: current } = accepted;
+    const { method, pin } = accepted;
+    const current = await spendHeldOffline(
+      deps,
+      policy,
+      accepted.issued,
+      request.heldOffline,
+      now,
+      (generation) =>
+        auditEventOf(
+          deps,
+          entry('emergency-access.used-offline', 'success', { generation, agentId: agent.agentId }),
+        ),
+    );
 
     const offline =
       agent.supportsOfflineAuthentication && policy?.offlineAuthenticationEnabled === true
@@ -401,16 +416,44 @@ async function countAndAuditFailure(
   if (!seen.wrote) await appendAuditEvents(deps, eventsOf(items));
 }
 
-/** Marks a single-use code spent; null when the item changed under us (another use, or a new code). */
+/**
+ * After an accepted login (the user is present), spends the single-use code the agent reports it accepted
+ * offline, when that is the issued code and it is still usable; a report of any other code changes nothing.
+ * Returns the issued code as it now stands, so that the offline delivery issues the next generation.
+ */
+async function spendHeldOffline(
+  deps: UseCaseDependencies,
+  policy: OfflinePolicy | null,
+  issued: IssuedEmergencyCode | null,
+  held: AgentAuthentication['heldOffline'],
+  now: Date,
+  usedOffline: (generation: number) => OutboxEvent,
+): Promise<IssuedEmergencyCode | null> {
+  if (held?.spentOffline !== true || policy?.singleUse !== true || !isCodeUsable(issued, now)) return issued;
+  if (held.generation !== issued.generation) return issued;
+  if (held.issueId !== undefined && held.issueId !== issued.issueId) return issued;
+  const spent = await spend(deps, issued, now, [usedOffline(issued.generation)]);
+  // Lost to another write (a use, a new code): the delivery works from what is stored now.
+  return spent ?? (await deps.store.getTokenState(issued.serial))?.issued ?? issued;
+}
+
+/**
+ * Marks a single-use code spent, its audit events in the write's outbox; null when the item changed under
+ * us (another use, or a new code).
+ */
 async function spend(
   deps: UseCaseDependencies,
   issued: IssuedEmergencyCode,
   now: Date,
+  audit: readonly OutboxEvent[] = [],
 ): Promise<IssuedEmergencyCode | null> {
+  let spent: IssuedEmergencyCode;
   try {
-    return await deps.store.saveIssuedCode({ ...issued, usedAt: now.toISOString() });
+    spent = await deps.store.saveIssuedCode({ ...issued, usedAt: now.toISOString() }, audit);
   } catch (error) {
     if (isConflict(error)) return null;
     throw error;
   }
+  await appendAuditEvents(deps, audit);
+  return spent;
 }
