@@ -44,7 +44,7 @@ export function nextPasscode(clock: TestClock, user: Person): string {
 
 export interface LoginOptions {
   claims?: Claims;
-  heldOffline?: { generation: number; issueId?: string };
+  heldOffline?: { generation: number; issueId?: string; spentOffline?: boolean };
 }
 
 export function agentLogin(
