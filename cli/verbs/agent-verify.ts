@@ -100,7 +100,8 @@ function verificationText(result: OfflineVerification, at: Date): string {
   ]);
 }
 
-async function readLedger(path: string): Promise<OfflineLedger> {
+/** The ledger `--ledger` names; empty when the file does not exist yet. */
+export async function readLedger(path: string): Promise<OfflineLedger> {
   try {
     return JSON.parse(await readFile(path, 'utf8')) as OfflineLedger;
   } catch (error) {

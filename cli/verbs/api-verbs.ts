@@ -14,9 +14,11 @@ import {
   CONNECTION_USAGE,
   type Connection,
 } from '../api-client';
+import { heldOfflineOf, OfflineDataError, parseOfflineData } from '../../shared/agent';
 import { EXIT, UsageError, type Io, type Verb } from '../verb';
 import { offlineDataPath, shownPath, writeSecretFile } from '../offline-file';
 import { keyValues, table } from '../render';
+import { readLedger } from './agent-verify';
 
 type Values = Record<string, string | boolean | undefined>;
 
@@ -42,6 +44,30 @@ async function secretArg(value: string | undefined, io: Io, what: string): Promi
   if (value === undefined)
     throw new UsageError(`--${what} is required (use - to read it from standard input)`);
   return value === '-' ? ((await io.readStdin()).split(/\r?\n/)[0] ?? '') : value;
+}
+
+/** What `agent authenticate` says the agent holds: `--held-generation`, or the data and ledger it keeps. */
+async function heldOfflineArg(v: Values): Promise<ReturnType<typeof heldOfflineOf>> {
+  const generation = str(v, 'held-generation');
+  const dataPath = str(v, 'held-data');
+  const ledgerPath = str(v, 'ledger');
+  if (generation !== undefined && dataPath !== undefined)
+    throw new UsageError('give --held-generation or --held-data, not both');
+  if (ledgerPath !== undefined && dataPath === undefined)
+    throw new UsageError('--ledger goes with --held-data (the offline data it is the ledger of)');
+  if (generation !== undefined) {
+    if (!/^\d+$/.test(generation)) throw new UsageError('--held-generation must be a generation number');
+    return { generation: Number(generation) };
+  }
+  if (dataPath === undefined) return null;
+  let data;
+  try {
+    data = parseOfflineData(JSON.parse(await readFile(dataPath, 'utf8')));
+  } catch (error) {
+    const why = error instanceof OfflineDataError ? error.message : 'it is not readable offline data';
+    throw new UsageError(`--held-data ${dataPath}: ${why}`);
+  }
+  return heldOfflineOf(data, ledgerPath === undefined ? {} : await readLedger(ledgerPath));
 }
 
 function summaryRows(items: Record<string, unknown>[]): string {
@@ -354,23 +380,23 @@ const VERBS: ApiVerb[] = [
       user: { type: 'string' },
       passcode: { type: 'string' },
       'held-generation': { type: 'string' },
+      'held-data': { type: 'string' },
+      ledger: { type: 'string' },
       'save-data': { type: 'string' },
     },
     usage:
-      '--user USER --passcode PASSCODE|- [--held-generation N] [--save-data FILE]\n' +
+      '--user USER --passcode PASSCODE|- [--held-generation N | --held-data FILE [--ledger FILE]] [--save-data FILE]\n' +
+      '  --held-data: the offline data the agent holds; with the --ledger of `agent verify`, a single-use code\n' +
+      '  spent offline is reported (spentOffline), so the service spends it too and issues the next\n' +
       '  --save-data NAME saves to .local/offline/NAME; a path inside the repository must be one git ignores',
     run: async (c, v, _args, io) => {
       if (!str(v, 'user')) throw new UsageError('--user is required');
       // Where the data would go is settled before the login spends a tokencode.
       const saveTo = str(v, 'save-data') === undefined ? null : offlineDataPath(str(v, 'save-data')!);
+      const heldOffline = await heldOfflineArg(v);
       const passcode = await secretArg(str(v, 'passcode'), io, 'passcode');
-      const held = str(v, 'held-generation');
       const { body } = await callApi({ ...c, asAgent: true }, 'POST', '/v1/agent/authenticate', {
-        body: {
-          userId: str(v, 'user'),
-          passcode,
-          ...(held ? { heldOffline: { generation: Number(held) } } : {}),
-        },
+        body: { userId: str(v, 'user'), passcode, ...(heldOffline ? { heldOffline } : {}) },
       });
       const reply = body as {
         outcome: string;
@@ -409,6 +435,14 @@ const VERBS: ApiVerb[] = [
             'offline emergency code',
             emergency ? `generation ${emergency.generation}, expires ${emergency.expiresAt}` : '-',
           ],
+          ...(heldOffline
+            ? [
+                [
+                  'held offline',
+                  `generation ${heldOffline.generation}${heldOffline.spentOffline ? ', reported spent offline' : ''}`,
+                ] as [string, string],
+              ]
+            : []),
           ...(saved as [string, string][]),
         ]),
       };
