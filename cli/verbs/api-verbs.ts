@@ -129,6 +129,9 @@ function codeCell(
 ): string {
   if (typeof offline.tokencode === 'string') return offline.tokencode;
   if (offline.state !== 'active') return '-';
+  if (typeof offline.usedAt === 'string') {
+    return `spent at ${offline.usedAt}: the next comes at the user's next online login`;
+  }
   if (!eligible) return 'active, not shown: the token is not eligible';
   return viewed
     ? 'active, not shown'

@@ -243,6 +243,10 @@ export function TokenPage({ api, serial, onBack }: Props) {
                   {copied ? 'Copied.' : ''}
                 </span>
               </div>
+            ) : offline.usedAt !== null ? (
+              <p class="no-code">
+                Spent at {dateTime(offline.usedAt)}: the next code comes at the user's next online login.
+              </p>
             ) : (
               <p class="no-code">No code to read out.</p>
             )}

@@ -76,6 +76,11 @@ export const emergencyAccessPage = z
       generation: z.number().int().min(0),
       resetPending: z.boolean(),
       onlineUseAllowed: z.boolean(),
+      usedAt: isoTime
+        .nullable()
+        .describe(
+          'when a single-use code was spent (then not shown); the next comes at the next online login',
+        ),
     }),
     eligibility: z.object({ eligible: z.boolean(), reasons: z.array(ineligibilityReason) }),
   })

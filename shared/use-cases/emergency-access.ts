@@ -63,7 +63,7 @@ export interface EmergencyAccessReply {
 
 /**
  * The Manage Emergency Access Tokencodes page with the code in clear. The code is shown only while it
- * is active and the token is eligible. The view is audited before the code leaves: if the audit event
+ * is active, unspent, and the token is eligible. The view is audited before the code leaves: if the audit event
  * cannot be written, nothing is shown.
  */
 export async function viewEmergencyAccess(
@@ -76,7 +76,12 @@ export async function viewEmergencyAccess(
   const eligibility = await eligibilityOf(deps, state, now);
   const issued = state.issued;
   let tokencode: string | null = null;
-  if (eligibility.eligible && issued?.sealedCode && offlineEmergencyStateOf(issued, now) === 'active') {
+  if (
+    eligibility.eligible &&
+    issued?.sealedCode &&
+    issued.usedAt === null &&
+    offlineEmergencyStateOf(issued, now) === 'active'
+  ) {
     const plaintext = await deps.sealer.open(issued.sealedCode, {
       purpose: 'offline-eat',
       serial,

@@ -33,6 +33,11 @@ export interface EmergencyAccessPage {
     generation: number;
     resetPending: boolean;
     onlineUseAllowed: boolean;
+    /**
+     * When a single-use code was spent (online, or reported by an agent after offline use); null while
+     * unused. A spent code is no longer shown: the next comes at the user's next online login.
+     */
+    usedAt: string | null;
   };
   eligibility: Eligibility;
 }
@@ -83,6 +88,7 @@ export function emergencyAccessPageOf(
       generation: state.issued?.generation ?? 0,
       resetPending: isResetPending(state.settings, state.issued),
       onlineUseAllowed: state.settings.onlineUseAllowed,
+      usedAt: state.issued?.usedAt ?? null,
     },
     eligibility,
   };

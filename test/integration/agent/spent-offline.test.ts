@@ -18,7 +18,7 @@ import type { UseCaseDependencies } from '../../../shared/use-cases/context';
 import { seedDemo, USERS } from '../../support/demo';
 import { ADMIN } from '../../support/events';
 import { startTestSystem, type TestSystem } from '../../support/system';
-import { agentLogin, nextPasscode, TestClock, type LoginOptions } from './support';
+import { agentLogin, nextPasscode, TestClock, WEB_AGENT, type LoginOptions } from './support';
 
 const dave = USERS.find((u) => u.userId === 'dave')!;
 const REJECT = { outcome: 'reject', method: null, offlineData: null };
@@ -180,5 +180,17 @@ describe('a single-use code spent offline', () => {
       heldOffline: { generation: 2, spentOffline: 'yes' as unknown as boolean },
     });
     expect(reply.status).toBe(400);
+  });
+
+  it('shows a spent code as spent, and no longer shows the code, until the next is issued', async () => {
+    await setSingleUse(true);
+    const code2 = (await admin(viewEmergencyAccessRoute)).body.offline.tokencode as string;
+    // Spent online through an agent without offline support: nothing replaces it yet.
+    const spent = await login(dave.pin + code2, { claims: WEB_AGENT });
+    expect(spent.body).toMatchObject({ outcome: 'accept', method: 'emergency-access' });
+    const page = await admin(viewEmergencyAccessRoute);
+    expect(page.body.offline).toMatchObject({ generation: 2, state: 'active', tokencode: null });
+    expect(page.body.offline.usedAt).toBe((await issued(2))!.usedAt);
+    expect(page.body.offline.usedAt).not.toBeNull();
   });
 });
