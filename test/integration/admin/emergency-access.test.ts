@@ -152,6 +152,7 @@ describe('view', () => {
         generation: 1,
         resetPending: false,
         onlineUseAllowed: false,
+        usedAt: null,
       },
       eligibility: { eligible: true, reasons: [] },
     });
