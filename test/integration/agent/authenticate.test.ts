@@ -5,7 +5,6 @@ import {
   viewEmergencyAccessRoute,
 } from '../../../functions/api/admin-routes';
 import { agentAuthenticateRoute, agentAuthenticationReply } from '../../../functions/api/agent-routes';
-import { getSecurityDomainRoute, putSecurityDomainRoute } from '../../../functions/api/management-routes';
 import { EMERGENCY_ACCESS_FAILURE_LIMIT, TOKENCODE_FAILURE_LIMIT } from '../../../shared/domain/lockout';
 import type { UseCaseDependencies } from '../../../shared/use-cases/context';
 import { unlockToken } from '../../../shared/use-cases/unlock';
@@ -14,6 +13,7 @@ import { ADMIN } from '../../support/events';
 import { startTestSystem, type TestSystem } from '../../support/system';
 import {
   agentLogin,
+  changeOfflinePolicy,
   nextPasscode,
   nextTokencode,
   offlineCheck,
@@ -462,15 +462,7 @@ describe('the request', () => {
 
 describe('a domain that keeps tokencodes off laptops (offlineTokencodes: false)', () => {
   it('sends erin (Sales, SecurID) offline data without tokencode data, and says why', async () => {
-    const params = { domainId: 'Sales' };
-    const current = await system.callWith(deps, getSecurityDomainRoute, { claims: ADMIN, params });
-    const { id: _id, ...domain } = current.body;
-    const saved = await system.callWith(deps, putSecurityDomainRoute, {
-      claims: ADMIN,
-      params,
-      headers: { 'if-match': current.headers.etag! },
-      body: { ...domain, offlinePolicy: { ...domain.offlinePolicy, offlineTokencodes: false } },
-    });
+    const saved = await changeOfflinePolicy(system, deps, 'Sales', { offlineTokencodes: false });
     expect([saved.status, saved.body.offlinePolicy.offlineTokencodes]).toEqual([200, false]);
 
     const reply = await login('erin', nextPasscode(clock, erin));

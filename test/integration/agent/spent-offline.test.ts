@@ -4,7 +4,6 @@
  * same code is refused online and the agent leaves with the next generation.
  */
 import { setOnlineUseRoute, viewEmergencyAccessRoute } from '../../../functions/api/admin-routes';
-import { getSecurityDomainRoute, putSecurityDomainRoute } from '../../../functions/api/management-routes';
 import {
   heldOfflineOf,
   parseOfflineData,
@@ -18,7 +17,14 @@ import type { UseCaseDependencies } from '../../../shared/use-cases/context';
 import { seedDemo, USERS } from '../../support/demo';
 import { ADMIN } from '../../support/events';
 import { startTestSystem, type TestSystem } from '../../support/system';
-import { agentLogin, nextPasscode, TestClock, WEB_AGENT, type LoginOptions } from './support';
+import {
+  agentLogin,
+  changeOfflinePolicy,
+  nextPasscode,
+  TestClock,
+  WEB_AGENT,
+  type LoginOptions,
+} from './support';
 
 const dave = USERS.find((u) => u.userId === 'dave')!;
 const REJECT = { outcome: 'reject', method: null, offlineData: null };
@@ -48,15 +54,7 @@ const admin = (route: Parameters<TestSystem['call']>[0], body?: unknown) =>
   });
 
 async function setSingleUse(singleUse: boolean): Promise<void> {
-  const params = { domainId: 'SystemDomain' };
-  const current = await system.callWith(deps, getSecurityDomainRoute, { claims: ADMIN, params });
-  const { id: _id, ...domain } = current.body;
-  const saved = await system.callWith(deps, putSecurityDomainRoute, {
-    claims: ADMIN,
-    params,
-    headers: { 'if-match': current.headers.etag! },
-    body: { ...domain, offlinePolicy: { ...domain.offlinePolicy, singleUse } },
-  });
+  const saved = await changeOfflinePolicy(system, deps, 'SystemDomain', { singleUse });
   expect(saved.body).toMatchObject({ offlinePolicy: { singleUse } });
 }
 

@@ -1,10 +1,12 @@
 /** Helpers of the agent API tests: a clock the test moves, logins through the handler, the agent library. */
 import { agentAuthenticateRoute } from '../../../functions/api/agent-routes';
+import { getSecurityDomainRoute, putSecurityDomainRoute } from '../../../functions/api/management-routes';
+import type { OfflinePolicy } from '../../../shared/domain/model';
 import { parseOfflineData, verifyOfflinePasscode } from '../../../shared/agent';
 import { decodeBase32, totp } from '../../../shared/domain/totp';
 import type { UseCaseDependencies } from '../../../shared/use-cases/context';
 import type { Claims } from '../../support/events';
-import { AGENT } from '../../support/events';
+import { ADMIN, AGENT } from '../../support/events';
 import type { TestSystem } from '../../support/system';
 
 export const WEB_AGENT: Claims = { sub: 'web-agent', client_id: 'web-agent', scope: 'eat/agent' };
@@ -63,4 +65,22 @@ export function agentLogin(
 /** What the agent library says of a passcode against the offline data of a reply, at `at`. */
 export async function offlineCheck(offlineData: unknown, passcode: string, at: Date) {
   return verifyOfflinePasscode(parseOfflineData(offlineData), passcode, { at });
+}
+
+/** Changes part of a security domain's offline policy through the API (GET, then PUT with its ETag). */
+export async function changeOfflinePolicy(
+  system: TestSystem,
+  deps: UseCaseDependencies,
+  domainId: string,
+  change: Partial<OfflinePolicy>,
+) {
+  const params = { domainId };
+  const current = await system.callWith(deps, getSecurityDomainRoute, { claims: ADMIN, params });
+  const { id: _id, ...domain } = current.body;
+  return system.callWith(deps, putSecurityDomainRoute, {
+    claims: ADMIN,
+    params,
+    headers: { 'if-match': current.headers.etag! },
+    body: { ...domain, offlinePolicy: { ...domain.offlinePolicy, ...change } },
+  });
 }
