@@ -90,8 +90,6 @@ const NO_DATA: DataAccess = {
 
 /** Each function's data access, by function name (the route group, or `sweep`). */
 export const FUNCTION_DECLARATIONS: Readonly<Record<string, FunctionDeclaration>> = {
-  /** The public OpenAPI document: built from the route table, no data at all. */
-  openapi: { access: NO_DATA, sizing: { memorySizeMb: 512 } },
   /**
    * Search and the token details: the user and domain indexes, the ids of the domains, each token's
    * partition read without secrets; listings only.
@@ -180,6 +178,13 @@ export const FUNCTION_DECLARATIONS: Readonly<Record<string, FunctionDeclaration>
   },
 };
 
+/**
+ * Route groups served as static files, with no function: the public OpenAPI document is written to a
+ * bucket at deployment and the HTTP API proxies to it (constructs/public-openapi-document.ts). Their
+ * handler modules serve the same routes in the local gateway.
+ */
+export const STATIC_ROUTE_GROUPS: ReadonlySet<string> = new Set(['openapi']);
+
 export const DEFAULT_SIZING: FunctionSizing = { memorySizeMb: 1024, timeoutSeconds: 10 };
 
 export const SWEEP_FUNCTION = 'sweep';
@@ -243,8 +248,10 @@ export function routeGroupsOf(routes: readonly RouteDefinition[]): Map<string, R
 }
 
 export interface FunctionCatalog {
-  /** One per route group, in route-table order. */
+  /** One per route group served by a function, in route-table order. */
   routeGroups: FunctionSpec[];
+  /** The routes of STATIC_ROUTE_GROUPS, which no function serves when deployed. */
+  staticRoutes: RouteDefinition[];
   sweep: FunctionSpec;
   all: FunctionSpec[];
 }
@@ -254,12 +261,14 @@ export function functionCatalog(
   routes: readonly RouteDefinition[] = ALL_ROUTES,
   functionsDir: string = FUNCTIONS_DIR,
 ): FunctionCatalog {
-  const routeGroups = [...routeGroupsOf(routes)].map(([name, groupRoutes]) =>
-    specOf(name, groupRoutes, functionsDir),
-  );
+  const groups = [...routeGroupsOf(routes)];
+  const routeGroups = groups
+    .filter(([name]) => !STATIC_ROUTE_GROUPS.has(name))
+    .map(([name, groupRoutes]) => specOf(name, groupRoutes, functionsDir));
+  const staticRoutes = groups.filter(([name]) => STATIC_ROUTE_GROUPS.has(name)).flatMap(([, r]) => r);
   if (routeGroups.some((spec) => spec.name === SWEEP_FUNCTION)) {
     throw new Error(`"${SWEEP_FUNCTION}" is the scheduled sweep's name; no route group may use it`);
   }
   const sweep = specOf(SWEEP_FUNCTION, [], functionsDir);
-  return { routeGroups, sweep, all: [...routeGroups, sweep] };
+  return { routeGroups, staticRoutes, sweep, all: [...routeGroups, sweep] };
 }

@@ -51,7 +51,7 @@ export const agentAuthenticateRoute = {
     description: 'accept, reject or locked; a wrong passcode is not an HTTP error',
   },
   audit:
-    'authenticate.tokencode, authenticate.emergency-access, authenticate.lockout, emergency-access.issued, emergency-access.used-offline',
+    'authenticate.tokencode, authenticate.emergency-access, authenticate.lockout, offline-data.downloaded, emergency-access.issued, emergency-access.used-offline',
 } as const satisfies RouteDefinition;
 
 export const AGENT_ROUTES: readonly RouteDefinition[] = [agentAuthenticateRoute];

@@ -3,7 +3,7 @@
  * every route of the route table on its route group's function, behind a JWT authorizer for its scope
  * (`eat/admin` or `eat/agent`, enforced as the route's authorization scope too), with JSON access logs and
  * stage-wide throttling. The one route without a scope, the public OpenAPI document, has no
- * authorizer.
+ * authorizer and no function: it proxies to a static file (public-openapi-document.ts).
  */
 import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
@@ -27,6 +27,8 @@ export interface EmergencyAccessHttpApiProps {
   namePrefix: string;
   /** The route groups' functions, each serving its spec's routes. */
   functions: readonly ServiceFunction[];
+  /** Routes served without a function (the public OpenAPI document), each with its integration. */
+  staticRoutes: readonly { definition: RouteDefinition; integration: apigwv2.HttpRouteIntegration }[];
   jwt: JwtAuthorization;
   throttle: { rateLimit: number; burstLimit: number };
   logRetention: logs.RetentionDays;
@@ -109,31 +111,39 @@ export class EmergencyAccessHttpApi extends Construct {
       authorizers.HttpJwtAuthorizer
     >;
 
-    for (const fn of props.functions) {
-      const integration = new integrations.HttpLambdaIntegration(`${fn.spec.name}Integration`, fn.function, {
-        payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
+    const served = [
+      ...props.functions.flatMap((fn) => {
+        const integration = new integrations.HttpLambdaIntegration(
+          `${fn.spec.name}Integration`,
+          fn.function,
+          {
+            payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
+          },
+        );
+        return fn.spec.routes.map((definition) => ({ definition, integration }));
+      }),
+      ...props.staticRoutes,
+    ];
+    for (const { definition, integration } of served) {
+      const [route] = this.httpApi.addRoutes({
+        path: definition.path,
+        methods: [apigwv2.HttpMethod[definition.method]],
+        integration,
+        ...(definition.scope === null
+          ? { authorizer: new apigwv2.HttpNoneAuthorizer() }
+          : { authorizer: this.authorizers[definition.scope], authorizationScopes: [definition.scope] }),
       });
-      for (const definition of fn.spec.routes) {
-        const [route] = this.httpApi.addRoutes({
-          path: definition.path,
-          methods: [apigwv2.HttpMethod[definition.method]],
-          integration,
-          ...(definition.scope === null
-            ? { authorizer: new apigwv2.HttpNoneAuthorizer() }
-            : { authorizer: this.authorizers[definition.scope], authorizationScopes: [definition.scope] }),
+      if (route === undefined) throw new Error(`no route made for ${definition.operationId}`);
+      if (definition.scope === null) {
+        Validations.of(route).acknowledge({
+          id: 'AwsSolutions::AwsSolutions-APIG4',
+          reason:
+            `${definition.method} ${definition.path} is public by the API contract (a bearer token ` +
+            'on every /v1 route except the OpenAPI document). It serves a static file, the description of ' +
+            'the routes built from the route table, through CloudFront: no function, no data, no key.',
         });
-        if (route === undefined) throw new Error(`no route made for ${definition.operationId}`);
-        if (definition.scope === null) {
-          Validations.of(route).acknowledge({
-            id: 'AwsSolutions::AwsSolutions-APIG4',
-            reason:
-              `${definition.method} ${definition.path} is public by the API contract (a bearer token ` +
-              'on every /v1 route except the OpenAPI document). It serves the static description of the ' +
-              'routes built from the route table, reads no data and has no key or table access.',
-          });
-        }
-        this.routes.push({ definition, route });
       }
+      this.routes.push({ definition, route });
     }
   }
 

@@ -1,7 +1,8 @@
 /**
  * Everything stateless in one region: a function per route group and the sweep function (each with only
  * its declared access to the table and to this region's sealing and pepper keys), the audit outbox
- * materializer on the region's table stream, the HTTP API, the sweep schedule with its dead-letter queue,
+ * materializer on the region's table stream, the HTTP API with its public OpenAPI document as a static
+ * file behind CloudFront, the sweep schedule with its dead-letter queue,
  * and the alarms. Replaceable at will: it holds no data, and it can be deleted and created again in its
  * region, since every name that outlives it (its retained log groups) or is held after deletion (queue,
  * schedule group) carries the stack's instance id (infra/names.ts).
@@ -17,7 +18,10 @@ import { DEFAULT_SIZING, FUNCTIONS_DIR, type FunctionCatalog, type FunctionSpec 
 import { EmergencyAccessHttpApi, type JwtAuthorization } from '../constructs/emergency-access-http-api';
 import { AUDIT_OUTBOX_FUNCTION, AuditOutboxMaterializer } from '../constructs/audit-outbox-materializer';
 import { ExpirySweepSchedule } from '../constructs/expiry-sweep-schedule';
+import { PublicOpenApiDocument } from '../constructs/public-openapi-document';
 import { ServiceFunction, type TokenTableRef } from '../constructs/service-function';
+import { openApiDocument } from '../../functions/api/openapi';
+import { ALL_ROUTES, openApiRoute } from '../../functions/api/routes';
 
 export interface RegionalApiStackProps extends StackProps {
   namePrefix: string;
@@ -37,12 +41,17 @@ export interface RegionalApiStackProps extends StackProps {
   alarmTopicName: string | undefined;
 }
 
+/** How far the audit outbox materializer may fall behind its stream before it alarms (the stream keeps 24 h). */
+export const AUDIT_OUTBOX_MAX_LAG = Duration.hours(1);
+
 export class RegionalApiStack extends Stack {
   readonly functions: ServiceFunction[];
   readonly sweepFunction: ServiceFunction;
   /** The audit outbox's materializer (constructs/audit-outbox-materializer.ts). */
   readonly auditOutboxFunction: ServiceFunction;
   readonly api: EmergencyAccessHttpApi;
+  /** The public OpenAPI document, a static file the API proxies to. */
+  readonly openApiDocument: PublicOpenApiDocument;
   readonly sweepSchedule: ExpirySweepSchedule;
   readonly alarms: cloudwatch.Alarm[] = [];
 
@@ -97,9 +106,20 @@ export class RegionalApiStack extends Stack {
     });
     this.functions = [...routeFunctions, this.sweepFunction, this.auditOutboxFunction];
 
+    this.openApiDocument = new PublicOpenApiDocument(this, 'OpenApiDocument', {
+      path: openApiRoute.path,
+      document: openApiDocument(ALL_ROUTES),
+      maxAge: Duration.minutes(5),
+    });
     this.api = new EmergencyAccessHttpApi(this, 'Api', {
       namePrefix: props.namePrefix,
       functions: routeFunctions,
+      staticRoutes: props.catalog.staticRoutes.map((definition) => {
+        if (definition.operationId !== openApiRoute.operationId) {
+          throw new Error(`${definition.operationId}: no static file serves this route`);
+        }
+        return { definition, integration: this.openApiDocument.integration };
+      }),
       jwt: props.jwt,
       throttle: props.apiThrottle,
       logRetention: props.logRetention,
@@ -166,6 +186,16 @@ export class RegionalApiStack extends Stack {
       'The HTTP API answered 5xx (a dependency unavailable, or a function failure)',
       this.api.httpApi.metricServerError({ period, statistic: cloudwatch.Stats.SUM }),
       5,
+    );
+    alarm(
+      'AuditOutboxIteratorAgeAlarm',
+      'The audit outbox materializer is an hour or more behind the table stream, which keeps records 24 hours: ' +
+        'events whose writer could not append them are lost if it falls 24 hours behind',
+      this.auditOutboxFunction.function.metric('IteratorAge', {
+        period,
+        statistic: cloudwatch.Stats.MAXIMUM,
+      }),
+      AUDIT_OUTBOX_MAX_LAG.toMilliseconds(),
     );
     alarm(
       'SweepDeadLetterQueueDepthAlarm',

@@ -276,6 +276,8 @@ export type AuditAction =
   | 'authenticate.tokencode'
   | 'authenticate.emergency-access'
   | 'authenticate.lockout'
+  /** Offline data (which holds the offline emergency code) downloaded to an agent at an accepted login. */
+  | 'offline-data.downloaded'
   | 'token.unlock'
   | 'token.manage';
 

@@ -214,11 +214,22 @@ async function authenticateWithToken(
       await audit(attempted, 'denied', { reason: codeRefusal });
       return ONLINE_USE_OFF;
     }
+    const delivers = agent.supportsOfflineAuthentication && policy?.offlineAuthenticationEnabled === true;
+    // The login's event rides in the outbox of the write that accepts it (the counters), so the step spent
+    // and the failures acknowledged are never without it.
+    const success = (action: AuditAction) =>
+      auditEventOf(
+        deps,
+        entry(action, 'success', {
+          offlineData: delivers,
+          heldGeneration: request.heldOffline?.generation ?? null,
+        }),
+      );
     const accepted =
       step !== null
-        ? await acceptTokencode(deps, state, now, step, asTokencode!)
+        ? await acceptTokencode(deps, state, now, step, asTokencode!, success('authenticate.tokencode'))
         : codeMatches
-          ? await acceptCode(deps, state, policy, now, asCode!)
+          ? await acceptCode(deps, state, policy, now, asCode!, success('authenticate.emergency-access'))
           : null;
     if (accepted?.blocked === 'LOCKED') {
       await audit(attempted, 'denied', { reason: 'LOCKED' });
@@ -249,26 +260,23 @@ async function authenticateWithToken(
         ),
     );
 
-    const offline =
-      agent.supportsOfflineAuthentication && policy?.offlineAuthenticationEnabled === true
-        ? await deliverOfflineData(deps, {
-            state,
-            issued: current,
-            policy,
-            agent,
-            pin,
-            seed: await seed.get(),
-            requestId: actor.requestId,
-            now,
-          })
-        : null;
-    const delivered = offline?.emergency?.issued ?? null;
-    const held = request.heldOffline;
-    await audit(
-      method === 'tokencode' ? 'authenticate.tokencode' : 'authenticate.emergency-access',
-      'success',
-      {
-        offlineData: offline !== null,
+    const offline = delivers
+      ? await deliverOfflineData(deps, {
+          state,
+          issued: current,
+          policy,
+          agent,
+          pin,
+          seed: await seed.get(),
+          requestId: actor.requestId,
+          now,
+        })
+      : null;
+    if (offline !== null) {
+      // Offline data holds the code: like a view, its download is audited before anything leaves.
+      const delivered = offline.emergency?.issued ?? null;
+      const held = request.heldOffline;
+      await audit('offline-data.downloaded', 'success', {
         generation: delivered?.generation ?? null,
         heldGeneration: held?.generation ?? null,
         heldReplaced:
@@ -276,8 +284,8 @@ async function authenticateWithToken(
           delivered !== null &&
           (held.generation !== delivered.generation ||
             (held.issueId !== undefined && held.issueId !== delivered.issueId)),
-      },
-    );
+      });
+    }
     return { outcome: 'accept', method, offlineData: offline?.data ?? null };
   } finally {
     await seed.wipe();
@@ -324,14 +332,44 @@ async function acceptTokencode(
   now: Date,
   step: number,
   reading: TokencodeReading,
+  success: OutboxEvent,
 ): Promise<Acceptance> {
-  const seen: { blocked: Blocked | null } = { blocked: null };
-  await updateCounters(deps, state, (items, own) => {
-    const merged = mergeCounters(state.token.serial, items);
-    seen.blocked = isLocked(merged) ? 'LOCKED' : isSpentStep(merged, step) ? 'REPLAYED' : null;
-    return seen.blocked === null ? countSuccess(items, own, step, now) : null;
-  });
-  return { blocked: seen.blocked, method: 'tokencode', pin: reading.pin, issued: state.issued };
+  const blocked = await countAcceptance(
+    deps,
+    state,
+    success,
+    (merged) => (isLocked(merged) ? 'LOCKED' : isSpentStep(merged, step) ? 'REPLAYED' : null),
+    (items, own) => countSuccess(items, own, step, now),
+  );
+  return { blocked, method: 'tokencode', pin: reading.pin, issued: state.issued };
+}
+
+/**
+ * Writes this region's counters for an accepted login (unless `blocks` says what they show forbids it),
+ * the login's `success` event in that write's outbox; appended alone when the counters need no write.
+ */
+async function countAcceptance(
+  deps: UseCaseDependencies,
+  state: TokenState,
+  success: OutboxEvent,
+  blocks: (merged: ReturnType<typeof mergeCounters>) => Blocked | null,
+  count: (items: readonly RegionalCounters[], own: RegionalCounters) => RegionalCounters,
+): Promise<Blocked | null> {
+  const seen: { blocked: Blocked | null; wrote: boolean } = { blocked: null, wrote: false };
+  await updateCounters(
+    deps,
+    state,
+    (items, own) => {
+      seen.blocked = blocks(mergeCounters(state.token.serial, items));
+      return seen.blocked === null ? count(items, own) : null;
+    },
+    () => {
+      seen.wrote = true;
+      return [success];
+    },
+  );
+  if (seen.blocked === null && !seen.wrote) await appendAuditEvents(deps, [success]);
+  return seen.blocked;
 }
 
 /** Acknowledges the failures seen and spends a single-use code, unless the token got locked or the code changed meanwhile. */
@@ -341,18 +379,22 @@ async function acceptCode(
   policy: OfflinePolicy | null,
   now: Date,
   reading: CodeReading,
+  success: OutboxEvent,
 ): Promise<Acceptance> {
-  const seen: { blocked: Blocked | null } = { blocked: null };
-  await updateCounters(deps, state, (items, own) => {
-    seen.blocked = isLocked(mergeCounters(state.token.serial, items)) ? 'LOCKED' : null;
-    return seen.blocked === null ? countSuccess(items, own, null, now) : null;
-  });
+  let blocked = await countAcceptance(
+    deps,
+    state,
+    success,
+    (merged) => (isLocked(merged) ? 'LOCKED' : null),
+    (items, own) => countSuccess(items, own, null, now),
+  );
   let issued = state.issued;
-  if (seen.blocked === null && policy?.singleUse === true) {
+  if (blocked === null && policy?.singleUse === true) {
+    // Lost to a concurrent use or a new code: audited next as a failure (CODE_CHANGED) after the success.
     issued = await spend(deps, state.issued!, now);
-    if (issued === null) seen.blocked = 'CODE_CHANGED';
+    if (issued === null) blocked = 'CODE_CHANGED';
   }
-  return { blocked: seen.blocked, method: 'emergency-access', pin: reading.pin, issued };
+  return { blocked, method: 'emergency-access', pin: reading.pin, issued };
 }
 
 type AuditEntryOf = (

@@ -356,9 +356,10 @@ async function refuse(
 
 /**
  * Writes what changed (this region's admin item, then the token item: an unassignment narrows access
- * before it drops the user), audits the change, and answers the token as it now is. The event rides in the
- * outbox of the first write: should the second lose, the narrowing that stands is audited, and the retry
- * audits the rest.
+ * before it drops the user) and answers the token as it now is. Each write carries its own event in its
+ * outbox (`details` for the last write; `narrowing` for the admin item's when the token item follows), so
+ * whichever writes stand are audited, each once: should the token's write fail, the narrowing is audited as
+ * what it is, and the retry, which finds access already narrowed, audits the rest.
  */
 async function commit(
   deps: UseCaseDependencies,
@@ -366,6 +367,7 @@ async function commit(
   state: TokenState,
   change: { admin?: AdminChange; token?: Token },
   details: Record<string, AuditDetailValue>,
+  narrowing: Record<string, AuditDetailValue> = details,
 ): Promise<Stored<ManagedToken>> {
   const changed = change.admin !== undefined || change.token !== undefined;
   const serial = state.token.serial;
@@ -373,20 +375,23 @@ async function commit(
     await auditManage(deps, actor, serial, 'success', { ...details, changed });
     return storedToken(mergeTokenState(state.items), deps.clock());
   }
-  const events = [auditEventOf(deps, manageEntry(actor, serial, 'success', { ...details, changed }))];
+  const eventOf = (d: Record<string, AuditDetailValue>) =>
+    auditEventOf(deps, manageEntry(actor, serial, 'success', { ...d, changed }));
   let items = state.items;
   if (change.admin !== undefined) {
+    const events = [eventOf(change.token === undefined ? details : narrowing)];
     const write = { region: deps.regionName, at: deps.clock(), by: actor.id };
     items = withAdminSettings(
       items,
       await deps.store.saveAdminSettings(nextAdminSettings(items, change.admin, write), events),
     );
+    await appendAuditEvents(deps, events);
   }
   if (change.token !== undefined) {
-    const outbox = change.admin === undefined ? events : [];
-    items = { ...items, token: await deps.store.saveToken(change.token, outbox) };
+    const events = [eventOf(details)];
+    items = { ...items, token: await deps.store.saveToken(change.token, events) };
+    await appendAuditEvents(deps, events);
   }
-  await appendAuditEvents(deps, events);
   return storedToken(mergeTokenState(items), deps.clock());
 }
 
@@ -508,8 +513,9 @@ export async function assignToken(
 /**
  * Unassigns the token. What belonged to its user goes with the user: the PIN is cleared, online use of
  * the offline code is revoked and a new offline code is requested, so the next user can never pass with
- * the last one's. Those are one write of this region's admin item, made first: if the token's write then
- * fails, access has only narrowed. The token's write moves its assignment epoch on (assignment.ts): the
+ * the last one's. Those are one write of this region's admin item, made first and audited as
+ * `revoke-access`: if the token's write then fails, access has only narrowed. The token's write, audited as
+ * `unassign`, moves its assignment epoch on (assignment.ts): the
  * user's downloaded offline data and issued code belong to the old epoch and serve no later assignment.
  */
 export async function unassignToken(
@@ -538,14 +544,13 @@ export async function unassignToken(
       ...(Object.keys(admin).length > 0 ? { admin } : {}),
       token: { ...state.items.token, user: null, assignmentEpoch },
     },
+    { change: 'unassign', userId: previous.userId, offlineDataInvalidated: true, assignmentEpoch },
     {
-      change: 'unassign',
+      change: 'revoke-access',
       userId: previous.userId,
       pinCleared: state.token.pinVerifier !== null,
       onlineUseRevoked: settings.onlineUseAllowed,
       resetRequested: requestReset,
-      offlineDataInvalidated: true,
-      assignmentEpoch,
     },
   );
 }

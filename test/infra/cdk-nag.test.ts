@@ -50,6 +50,12 @@ describe('cdk-nag AwsSolutions', () => {
         path: `AWS${AwsCustomResource.PROVIDER_FUNCTION_UUID.replace(/-/g, '')}`,
         rule: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
       },
+      // The public OpenAPI document: a file in a private bucket behind CloudFront, and its public route.
+      { path: 'OpenApiDocument/Bucket', rule: 'AwsSolutions::AwsSolutions-S1' },
+      ...['CFR1', 'CFR2', 'CFR3', 'CFR4'].map((rule) => ({
+        path: 'OpenApiDocument/Distribution',
+        rule: `AwsSolutions::AwsSolutions-${rule}`,
+      })),
       { path: 'Api/HttpApi/GET--v1--openapi.json', rule: 'AwsSolutions::AwsSolutions-APIG4' },
       { path: 'ExpirySweep/DeadLetterQueue', rule: 'AwsSolutions::AwsSolutions-SQS3' },
       {

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { ALL_ROUTES } from '../../functions/api/routes';
+import { openApiDocument } from '../../functions/api/openapi';
+import { ALL_ROUTES, openApiRoute } from '../../functions/api/routes';
 import { routeKeyOf } from '../../functions/http/route';
 import { AUDIT_OUTBOX_FUNCTION } from '../../infra/constructs/audit-outbox-materializer';
 import { SWEEP_MAX_EVENT_AGE, SWEEP_RETRY_ATTEMPTS } from '../../infra/constructs/expiry-sweep-schedule';
@@ -46,12 +47,14 @@ function statementsOfRole(json: TemplateJson, region: string, spec: FunctionSpec
 }
 
 describe('functions', () => {
-  it('derives one function per route group of ALL_ROUTES, plus the sweep', () => {
-    const groups = [...new Set(ALL_ROUTES.map((r) => r.group))];
+  it('derives one function per route group of ALL_ROUTES but the static document, plus the sweep', () => {
+    const groups = [...new Set(ALL_ROUTES.map((r) => r.group))].filter((g) => g !== 'openapi');
     expect(catalog.routeGroups.map((s) => s.name)).toEqual(groups);
+    expect(catalog.staticRoutes).toEqual([openApiRoute]);
     expect(catalog.sweep.name).toBe('sweep');
     for (const { json } of regional) {
-      // and the audit outbox materializer with its stream ARN lookup (audit-outbox.test.ts)
+      // and the audit outbox materializer, and CDK's custom resource provider that looks up the stream
+      // ARN (audit-outbox.test.ts) and writes the OpenAPI document
       expect(resourcesOf(json, 'AWS::Lambda::Function')).toHaveLength(groups.length + 3);
     }
   });
@@ -118,9 +121,55 @@ describe('functions', () => {
     }
   });
 
-  it('has the openapi function touch no data at all', () => {
-    const openapi = catalog.all.find((s) => s.name === 'openapi')!;
-    expect(openapi.access).toMatchObject({ table: 'none', indexes: [], opens: [], seals: [] });
+  it('serves the public OpenAPI document with no function: a file behind CloudFront, proxied by the API', () => {
+    expect(catalog.all.map((s) => s.name)).not.toContain('openapi');
+    for (const { json } of regional) {
+      const [distribution] = resourcesOf(json, 'AWS::CloudFront::Distribution');
+      const [route] = resourcesOf(json, 'AWS::ApiGatewayV2::Route').filter(
+        (r) => r.Properties.RouteKey === routeKeyOf(openApiRoute),
+      );
+      const integrationId = (route!.Properties.Target as { 'Fn::Join': [string, { Ref: string }[]] })[
+        'Fn::Join'
+      ][1][1]!.Ref;
+      const integration = resourcesOf(json, 'AWS::ApiGatewayV2::Integration').find(
+        (i) => i.id === integrationId,
+      )!.Properties;
+      expect(integration).toMatchObject({ IntegrationType: 'HTTP_PROXY', IntegrationMethod: 'GET' });
+      expect(integration.IntegrationUri).toEqual({
+        'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [distribution!.id, 'DomainName'] }, openApiRoute.path]],
+      });
+      expect(route!.Properties.AuthorizationType).toBe('NONE');
+
+      // The file: written at deployment with the document the route table makes, public for 5 minutes.
+      const [file] = resourcesOf(json, 'Custom::AWS').filter((r) =>
+        JSON.stringify(r.Properties.Create ?? '').includes('putObject'),
+      );
+      // The call is a string joined with the bucket's name (a reference): put a placeholder there.
+      const [, parts] = (file!.Properties.Create as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
+      const call = parts.map((part) => (typeof part === 'string' ? part : 'the-bucket')).join('');
+      const put = JSON.parse(call) as { parameters: Record<string, unknown> };
+      expect(put.parameters).toMatchObject({
+        Bucket: 'the-bucket',
+        Key: 'v1/openapi.json',
+        ContentType: 'application/json',
+        CacheControl: 'public, max-age=300',
+      });
+      expect(JSON.parse(String(put.parameters.Body))).toEqual(openApiDocument(ALL_ROUTES));
+
+      // Only CloudFront reads the bucket; nothing public.
+      const [bucket] = resourcesOf(json, 'AWS::S3::Bucket');
+      expect(bucket!.Properties.PublicAccessBlockConfiguration).toEqual({
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
+      const [policy] = resourcesOf(json, 'AWS::S3::BucketPolicy');
+      const readers = (policy!.Properties.PolicyDocument as { Statement: Statement[] }).Statement.filter(
+        (st) => st.Effect === 'Allow',
+      );
+      expect(readers.map((st) => st.Principal)).toEqual([{ Service: 'cloudfront.amazonaws.com' }]);
+    }
   });
 });
 
@@ -282,6 +331,7 @@ describe('HTTP API', () => {
       );
       for (const route of resourcesOf(json, 'AWS::ApiGatewayV2::Route')) {
         const definition = ALL_ROUTES.find((r) => routeKeyOf(r) === route.Properties.RouteKey)!;
+        if (definition === openApiRoute) continue; // no function: a static file
         const target = route.Properties.Target as { 'Fn::Join': [string, unknown[]] };
         const integrationId = (target['Fn::Join'][1][1] as { Ref: string }).Ref;
         const integration = integrations[integrationId]!;
@@ -419,6 +469,25 @@ describe('alarms', () => {
       expect(alarms).toContainEqual(
         expect.objectContaining({ Namespace: 'AWS/ApiGateway', MetricName: '5xx' }),
       );
+    }
+  });
+
+  it('alarms when the audit outbox materializer is an hour behind its stream, long before the stream drops records', () => {
+    for (const { json } of regional) {
+      const functionIds = Object.fromEntries(
+        resourcesOf(json, 'AWS::Lambda::Function').map((f) => [f.id, f.Properties.FunctionName]),
+      );
+      const [lag] = resourcesOf(json, 'AWS::CloudWatch::Alarm')
+        .map((a) => a.Properties)
+        .filter((a) => a.MetricName === 'IteratorAge');
+      expect(lag).toMatchObject({
+        Namespace: 'AWS/Lambda',
+        Statistic: 'Maximum',
+        Threshold: 3_600_000,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
+      const dimension = (lag!.Dimensions as { Value: { Ref: string } }[])[0]!.Value.Ref;
+      expect(functionIds[dimension]).toBe(functionName(config.namePrefix, AUDIT_OUTBOX_FUNCTION));
     }
   });
 });

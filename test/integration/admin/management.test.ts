@@ -500,19 +500,30 @@ describe('assignment', () => {
       resetRequestedAtGeneration: 2,
       updatedBy: 'helpdesk',
     });
-    expect((await auditOf('ASG0003'))[0]).toMatchObject({
-      action: 'token.manage',
-      details: {
-        change: 'unassign',
+    // Two writes, each with its own event: access revoked (this region's settings), then the user removed.
+    const events = (await auditOf('ASG0003')).filter((e) => e.requestId === reply.headers['x-request-id']);
+    expect(
+      events.map((e) => e.details).sort((a, b) => String(a.change).localeCompare(String(b.change))),
+    ).toEqual([
+      {
+        change: 'revoke-access',
         userId: 'ivy',
         pinCleared: true,
         onlineUseRevoked: true,
         resetRequested: true,
+        changed: true,
+        via: expect.any(String),
+      },
+      {
+        change: 'unassign',
+        userId: 'ivy',
         offlineDataInvalidated: true,
         assignmentEpoch: 1,
         changed: true,
+        via: expect.any(String),
       },
-    });
+    ]);
+    expect(events.map((e) => e.action)).toEqual(['token.manage', 'token.manage']);
     const again = await system.call(unassignTokenRoute, { params: { serial: 'ASG0003' } });
     expect(again.status).toBe(200);
     expect(again.headers.etag).toBe(reply.headers.etag);

@@ -194,6 +194,10 @@ describe('alice (SecurID) from her first login to a reset and beyond', () => {
     });
     expect(events.find((e) => e.action === 'authenticate.tokencode')).toMatchObject({
       outcome: 'success',
+      details: { heldGeneration: 1, offlineData: true },
+    });
+    expect(events.find((e) => e.action === 'offline-data.downloaded')).toMatchObject({
+      outcome: 'success',
       details: { heldGeneration: 1, heldReplaced: true, generation: 2 },
     });
 

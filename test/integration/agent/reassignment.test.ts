@@ -131,7 +131,10 @@ describe('an Authenticate token reassigned from xena to yuri', () => {
     expect(events.find((e) => e.details.change === 'unassign')).toMatchObject({
       action: 'token.manage',
       outcome: 'success',
-      details: { userId: 'xena', offlineDataInvalidated: true, assignmentEpoch: 1, resetRequested: true },
+      details: { userId: 'xena', offlineDataInvalidated: true, assignmentEpoch: 1 },
+    });
+    expect(events.find((e) => e.details.change === 'revoke-access')).toMatchObject({
+      details: { userId: 'xena', resetRequested: true },
     });
     expect(events.find((e) => e.details.change === 'assign')).toMatchObject({
       details: { userId: 'yuri', assignmentEpoch: 1 },

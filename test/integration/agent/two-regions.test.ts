@@ -152,7 +152,7 @@ it('converges on one code when two regions issue a new one at once, and hands th
   });
   expect((await issuedEvents(loser)).length).toBe(issuedBefore);
   const [audited] = (await loser.region.table.store.listAudit(alice.serial, { limit: 1 })).items;
-  expect(audited).toMatchObject({ action: 'authenticate.tokencode', details: { heldReplaced: true } });
+  expect(audited).toMatchObject({ action: 'offline-data.downloaded', details: { heldReplaced: true } });
   expect(await offlineCheck(next.body.offlineData, alice.pin + winnerCode, clock.now)).toMatchObject({
     outcome: 'accept',
     method: 'emergency-access',

@@ -49,12 +49,23 @@ afterAll(async () => {
   await system.stop();
 });
 
-/** The store as it is, but appending an audit event fails, as a throttled or unreachable table's would. */
-function auditFails(store: TokenStore): TokenStore {
+/**
+ * The store as it is, but `method` fails (by default appending any audit event; `when` narrows it to some
+ * calls), as a throttled or unreachable table's would.
+ */
+function failingStore(
+  store: TokenStore,
+  method: keyof TokenStore = 'appendAudit',
+  when: (...args: unknown[]) => boolean = () => true,
+): TokenStore {
   return new Proxy(store, {
     get(target, name, receiver) {
-      if (name === 'appendAudit') {
-        return () => Promise.reject(new DependencyUnavailableError('DynamoDB'));
+      if (name === method) {
+        const real = (Reflect.get(target, name, receiver) as (...a: unknown[]) => Promise<unknown>).bind(
+          target,
+        );
+        return (...args: unknown[]) =>
+          when(...args) ? Promise.reject(new DependencyUnavailableError('DynamoDB')) : real(...args);
       }
       const value: unknown = Reflect.get(target, name, receiver);
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
@@ -62,7 +73,10 @@ function auditFails(store: TokenStore): TokenStore {
   });
 }
 
-const failing = (): UseCaseDependencies => ({ ...deps, store: auditFails(deps.store) });
+const failing = (...how: Parameters<typeof failingStore> extends [unknown, ...infer R] ? R : never) => ({
+  ...deps,
+  store: failingStore(deps.store, ...how),
+});
 
 /** A new administrator request, so that its events can be told from every other's. */
 function admin() {
@@ -77,7 +91,11 @@ async function eventsOf(serial: string, requestId: string): Promise<AuditEvent[]
 
 describe('a change whose audit append fails after the write', () => {
   it('a code issued by an agent login: the code stays, and its one event is materialized', async () => {
-    const reply = await agentLogin(system, failing(), 'alice', nextPasscode(clock, alice));
+    const issuing = failing(
+      'appendAudit',
+      (event) => (event as AuditEvent).action === 'emergency-access.issued',
+    );
+    const reply = await agentLogin(system, issuing, 'alice', nextPasscode(clock, alice));
     expect(reply.status).toBe(503);
     const issued = (await deps.store.getTokenState(alice.serial))!.issued;
     expect(issued).toMatchObject({ generation: 1, state: 'active' });
@@ -234,6 +252,60 @@ describe('a change whose audit append fails after the write', () => {
         action: 'token.unlock',
         actor: 'jane.admin',
         details: expect.objectContaining({ changed: true, wasLocked: true, stillLocked: false }),
+      }),
+    ]);
+  });
+
+  it('an accepted login: its step stays spent, and its one success event is materialized', async () => {
+    const passcode = nextPasscode(clock, bob);
+    const successes = async () =>
+      (await deps.store.listAudit(bob.serial, { limit: 100 })).items.filter(
+        (e) => e.action === 'authenticate.tokencode' && e.outcome === 'success',
+      );
+    const before = (await successes()).length;
+    const reply = await agentLogin(system, failing(), 'bob', passcode);
+    expect(reply.status).toBe(503);
+    await materializer.drain();
+    expect(await successes()).toHaveLength(before + 1);
+    // The step is spent: the same passcode again is a replay, refused and counted.
+    const again = await agentLogin(system, deps, 'bob', passcode);
+    expect(again.body).toMatchObject({ outcome: 'reject' });
+    expect(await successes()).toHaveLength(before + 1);
+  });
+
+  it('an unassignment whose second write fails: the narrowing audited as such, the retry audits the rest once', async () => {
+    const serial = 'OUTBOX000002';
+    await importToken(deps, admin(), {
+      serial,
+      kind: 'authenticate',
+      seed: SEED,
+      digits: 6,
+      securityDomain: 'SystemDomain',
+    });
+    await assignToken(deps, admin(), serial, carol.userId, undefined);
+    await setPin(deps, admin(), serial, '24681357', undefined);
+
+    const first = admin();
+    await expect(unassignToken(failing('saveToken'), first, serial, undefined)).rejects.toThrow(
+      DependencyUnavailableError,
+    );
+    const narrowed = (await deps.store.getTokenState(serial))!;
+    expect(narrowed.token.pinVerifier).toBeNull();
+    expect(narrowed.token.user?.userId).toBe(carol.userId);
+    const retry = admin();
+    await unassignToken(deps, retry, serial, undefined);
+    expect((await deps.store.getToken(serial))!.user).toBeNull();
+
+    await materializer.drain();
+    expect(await eventsOf(serial, first.requestId)).toEqual([
+      expect.objectContaining({
+        action: 'token.manage',
+        details: expect.objectContaining({ change: 'revoke-access', pinCleared: true, changed: true }),
+      }),
+    ]);
+    expect(await eventsOf(serial, retry.requestId)).toEqual([
+      expect.objectContaining({
+        details: expect.objectContaining({ change: 'unassign', userId: carol.userId, changed: true }),
       }),
     ]);
   });
