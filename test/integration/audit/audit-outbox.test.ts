@@ -277,7 +277,7 @@ describe('a change whose audit append fails after the write', () => {
     const serial = 'OUTBOX000002';
     await importToken(deps, admin(), {
       serial,
-      kind: 'authenticate',
+      kind: 'securid',
       seed: SEED,
       digits: 6,
       securityDomain: 'SystemDomain',
