@@ -1,5 +1,6 @@
 import type { UseCaseDependencies } from '../shared/use-cases/context';
 import { viewEmergencyAccess } from '../shared/use-cases/emergency-access';
+import type { ViewAccess } from '../shared/use-cases/view-approvals';
 import { viewEmergencyAccessRoute } from './api/admin-routes';
 import { productionDependencies } from './dependencies';
 import { adminActorOf } from './http/actors';
@@ -8,8 +9,13 @@ import { ok } from './http/responses';
 
 export const createHandler = (deps: UseCaseDependencies) =>
   httpHandler([
-    bind<{ serial: string }, unknown, unknown>(viewEmergencyAccessRoute, async (request) => {
-      const { page, etag } = await viewEmergencyAccess(deps, adminActorOf(request), request.params.serial);
+    bind<{ serial: string }, ViewAccess, unknown>(viewEmergencyAccessRoute, async (request) => {
+      const { page, etag } = await viewEmergencyAccess(
+        deps,
+        adminActorOf(request),
+        request.params.serial,
+        request.query,
+      );
       return ok(page, { etag });
     }),
   ]);

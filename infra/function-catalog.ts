@@ -113,6 +113,19 @@ export const FUNCTION_DECLARATIONS: Readonly<Record<string, FunctionDeclaration>
       opens: ['offline-eat'],
     },
   },
+  /**
+   * Dual control's view requests: the token's domain and state, the domain's view policy, the requests
+   * in the token's partition and the pending list through the type index; never opens a code.
+   */
+  'admin-view-approvals': {
+    access: {
+      ...NO_DATA,
+      table: 'read-write',
+      partitions: ['TOKEN#', 'DOMAIN#'],
+      indexes: ['byType'],
+      ...PAGE_CURSORS,
+    },
+  },
   /** Reset, online use, Save: the settings item and audit events; never opens a code. */
   'admin-change': { access: { ...NO_DATA, table: 'read-write', partitions: ['TOKEN#', 'USER#', 'DOMAIN#'] } },
   /** The audit trail: the token's domain, then a Query of its audit items. */

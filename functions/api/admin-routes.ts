@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { RouteDefinition } from '../http/route';
 import {
+  accessReason,
   auditEvent,
   cursor,
   domainId,
@@ -13,7 +14,9 @@ import {
   serialParams,
   tokenDetails,
   tokenSummary,
+  ticketReference,
   userId,
+  viewRequestId,
 } from './schemas';
 
 /** The administrators' emergency access routes (their OpenAPI document: `GET /v1/openapi.json`). */
@@ -53,8 +56,18 @@ export const viewEmergencyAccessRoute = {
   path: '/v1/tokens/{serial}/emergency-access',
   scope: 'eat/admin',
   group: 'admin-view',
-  summary: 'The Manage Emergency Access Tokencodes page, with the offline code in clear; audited',
+  summary:
+    'The Manage Emergency Access Tokencodes page, with the offline code in clear; audited, with the reason the domain asks for or an approved view request',
   params: serialParams,
+  query: z.strictObject({
+    reason: accessReason.optional().describe('why the code is read; required where the domain asks for it'),
+    ticket: ticketReference
+      .optional()
+      .describe("a ticket reference of the domain's pattern, where it asks for one"),
+    approval: viewRequestId
+      .optional()
+      .describe('under dual control: your approved view request (POST .../view-requests), used once'),
+  }),
   response: { status: 200, schema: emergencyAccessPage, description: 'The page; ETag header' },
   audit: 'emergency-access.view',
 } as const satisfies RouteDefinition;

@@ -46,6 +46,30 @@ const pinPolicyInput = z.strictObject({
   characters: z.enum(['digits', 'alphanumeric']).optional(),
 });
 
+/** Types and bounds of the text; the ticket pattern's syntax and the windows are viewPolicyProblems'. */
+const viewPolicyInput = z.strictObject({
+  reasonRequired: z.boolean().optional(),
+  ticketPattern: z.string().max(64).nullable().optional(),
+  dualControl: z.boolean().optional(),
+  approvalMinutes: z.number().int().optional(),
+  viewMinutes: z.number().int().optional(),
+});
+
+export const viewPolicyView = z
+  .object({
+    reasonRequired: z.boolean().describe('a reason (free text) before a view'),
+    ticketPattern: z
+      .string()
+      .nullable()
+      .describe(
+        'a ticket reference of this form before a view: # a digit, @ an upper-case letter, #+ and @+ one or more, others literal',
+      ),
+    dualControl: z.boolean().describe('a view waits for a second administrator’s approval'),
+    approvalMinutes: z.number().int().describe('how long a view request waits for approval'),
+    viewMinutes: z.number().int().describe('how long after approval the requester may read the code, once'),
+  })
+  .meta({ id: 'ViewPolicy' });
+
 export const pinPolicyView = z
   .object({
     minLength: z.number().int(),
@@ -77,6 +101,7 @@ export const securityDomainView = z
     name: z.string(),
     offlinePolicy: offlinePolicyView,
     pinPolicy: pinPolicyView.optional(),
+    viewPolicy: viewPolicyView.optional().describe('absent on domains stored before view policies: none'),
   })
   .meta({ id: 'SecurityDomain' });
 
@@ -117,6 +142,7 @@ export const putSecurityDomainRoute = {
     name: displayName,
     offlinePolicy: offlinePolicyInput.optional(),
     pinPolicy: pinPolicyInput.optional(),
+    viewPolicy: viewPolicyInput.optional(),
   }),
   ifMatch: 'optional',
   response: {

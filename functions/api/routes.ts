@@ -3,6 +3,7 @@ import type { RouteDefinition } from '../http/route';
 import { ADMIN_ROUTES } from './admin-routes';
 import { AGENT_ROUTES } from './agent-routes';
 import { MANAGEMENT_ROUTES } from './management-routes';
+import { VIEW_APPROVAL_ROUTES } from './view-approval-routes';
 
 export const openApiRoute = {
   operationId: 'getOpenApi',
@@ -18,6 +19,7 @@ export const openApiRoute = {
 export const ALL_ROUTES: readonly RouteDefinition[] = [
   ...ADMIN_ROUTES,
   ...MANAGEMENT_ROUTES,
+  ...VIEW_APPROVAL_ROUTES,
   ...AGENT_ROUTES,
   openApiRoute,
 ];

@@ -111,3 +111,18 @@ export const errorBody = z
 
 export const pageOf = <T extends z.ZodType>(item: T) =>
   z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+
+/**
+ * What an administrator gives before a view (docs/api.md "A reason before a view"): not secret, but
+ * bounded and plain (no control characters), as it is audited and shown to approvers.
+ */
+export const accessReason = z
+  .string()
+  .trim()
+  .min(5, 'a reason is 5 to 500 characters')
+  .max(500, 'a reason is 5 to 500 characters')
+  .regex(/^[^\p{Cc}]*$/u, 'a reason has no control characters');
+export const ticketReference = z
+  .string()
+  .regex(/^[A-Za-z0-9_./:-]{1,64}$/, 'a ticket reference is 1-64 of A-Z a-z 0-9 _ . / : -');
+export const viewRequestId = z.string().regex(/^[0-9a-f]{32}$/, 'a view request id is 32 hex digits');

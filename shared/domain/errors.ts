@@ -6,10 +6,15 @@ export const ERROR_STATUS = {
   VALIDATION_FAILED: 400,
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
+  /** The domain's policy wants a second administrator's approval before this view (view-request.ts). */
+  APPROVAL_REQUIRED: 403,
   NOT_FOUND: 404,
   PRECONDITION_NOT_MET: 409,
   ETAG_MISMATCH: 412,
   PAYLOAD_TOO_LARGE: 413,
+  /** Well-formed, but the domain's view policy asks for a reason, or a ticket of its pattern. */
+  REASON_REQUIRED: 422,
+  TICKET_INVALID: 422,
   IF_MATCH_REQUIRED: 428,
   THROTTLED: 429,
   INTERNAL: 500,

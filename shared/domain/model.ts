@@ -4,6 +4,8 @@
  * a store write expects the version that was read and stores version + 1.
  */
 
+import type { ViewPolicy } from './view-policy';
+
 export type TokenKind = 'securid' | 'authenticate';
 
 export type CharacterClass = 'digits' | 'uppercase' | 'lowercase';
@@ -46,6 +48,8 @@ export interface SecurityDomain {
   offlinePolicy: OfflinePolicy;
   /** Absent on domains stored before PIN policies: they keep 4 to 8 digits (LEGACY_PIN_POLICY). */
   pinPolicy?: PinPolicy;
+  /** Absent on domains stored before view policies: no reason asked, no dual control (view-policy.ts). */
+  viewPolicy?: ViewPolicy;
   version: number;
 }
 
@@ -273,6 +277,11 @@ export type AuditAction =
   | 'emergency-access.expired'
   /** A single-use code an agent accepted offline, reported at the user's next online login. */
   | 'emergency-access.used-offline'
+  /** Dual control (view-request.ts): asked, approved, denied, or run out before its use. */
+  | 'emergency-access.view-requested'
+  | 'emergency-access.view-approved'
+  | 'emergency-access.view-denied'
+  | 'emergency-access.view-expired'
   | 'authenticate.tokencode'
   | 'authenticate.emergency-access'
   | 'authenticate.lockout'

@@ -12,6 +12,7 @@ import type {
   TokenState,
   User,
 } from '../domain/model';
+import type { ViewRequest } from '../domain/view-request';
 
 /** One page of a query, and an opaque cursor to the next one (null on the last page). */
 export interface Page<T> {
@@ -112,6 +113,13 @@ export interface TokenStore {
    * there changes nothing and succeeds.
    */
   appendAudit(event: OutboxEvent): Promise<void>;
+  /** A view request of dual control (view-request.ts), in the token's partition. */
+  getViewRequest(serial: string, id: string): Promise<ViewRequest | null>;
+  /** Conditional on its version, as every save; a pending request is listed, a decided one is not. */
+  saveViewRequest(request: ViewRequest, audit?: readonly OutboxEvent[]): Promise<ViewRequest>;
+  /** Pending requests whose approval deadline is after `now`, soonest first, of every domain. */
+  listPendingViewRequests(now: string, page: PageRequest): Promise<Page<ViewRequest>>;
+
   /** Newest first; names the events' attributes (a function allowed only those can read it). */
   listAudit(serial: string, page: PageRequest): Promise<Page<AuditEvent>>;
 

@@ -5,6 +5,7 @@ import { AppError, NotFoundError, PreconditionError } from '../domain/errors';
 import type { AuditAction, TokenState } from '../domain/model';
 import { mergeTokenState, nextAdminSettings, withAdminSettings } from '../domain/regional-state';
 import { appendAuditEvents, auditEventOf, recordAudit } from './audit';
+import { viewGate, type ViewAccess } from './view-approvals';
 import { canSeeDomain, type AdminActor, type UseCaseDependencies } from './context';
 import {
   emergencyAccessEtagOf,
@@ -63,17 +64,23 @@ export interface EmergencyAccessReply {
 
 /**
  * The Manage Emergency Access Tokencodes page with the code in clear. The code is shown only while it
- * is active, unspent, and the token is eligible. The view is audited before the code leaves: if the audit event
- * cannot be written, nothing is shown.
+ * is active, unspent, and the token is eligible, and only through the domain's view gate (a reason, a
+ * ticket, or an approved request under dual control: view-approvals.ts), whose details the audit event
+ * carries. The view is audited before the code leaves: if the audit event cannot be written (or, for an
+ * approved request, the request cannot be marked used with it), nothing is shown.
  */
 export async function viewEmergencyAccess(
   deps: UseCaseDependencies,
   actor: AdminActor,
   serial: string,
+  access: ViewAccess = {},
 ): Promise<EmergencyAccessReply> {
   const state = await loadVisibleTokenState(deps, actor, serial);
   const now = deps.clock();
-  const eligibility = await eligibilityOf(deps, state, now);
+  const [eligibility, gate] = await Promise.all([
+    eligibilityOf(deps, state, now),
+    viewGate(deps, actor, state, access, now),
+  ]);
   const issued = state.issued;
   let tokencode: string | null = null;
   if (
@@ -90,7 +97,7 @@ export async function viewEmergencyAccess(
     tokencode = plaintext.toString('utf8');
     plaintext.fill(0);
   }
-  await recordAudit(deps, {
+  const event = auditEventOf(deps, {
     serial,
     action: 'emergency-access.view',
     actor: actor.id,
@@ -101,8 +108,12 @@ export async function viewEmergencyAccess(
       generation: issued?.generation ?? 0,
       codeShown: tokencode !== null,
       eligible: eligibility.eligible,
+      ...gate.details,
     },
   });
+  // An approved request is spent only by a view that shows the code, in one conditional write with its event.
+  if (tokencode !== null && gate.spend !== undefined) await gate.spend(event);
+  await appendAuditEvents(deps, [event]);
   return {
     page: emergencyAccessPageOf(state, eligibility, now, tokencode),
     etag: emergencyAccessEtagOf(state),

@@ -1,3 +1,4 @@
+import { DEFAULT_VIEW_POLICY, viewPolicyProblems, type ViewPolicy } from '../domain/view-policy';
 import { assignmentEpochOf, nextAssignmentEpoch } from '../domain/assignment';
 import { etagMatches } from '../domain/etag';
 import { isResetPending } from '../domain/emergency-access';
@@ -158,6 +159,8 @@ export interface SecurityDomainInput {
   offlinePolicy?: Partial<OfflinePolicy>;
   /** Likewise DEFAULT_PIN_POLICY's: six digits at least unless stated. */
   pinPolicy?: Partial<PinPolicy>;
+  /** Likewise DEFAULT_VIEW_POLICY's: no reason asked, no dual control unless stated. */
+  viewPolicy?: Partial<ViewPolicy>;
 }
 
 export async function putSecurityDomain(
@@ -170,7 +173,9 @@ export async function putSecurityDomain(
   requireAllDomains(actor, 'Changing security domains');
   const offlinePolicy: OfflinePolicy = { ...DEFAULT_OFFLINE_POLICY, ...input.offlinePolicy };
   const pinPolicy: PinPolicy = { ...DEFAULT_PIN_POLICY, ...input.pinPolicy };
+  const viewPolicy: ViewPolicy = { ...DEFAULT_VIEW_POLICY, ...input.viewPolicy };
   const problems = [
+    ...viewPolicyProblems(viewPolicy).map((p) => `body.viewPolicy: ${p}`),
     ...offlinePolicyProblems(offlinePolicy, deps.policyCaps).map((p) => `body.offlinePolicy: ${p}`),
     ...pinPolicyProblems(pinPolicy).map((p) => `body.pinPolicy: ${p}`),
   ];
@@ -183,6 +188,7 @@ export async function putSecurityDomain(
     name: input.name,
     offlinePolicy,
     pinPolicy,
+    viewPolicy,
     version: existing?.version ?? 0,
   });
   return stored(saved, existing === null);

@@ -24,6 +24,7 @@ import type {
   TokenState,
   User,
 } from '../../domain/model';
+import type { ViewRequest } from '../../domain/view-request';
 import { itemsOfNewToken, mergeTokenOverview, mergeTokenState } from '../../domain/regional-state';
 import type {
   DueCode,
@@ -52,6 +53,8 @@ import {
   nameKey,
   normalizeName,
   offlineSk,
+  PENDING_VIEW_REQUESTS,
+  viewRequestSk,
   adminSk,
   timeOfExpirySortKey,
   tokenPk,
@@ -59,6 +62,7 @@ import {
   userPk,
 } from './keys';
 import { INDEX, KEY, KEY_ATTRIBUTES, TTL_ATTRIBUTE, type IndexDefinition } from './table-schema';
+import { viewRequestKeys } from './view-request-items';
 
 export interface DynamoDbTokenStoreOptions {
   tableName: string;
@@ -437,6 +441,34 @@ export class DynamoDbTokenStore implements TokenStore {
       page,
     );
     return { items: result.items.map((item) => entityOf<AuditEvent>(item)), cursor: result.cursor };
+  }
+
+  // Dual control's view requests
+
+  async getViewRequest(serial: string, id: string): Promise<ViewRequest | null> {
+    return this.getEntity<ViewRequest>(tokenPk(serial), viewRequestSk(id));
+  }
+
+  async saveViewRequest(request: ViewRequest, audit: readonly OutboxEvent[] = []): Promise<ViewRequest> {
+    return this.saveVersioned(
+      tokenPk(request.serial),
+      viewRequestSk(request.id),
+      request,
+      viewRequestKeys(request),
+      audit,
+    );
+  }
+
+  async listPendingViewRequests(now: string, page: PageRequest): Promise<Page<ViewRequest>> {
+    const result = await this.queryPage(
+      {
+        index: INDEX.byType,
+        partition: { name: INDEX.byType.partitionKey, value: PENDING_VIEW_REQUESTS },
+        sortCondition: { expression: '#sk > :now', values: { ':now': now } },
+      },
+      page,
+    );
+    return { items: result.items.map((item) => entityOf<ViewRequest>(item)), cursor: result.cursor };
   }
 
   // Search

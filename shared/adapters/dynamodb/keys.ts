@@ -24,7 +24,17 @@ export const SK = {
   statePrefix: 'STATE#',
   auditPrefix: 'AUDIT#',
   offlinePrefix: 'OFFLINE#',
+  /** Dual control's view requests, in the token's partition (never read with its state). */
+  viewRequestPrefix: 'VIEWREQ#',
 } as const;
+
+export const viewRequestSk = (id: string) => `${SK.viewRequestPrefix}${id}`;
+
+/**
+ * The type index's partition of pending view requests, sorted by `<approveBy>#<serial>#<id>`: a pending
+ * request carries these keys, a decided one drops out.
+ */
+export const PENDING_VIEW_REQUESTS = 'VIEWREQ';
 
 /**
  * The attribute of a changed item that holds the audit events of the write that made this version (its

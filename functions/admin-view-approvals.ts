@@ -1,0 +1,63 @@
+import type { UseCaseDependencies } from '../shared/use-cases/context';
+import {
+  decideViewRequest,
+  getViewRequest,
+  listPendingViewRequests,
+  requestView,
+} from '../shared/use-cases/view-approvals';
+import {
+  approveViewRequestRoute,
+  denyViewRequestRoute,
+  getViewRequestRoute,
+  listViewRequestsRoute,
+  requestViewRoute,
+} from './api/view-approval-routes';
+import { productionDependencies } from './dependencies';
+import { adminActorOf } from './http/actors';
+import { bind, httpHandler } from './http/http-handler';
+import { created, ok } from './http/responses';
+
+type Serial = { serial: string };
+type RequestParams = Serial & { requestId: string };
+type PageQuery = { limit?: number; cursor?: string };
+
+export const createHandler = (deps: UseCaseDependencies) =>
+  httpHandler([
+    bind<Serial, unknown, { reason: string; ticket?: string }>(requestViewRoute, async (request) =>
+      created(await requestView(deps, adminActorOf(request), request.params.serial, request.body)),
+    ),
+    bind<unknown, PageQuery, unknown>(listViewRequestsRoute, async (request) => {
+      const page = await listPendingViewRequests(deps, adminActorOf(request), {
+        limit: request.query.limit ?? 25,
+        cursor: request.query.cursor,
+      });
+      return ok({ items: page.items, nextCursor: page.cursor });
+    }),
+    bind<RequestParams, unknown, unknown>(getViewRequestRoute, async (request) =>
+      ok(await getViewRequest(deps, adminActorOf(request), request.params.serial, request.params.requestId)),
+    ),
+    bind<RequestParams, unknown, unknown>(approveViewRequestRoute, async (request) =>
+      ok(
+        await decideViewRequest(
+          deps,
+          adminActorOf(request),
+          request.params.serial,
+          request.params.requestId,
+          'approve',
+        ),
+      ),
+    ),
+    bind<RequestParams, unknown, unknown>(denyViewRequestRoute, async (request) =>
+      ok(
+        await decideViewRequest(
+          deps,
+          adminActorOf(request),
+          request.params.serial,
+          request.params.requestId,
+          'deny',
+        ),
+      ),
+    ),
+  ]);
+
+export const handler = createHandler(productionDependencies());
