@@ -32,6 +32,7 @@ import {
 import { errorBody, pageOf, tokenDetails } from '../../../functions/api/schemas';
 import type { RouteDefinition } from '../../../functions/http/route';
 import { DEFAULT_OFFLINE_POLICY } from '../../../shared/domain/policy';
+import { DEFAULT_VIEW_POLICY } from '../../../shared/domain/view-policy';
 import { DEMO_PIN_POLICY } from '../../../local/demo-data';
 import { decodeBase32, totp } from '../../../shared/domain/totp';
 import { verifySecret } from '../../../shared/domain/verifier';
@@ -136,6 +137,7 @@ describe('security domains', () => {
       name: 'Labs',
       offlinePolicy: DEFAULT_OFFLINE_POLICY,
       pinPolicy: { minLength: 6, maxLength: 8, characters: 'digits' },
+      viewPolicy: DEFAULT_VIEW_POLICY,
     });
     expect(made.headers.etag).toBe('"1"');
 
