@@ -121,7 +121,7 @@ export const accessReason = z
   .trim()
   .min(5, 'a reason is 5 to 500 characters')
   .max(500, 'a reason is 5 to 500 characters')
-  .regex(/^[^\p{Cc}]*$/u, 'a reason has no control characters');
+  .regex(/^[^\u0000-\u001f\u007f-\u009f]*$/, 'a reason has no control characters');
 export const ticketReference = z
   .string()
   .regex(/^[A-Za-z0-9_./:-]{1,64}$/, 'a ticket reference is 1-64 of A-Z a-z 0-9 _ . / : -');

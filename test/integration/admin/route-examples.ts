@@ -14,11 +14,14 @@ export interface RouteExample {
 }
 
 const serial = { serial: '000100000001' };
+/** The view request the authorization matrix seeds on alice's token (seedViewRequest). */
+export const EXAMPLE_VIEW_REQUEST_ID = '0123456789abcdef0123456789abcdef';
+const viewRequest = { ...serial, requestId: EXAMPLE_VIEW_REQUEST_ID };
 
 export const ROUTE_EXAMPLES: Record<string, RouteExample> = {
   searchTokens: { query: { lastName: 'Arch', domain: 'SystemDomain', limit: '10' } },
   getToken: { params: serial },
-  viewEmergencyAccess: { params: serial },
+  viewEmergencyAccess: { params: serial, query: { reason: 'Locked out at a customer site' } },
   saveEmergencyAccess: { params: serial, body: { onlineUseAllowed: true, resetOffline: true } },
   resetEmergencyAccess: { params: serial },
   setOnlineUse: { params: serial, body: { allowed: true } },
@@ -62,6 +65,11 @@ export const ROUTE_EXAMPLES: Record<string, RouteExample> = {
     params: { agentId: 'win-agent-1' },
     body: { name: 'Windows login agent', supportsOfflineAuthentication: true },
   },
+  requestView: { params: serial, body: { reason: 'Locked out at a customer site', ticket: 'INC0012345' } },
+  listViewRequests: { query: { limit: '5' } },
+  getViewRequest: { params: viewRequest },
+  approveViewRequest: { params: viewRequest },
+  denyViewRequest: { params: viewRequest },
   agentAuthenticate: { body: { userId: 'alice', passcode: '2468123456', heldOffline: { generation: 1 } } },
   getOpenApi: {},
 };

@@ -12,7 +12,7 @@ import { LOCAL_AUDIENCE } from '../../../local/jwt';
 import { giveOfflineCode, seedDemo, USERS } from '../../support/demo';
 import { ISSUER, startTestGateway, type TestGateway } from '../../support/gateway';
 import { startTestSystem, type TestSystem } from '../../support/system';
-import { exampleOf } from '../admin/route-examples';
+import { EXAMPLE_VIEW_REQUEST_ID, exampleOf } from '../admin/route-examples';
 
 let system: TestSystem;
 let gateway: TestGateway;
@@ -46,6 +46,27 @@ beforeAll(async () => {
   system = await startTestSystem();
   await seedDemo(system);
   await giveOfflineCode(system, USERS[0], 'K7QM2XHP');
+  // A pending request of alice's code by another administrator, for the dual-control routes' examples.
+  const now = Date.now();
+  await system.deps.store.saveViewRequest({
+    id: EXAMPLE_VIEW_REQUEST_ID,
+    serial: USERS[0]!.serial,
+    user: { userId: 'alice', firstName: 'Alice', lastName: 'Archer' },
+    securityDomain: 'SystemDomain',
+    region: system.deps.regionName,
+    // None of the matrix's callers: each of them may decide it.
+    requestedBy: 'someone.else',
+    requestedAt: new Date(now).toISOString(),
+    reason: 'Locked out at a customer site',
+    ticket: null,
+    approveBy: new Date(now + 3_600_000).toISOString(),
+    status: 'pending',
+    decidedBy: null,
+    decidedAt: null,
+    viewBy: null,
+    viewedAt: null,
+    version: 0,
+  });
   gateway = await startTestGateway(system);
   const { privateKey } = await generateKeyPair('ES256');
   tokens['no token'] = null;
