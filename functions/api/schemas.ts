@@ -121,6 +121,7 @@ export const accessReason = z
   .trim()
   .min(5, 'a reason is 5 to 500 characters')
   .max(500, 'a reason is 5 to 500 characters')
+  // eslint-disable-next-line no-control-regex -- the control characters are what it refuses
   .regex(/^[^\u0000-\u001f\u007f-\u009f]*$/, 'a reason has no control characters');
 export const ticketReference = z
   .string()
