@@ -1,6 +1,6 @@
 /**
  * The `eatctl` verbs that call the API: administrators' (search, show, view, reset, online use, save,
- * audit), management, the local sweep and an agent's online authentication. Human-readable output by
+ * audit, dual control's request-view, approvals, approve, deny), management, the local sweep and an agent's online authentication. Human-readable output by
  * default, `--json` for scripts. Exit codes: 0 done (an agent accept), 1 an agent reject or lockout,
  * 2 usage, 3 unreachable or a server fault, 4 the API refused the request (4xx).
  */
@@ -165,6 +165,23 @@ const changeReply = async (reply: { body: unknown; headers: Headers }) => {
 type UserRef = { userId: string; firstName: string; lastName: string } | null;
 const userCell = (user: UserRef) => (user ? `${user.userId} (${user.firstName} ${user.lastName})` : '-');
 
+function viewRequestText(r: Record<string, unknown>): string {
+  return keyValues([
+    ['request', r.id],
+    ['serial', r.serial],
+    ['user', userCell(r.user as UserRef)],
+    ['security domain', r.securityDomain],
+    ['asked by', `${String(r.requestedBy)} at ${String(r.requestedAt)}`],
+    ['reason', r.reason],
+    ['ticket', r.ticket ?? '-'],
+    ['status', r.status],
+    ['approve by', r.approveBy],
+    ['decided by', r.decidedBy === null ? '-' : `${String(r.decidedBy)} at ${String(r.decidedAt)}`],
+    ['view by', r.viewBy ?? '-'],
+    ['region', r.region],
+  ]);
+}
+
 function lockoutCell(lockout: Record<string, unknown>): string {
   const counts = `${String(lockout.tokencodeFailures)} tokencode, ${String(lockout.emergencyAccessFailures)} emergency code failures`;
   return lockout.locked ? `LOCKED (${counts}; eatctl token unlock)` : `no (${counts})`;
@@ -258,10 +275,23 @@ const VERBS: ApiVerb[] = [
     name: 'view',
     summary: 'the emergency access page, with the offline code in clear (audited)',
     args: ['SERIAL'],
-    run: async (c, _v, [serial]) => {
+    options: { reason: { type: 'string' }, ticket: { type: 'string' }, approval: { type: 'string' } },
+    usage:
+      'SERIAL [--reason TEXT] [--ticket REF] [--approval REQUEST]\n' +
+      "  --reason/--ticket where the token's domain asks for them; --approval under dual control (eatctl request-view)",
+    run: async (c, v, [serial]) => {
       // The token first: the page's view is audited, so it is made only once the token is known.
       const token = (await callApi(c, 'GET', `/v1/tokens/${q(serial!)}`)).body as Record<string, unknown>;
-      const reply = await callApi(c, 'GET', `/v1/tokens/${q(serial!)}/emergency-access`);
+      const query = new URLSearchParams(
+        (['reason', 'ticket', 'approval'] as const).flatMap((name): [string, string][] =>
+          str(v, name) === undefined ? [] : [[name, str(v, name)!]],
+        ),
+      );
+      const reply = await callApi(
+        c,
+        'GET',
+        `/v1/tokens/${q(serial!)}/emergency-access${query.size ? `?${query}` : ''}`,
+      );
       const page = reply.body as Record<string, unknown>;
       const etag = reply.headers.get('etag');
       return {
@@ -279,6 +309,69 @@ const VERBS: ApiVerb[] = [
       };
     },
   },
+  {
+    name: 'request-view',
+    summary: "ask a second administrator's approval to read a token's offline code (dual control)",
+    args: ['SERIAL'],
+    options: { reason: { type: 'string' }, ticket: { type: 'string' } },
+    usage: 'SERIAL --reason TEXT [--ticket REF]',
+    run: async (c, v, [serial]) => {
+      const reason = str(v, 'reason');
+      if (reason === undefined) throw new UsageError('--reason is required: say why the code is read');
+      const ticket = str(v, 'ticket');
+      const { body } = await callApi(c, 'POST', `/v1/tokens/${q(serial!)}/view-requests`, {
+        body: { reason, ...(ticket === undefined ? {} : { ticket }) },
+      });
+      const r = body as Record<string, unknown>;
+      return {
+        body,
+        text: `${viewRequestText(r)}next: another administrator runs \`eatctl approve ${String(r.serial)} ${String(r.id)}\`, then \`eatctl view ${String(r.serial)} --approval ${String(r.id)}\` (once)\n`,
+      };
+    },
+  },
+  {
+    name: 'approvals',
+    summary: 'pending view requests in your security domains (dual control), soonest deadline first',
+    options: { limit: { type: 'string' }, cursor: { type: 'string' } },
+    usage: '[--limit N] [--cursor C]',
+    run: async (c, v) => {
+      const query = new URLSearchParams({
+        ...(str(v, 'limit') ? { limit: str(v, 'limit')! } : {}),
+        ...(str(v, 'cursor') ? { cursor: str(v, 'cursor')! } : {}),
+      });
+      const reply = await callApi(c, 'GET', `/v1/view-requests${query.size ? `?${query}` : ''}`);
+      const body = reply.body as { items: Record<string, unknown>[]; nextCursor: string | null };
+      const rows = table(
+        ['request', 'serial', 'user', 'domain', 'asked by', 'reason', 'ticket', 'approve by'],
+        body.items.map((r) =>
+          [
+            r.id,
+            r.serial,
+            (r.user as UserRef)?.userId ?? '-',
+            r.securityDomain,
+            r.yours ? `${String(r.requestedBy)} (you)` : r.requestedBy,
+            r.reason,
+            r.ticket ?? '-',
+            r.approveBy,
+          ].map(String),
+        ),
+      );
+      return { body, text: pageText(body, rows) };
+    },
+  },
+  ...(['approve', 'deny'] as const).map((decision): ApiVerb => ({
+    name: decision,
+    summary: `${decision} another administrator's view request (dual control)`,
+    args: ['SERIAL', 'REQUEST'],
+    run: async (c, _v, [serial, id]) => {
+      const { body } = await callApi(
+        c,
+        'POST',
+        `/v1/tokens/${q(serial!)}/view-requests/${q(id!)}/${decision}`,
+      );
+      return { body, text: viewRequestText(body as Record<string, unknown>) };
+    },
+  })),
   {
     name: 'reset',
     summary: 'a new offline code at the next online login',
@@ -467,14 +560,26 @@ const VERBS: ApiVerb[] = [
     name: 'domain put',
     summary: 'create or replace a security domain; --policy FILE holds the offline policy as JSON',
     args: ['DOMAIN'],
-    options: { name: { type: 'string' }, policy: { type: 'string' }, etag: { type: 'string' } },
-    usage: 'DOMAIN --name NAME [--policy FILE] [--etag ETAG]',
+    options: {
+      name: { type: 'string' },
+      policy: { type: 'string' },
+      'view-policy': { type: 'string' },
+      etag: { type: 'string' },
+    },
+    usage:
+      'DOMAIN --name NAME [--policy FILE] [--view-policy FILE] [--etag ETAG]\n' +
+      '  --view-policy: {"reasonRequired", "ticketPattern", "dualControl", "approvalMinutes", "viewMinutes"}',
     run: async (c, v, [id]) => {
-      const offlinePolicy = str(v, 'policy')
-        ? JSON.parse(await readFile(str(v, 'policy')!, 'utf8'))
-        : undefined;
+      const json = async (name: string) =>
+        str(v, name) ? JSON.parse(await readFile(str(v, name)!, 'utf8')) : undefined;
+      const offlinePolicy = await json('policy');
+      const viewPolicy = await json('view-policy');
       const { body } = await callApi(c, 'PUT', `/v1/security-domains/${q(id!)}`, {
-        body: { name: str(v, 'name') ?? id, ...(offlinePolicy ? { offlinePolicy } : {}) },
+        body: {
+          name: str(v, 'name') ?? id,
+          ...(offlinePolicy ? { offlinePolicy } : {}),
+          ...(viewPolicy ? { viewPolicy } : {}),
+        },
         headers: str(v, 'etag') ? { 'if-match': str(v, 'etag')! } : {},
       });
       return { body, text: domainRows([body as Record<string, unknown>]) };
