@@ -9,12 +9,21 @@ import type {
   tokenDetails,
   tokenSummary,
 } from '../../functions/api/schemas';
+import type { viewRequestView } from '../../functions/api/view-approval-routes';
 import type { IneligibilityReason } from '../../shared/domain/eligibility';
 
 export type TokenSummary = z.infer<typeof tokenSummary>;
 export type TokenDetails = z.infer<typeof tokenDetails>;
 export type EmergencyAccessPage = z.infer<typeof emergencyAccessPage>;
 export type AuditEvent = z.infer<typeof auditEvent>;
+export type ViewRequest = z.infer<typeof viewRequestView>;
+
+/** What a view brings where the domain asks (docs/api.md): a reason and ticket, or an approved request. */
+export interface ViewAccess {
+  reason?: string;
+  ticket?: string;
+  approval?: string;
+}
 export type { IneligibilityReason };
 
 export interface Page<T> {
@@ -106,8 +115,38 @@ export class Api {
     return this.call<TokenDetails>('GET', `/v1/tokens/${encodeURIComponent(serial)}`);
   }
 
-  emergencyAccess(serial: string) {
-    return this.call<EmergencyAccessPage>('GET', `/v1/tokens/${encodeURIComponent(serial)}/emergency-access`);
+  /** The reason travels in the request's query, never in the console's own address. */
+  emergencyAccess(serial: string, access: ViewAccess = {}) {
+    const query = new URLSearchParams();
+    for (const [name, value] of Object.entries(access)) if (value) query.set(name, value);
+    return this.call<EmergencyAccessPage>(
+      'GET',
+      `/v1/tokens/${encodeURIComponent(serial)}/emergency-access${query.size ? `?${query}` : ''}`,
+    );
+  }
+
+  requestView(serial: string, reason: string, ticket: string) {
+    return this.call<ViewRequest>('POST', `/v1/tokens/${encodeURIComponent(serial)}/view-requests`, {
+      body: { reason, ...(ticket ? { ticket } : {}) },
+    });
+  }
+
+  viewRequest(serial: string, id: string) {
+    return this.call<ViewRequest>(
+      'GET',
+      `/v1/tokens/${encodeURIComponent(serial)}/view-requests/${encodeURIComponent(id)}`,
+    );
+  }
+
+  pendingViewRequests() {
+    return this.call<Page<ViewRequest>>('GET', '/v1/view-requests?limit=100');
+  }
+
+  decideViewRequest(serial: string, id: string, decision: 'approve' | 'deny') {
+    return this.call<ViewRequest>(
+      'POST',
+      `/v1/tokens/${encodeURIComponent(serial)}/view-requests/${encodeURIComponent(id)}/${decision}`,
+    );
   }
 
   saveEmergencyAccess(
@@ -145,6 +184,17 @@ export const REASON_TEXT: Record<IneligibilityReason, string> = {
   NO_OFFLINE_DATA_DOWNLOADED: 'The user has not downloaded offline data yet (at an online login).',
 };
 
+/** Why a view request cannot be used or decided, in the help desk's words. */
+export const VIEW_REQUEST_TEXT: Record<string, string> = {
+  VIEW_REQUEST_PENDING: 'It still waits for a second administrator.',
+  VIEW_REQUEST_APPROVED: 'It is already approved.',
+  VIEW_REQUEST_DENIED: 'It was denied.',
+  VIEW_REQUEST_EXPIRED: 'It ran out of time: ask again.',
+  VIEW_REQUEST_USED: 'The approved view was used: ask again.',
+  VIEW_REQUEST_OTHER_REGION: 'It is held by another region: switch region to use it.',
+  SELF_APPROVAL: 'A second administrator decides, not the one who asked.',
+};
+
 /** A rejected request in the help desk's words. */
 export function describeError(error: unknown): string {
   if (!(error instanceof ApiError)) return error instanceof Error ? error.message : String(error);
@@ -152,10 +202,14 @@ export function describeError(error: unknown): string {
     case 401:
       return 'Your session has ended. Sign in again.';
     case 403:
-      return 'You are not allowed to do this.';
+      return error.code === 'FORBIDDEN' && error.reasons.length === 0
+        ? 'You are not allowed to do this.'
+        : `${error.message}${error.reasons.map((r) => ` ${VIEW_REQUEST_TEXT[r] ?? r}`).join('')}`;
     case 404:
       return 'Not found (or outside your security domains).';
     default:
-      return error.reasons.length > 0 ? `${error.message}: ${error.reasons.join('; ')}` : error.message;
+      return error.reasons.length > 0
+        ? `${error.message}: ${error.reasons.map((r) => VIEW_REQUEST_TEXT[r] ?? r).join('; ')}`
+        : error.message;
   }
 }

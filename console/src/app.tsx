@@ -7,6 +7,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { Api } from './api';
 import { beginSignIn, completeSignIn, providerLogoutUrl, type Session } from './auth';
 import { parseConfig, type ConsoleConfig } from './config';
+import { ApprovalsPage } from './approvals';
 import { SearchPage, type SearchState } from './search';
 import { TokenPage } from './token-page';
 
@@ -17,7 +18,7 @@ async function loadConfig(): Promise<ConsoleConfig> {
   return parseConfig(await response.json());
 }
 
-type View = { page: 'search' } | { page: 'token'; serial: string };
+type View = { page: 'search' } | { page: 'approvals' } | { page: 'token'; serial: string };
 
 export function App() {
   const [config, setConfig] = useState<ConsoleConfig | null>(null);
@@ -116,12 +117,21 @@ export function App() {
             <> ({session.domains.includes('*') ? 'all domains' : session.domains.join(', ')})</>
           )}
         </p>
+        <button type="button" onClick={() => setView({ page: 'approvals' })}>
+          Approvals
+        </button>
         <button type="button" onClick={signOut}>
           Sign out
         </button>
       </header>
       <main ref={main}>
-        {view.page === 'search' ? (
+        {view.page === 'approvals' ? (
+          <ApprovalsPage
+            key={`approvals@${region?.name}`}
+            api={api}
+            onBack={() => setView({ page: 'search' })}
+          />
+        ) : view.page === 'search' ? (
           <SearchPage
             api={api}
             state={search}

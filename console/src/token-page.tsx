@@ -13,8 +13,13 @@ import {
   type EmergencyAccessPage,
   type IneligibilityReason,
   type TokenDetails,
+  type ViewAccess,
 } from './api';
 import { dateTime, STATE_TEXT, timeLeft } from './format';
+import { ViewGate, type Gate } from './view-gate';
+
+/** The refusals that a reason, a ticket or an approval lift: the page shows the gate instead. */
+const GATE_CODES = new Set(['REASON_REQUIRED', 'TICKET_INVALID', 'APPROVAL_REQUIRED']);
 
 type Message =
   { kind: 'saved' | 'error'; text: string; reasons?: string[] } | { kind: 'stale'; text: string };
@@ -45,6 +50,8 @@ export function TokenPage({ api, serial, onBack }: Props) {
     nextCursor: null,
   });
   const [now, setNow] = useState(Date.now());
+  const [gate, setGate] = useState<Gate | null>(null);
+  const [access, setAccess] = useState<ViewAccess>({});
   const heading = useRef<HTMLHeadingElement>(null);
 
   const loadTrail = async () => {
@@ -56,12 +63,32 @@ export function TokenPage({ api, serial, onBack }: Props) {
     }
   };
 
-  /** Reads the token and its emergency access page; the ticked choices are kept unless `fresh`. */
-  const load = async (fresh: boolean) => {
+  /**
+   * Reads the token and its emergency access page; the ticked choices are kept unless `fresh`. Where the
+   * domain asks for a reason or an approval, the page waits behind the gate until it is given.
+   */
+  const load = async (fresh: boolean, given: ViewAccess = access) => {
     setBusy(true);
     try {
-      const [token, view] = await Promise.all([api.token(serial), api.emergencyAccess(serial)]);
+      const [token, view] = await Promise.all([
+        api.token(serial),
+        api.emergencyAccess(serial, given).then(
+          (reply) => reply,
+          (failure: unknown) => (failure instanceof Error ? failure : new Error(String(failure))),
+        ),
+      ]);
       setDetails(token.body);
+      if (view instanceof ApiError && GATE_CODES.has(view.code)) {
+        setGate({ kind: view.code === 'APPROVAL_REQUIRED' ? 'approval' : 'reason', message: view.message });
+        setPage(null);
+        setCode(null);
+        await loadTrail();
+        return;
+      }
+      if (view instanceof Error) throw view;
+      setGate(null);
+      // A reason is given again on a reload; an approval opens one view only.
+      setAccess(given.approval === undefined ? given : {});
       setPage(view.body);
       setEtag(view.etag);
       setCode(view.body.offline.tokencode);
@@ -225,6 +252,16 @@ export function TokenPage({ api, serial, onBack }: Props) {
             </button>
           )}
         </section>
+      )}
+      {gate && (
+        <ViewGate
+          key={gate.kind}
+          api={api}
+          serial={serial}
+          gate={gate}
+          busy={busy}
+          onView={(given) => void load(true, given)}
+        />
       )}
       {page && offline && (
         <section aria-labelledby="emergency-heading" class="panel">
