@@ -261,6 +261,7 @@ export function TokenPage({ api, serial, onBack }: Props) {
           gate={gate}
           busy={busy}
           onView={(given) => void load(true, given)}
+          onRequested={() => void loadTrail()}
         />
       )}
       {page && offline && (

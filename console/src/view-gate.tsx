@@ -17,6 +17,8 @@ interface Props {
   busy: boolean;
   /** Reads the page again with what the administrator gave; the page says if it was refused again. */
   onView: (access: ViewAccess) => void;
+  /** A request was made: the audit trail has a new event. */
+  onRequested: () => void;
 }
 
 const STATUS_TEXT: Record<ViewRequest['status'], string> = {
@@ -27,7 +29,7 @@ const STATUS_TEXT: Record<ViewRequest['status'], string> = {
   viewed: 'Used',
 };
 
-export function ViewGate({ api, serial, gate, busy, onView }: Props) {
+export function ViewGate({ api, serial, gate, busy, onView, onRequested }: Props) {
   const [reason, setReason] = useState('');
   const [ticket, setTicket] = useState('');
   const [request, setRequest] = useState<ViewRequest | null>(null);
@@ -44,6 +46,7 @@ export function ViewGate({ api, serial, gate, busy, onView }: Props) {
     if (gate.kind === 'reason') return onView(given());
     try {
       setRequest((await api.requestView(serial, reason.trim(), ticket.trim())).body);
+      onRequested();
     } catch (failure) {
       setProblem(describeError(failure));
     }

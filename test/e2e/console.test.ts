@@ -257,3 +257,88 @@ test('the session ends when the access token expires', async () => {
   await jane.page.getByText('Your session expired. Sign in again.').waitFor();
   await jane.context.close();
 });
+
+/** Sets SystemDomain's view policy, the rest of the domain as it is (If-Match `*`: the test's own change). */
+async function setSystemDomainViewPolicy(token: string, viewPolicy: Record<string, unknown>) {
+  const domain = await api(token, 'GET', '/v1/security-domains/SystemDomain');
+  const { name, offlinePolicy, pinPolicy } = domain.body;
+  const response = await fetch(`${system.primary}/v1/security-domains/SystemDomain`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'if-match': '*' },
+    body: JSON.stringify({ name, offlinePolicy, pinPolicy, viewPolicy }),
+  });
+  expect(response.status).toBe(200);
+}
+
+test('a reason before the code, then dual control: the approvals list, a request, and one view', async () => {
+  const helpdesk = await clientToken('helpdesk');
+  await setSystemDomainViewPolicy(helpdesk, { reasonRequired: true, ticketPattern: 'INC#+' });
+  const jane = await signIn('jane.admin', 'jane-password');
+  const { page } = jane;
+  await search(page, { 'Last name (beginning of)': 'arch' });
+  await page.getByRole('button', { name: ALICE.serial }).click();
+
+  // The domain asks for a reason and a ticket: no code until both are given, and a wrong ticket says why.
+  await page.getByRole('heading', { name: 'A reason before the code' }).waitFor();
+  expect(await page.getByLabel('Offline emergency code').count()).toBe(0);
+  await page.getByLabel('Reason (why you read this code)').fill('Alice is offline at a customer site');
+  await page.getByLabel('Ticket reference').fill('CHG42');
+  await page.getByRole('button', { name: 'Show the code' }).click();
+  await page.getByRole('alert').filter({ hasText: 'ticket reference of the form INC#+' }).waitFor();
+  await page.getByLabel('Ticket reference').fill('INC42');
+  await page.getByRole('button', { name: 'Show the code' }).click();
+  const code = (await page.getByLabel('Offline emergency code').textContent())!.trim();
+  expect(code).toMatch(/^[A-Z0-9]{12}$/);
+  await page
+    .getByRole('cell', { name: /justification: Alice is offline at a customer site, ticket: INC42/ })
+    .waitFor();
+  await expectAccessible(page);
+  await page.screenshot({ path: join(SCREENSHOTS, 'console-reason.png'), fullPage: true });
+  await page.getByRole('button', { name: '← Back to the search' }).click();
+
+  // Dual control: the help desk's client asks, jane approves it in her approvals list.
+  await setSystemDomainViewPolicy(helpdesk, { ticketPattern: 'INC#+', dualControl: true, viewMinutes: 5 });
+  const asked = await api(helpdesk, 'POST', `/v1/tokens/${ALICE.serial}/view-requests`, {
+    reason: 'Second look at the offline login',
+    ticket: 'INC43',
+  });
+  expect(asked.status).toBe(201);
+  await page.getByRole('button', { name: 'Approvals' }).click();
+  await page.getByRole('heading', { name: 'View requests waiting for approval' }).waitFor();
+  await page.getByRole('cell', { name: 'Second look at the offline login' }).waitFor();
+  await expectAccessible(page);
+  await page.screenshot({ path: join(SCREENSHOTS, 'console-approvals.png'), fullPage: true });
+  await page.getByRole('button', { name: `Approve helpdesk's request for token ${ALICE.serial}` }).click();
+  await page.getByRole('status').filter({ hasText: 'Approved: helpdesk may read the code' }).waitFor();
+  await page.getByText('No request is waiting.').waitFor();
+
+  // Jane's own view now waits for a second administrator, then opens once.
+  await page.getByRole('button', { name: '← Back to the search' }).click();
+  await search(page, { 'Last name (beginning of)': 'arch' });
+  await page.getByRole('button', { name: ALICE.serial }).click();
+  await page.getByRole('heading', { name: 'Dual control' }).waitFor();
+  await page.getByLabel('Reason (why you read this code)').fill('Alice called again from the site');
+  await page.getByLabel('Ticket reference').fill('INC44');
+  await page.getByRole('button', { name: 'Request approval' }).click();
+  await page.getByText('Waiting for a second administrator').waitFor();
+  await page.screenshot({ path: join(SCREENSHOTS, 'console-waiting.png'), fullPage: true });
+  const pending = await api(helpdesk, 'GET', '/v1/view-requests');
+  const mine = (pending.body.items as { id: string; requestedBy: string }[]).find(
+    (r) => r.requestedBy === 'jane.admin',
+  )!;
+  const approved = await api(helpdesk, 'POST', `/v1/tokens/${ALICE.serial}/view-requests/${mine.id}/approve`);
+  expect(approved.status).toBe(200);
+  await page.getByRole('button', { name: 'Check again' }).click();
+  await page.getByRole('button', { name: 'Show the code (once)' }).click();
+  await expect(page.getByLabel('Offline emergency code').textContent()).resolves.toBe(code);
+  await expectAccessible(page);
+  expect(await storedText(jane)).not.toContain(code);
+
+  // Once: back on the token later, the gate is there again.
+  await page.getByRole('button', { name: '← Back to the search' }).click();
+  await page.getByRole('button', { name: ALICE.serial }).click();
+  await page.getByRole('heading', { name: 'Dual control' }).waitFor();
+  expect(await page.content()).not.toContain(code);
+  await jane.context.close();
+  await setSystemDomainViewPolicy(helpdesk, {});
+});
