@@ -321,6 +321,7 @@ test('a reason before the code, then dual control: the approvals list, a request
   await page.getByLabel('Ticket reference').fill('INC44');
   await page.getByRole('button', { name: 'Request approval' }).click();
   await page.getByText('Waiting for a second administrator').waitFor();
+  await page.getByRole('cell', { name: /justification: Alice called again from the site/ }).waitFor();
   await page.screenshot({ path: join(SCREENSHOTS, 'console-waiting.png'), fullPage: true });
   const pending = await api(helpdesk, 'GET', '/v1/view-requests');
   const mine = (pending.body.items as { id: string; requestedBy: string }[]).find(
