@@ -36,25 +36,21 @@ export const createHandler = (deps: UseCaseDependencies) =>
     bind<RequestParams, unknown, unknown>(getViewRequestRoute, async (request) =>
       ok(await getViewRequest(deps, adminActorOf(request), request.params.serial, request.params.requestId)),
     ),
-    bind<RequestParams, unknown, unknown>(approveViewRequestRoute, async (request) =>
-      ok(
-        await decideViewRequest(
-          deps,
-          adminActorOf(request),
-          request.params.serial,
-          request.params.requestId,
-          'approve',
-        ),
-      ),
-    ),
-    bind<RequestParams, unknown, unknown>(denyViewRequestRoute, async (request) =>
-      ok(
-        await decideViewRequest(
-          deps,
-          adminActorOf(request),
-          request.params.serial,
-          request.params.requestId,
-          'deny',
+    ...(
+      [
+        [approveViewRequestRoute, 'approve'],
+        [denyViewRequestRoute, 'deny'],
+      ] as const
+    ).map(([route, decision]) =>
+      bind<RequestParams, unknown, unknown>(route, async (request) =>
+        ok(
+          await decideViewRequest(
+            deps,
+            adminActorOf(request),
+            request.params.serial,
+            request.params.requestId,
+            decision,
+          ),
         ),
       ),
     ),

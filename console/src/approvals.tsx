@@ -7,6 +7,11 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { describeError, type Api, type ViewRequest } from './api';
 import { dateTime } from './format';
 
+const DECISIONS = [
+  ['approve', 'Approve'],
+  ['deny', 'Deny'],
+] as const;
+
 interface Props {
   api: Api;
   onBack: () => void;
@@ -99,28 +104,19 @@ export function ApprovalsPage({ api, onBack }: Props) {
                 <td>{request.ticket ?? '-'}</td>
                 <td>{dateTime(request.approveBy)}</td>
                 <td>
-                  {request.yours ? (
-                    'Yours: another administrator decides'
-                  ) : (
-                    <>
-                      <button
-                        type="button"
-                        disabled={busy}
-                        aria-label={`Approve ${request.requestedBy}'s request for token ${request.serial}`}
-                        onClick={() => void decide(request, 'approve')}
-                      >
-                        Approve
-                      </button>{' '}
-                      <button
-                        type="button"
-                        disabled={busy}
-                        aria-label={`Deny ${request.requestedBy}'s request for token ${request.serial}`}
-                        onClick={() => void decide(request, 'deny')}
-                      >
-                        Deny
-                      </button>
-                    </>
-                  )}
+                  {request.yours
+                    ? 'Yours: another administrator decides'
+                    : DECISIONS.map(([decision, label]) => (
+                        <button
+                          key={decision}
+                          type="button"
+                          disabled={busy}
+                          aria-label={`${label} ${request.requestedBy}'s request for token ${request.serial}`}
+                          onClick={() => void decide(request, decision)}
+                        >
+                          {label}
+                        </button>
+                      ))}
                 </td>
               </tr>
             ))}
