@@ -111,9 +111,15 @@ export async function viewEmergencyAccess(
       ...gate.details,
     },
   });
-  // An approved request is spent only by a view that shows the code, in one conditional write with its event.
-  if (tokencode !== null && gate.spend !== undefined) await gate.spend(event);
-  await appendAuditEvents(deps, [event]);
+  // An approved request is spent only by a view that shows the code, in one conditional write with its
+  // event in the request's outbox. Once spent, the event is committed (the materializer appends it should
+  // this append fail), and the code is shown: failing now would spend the one view and show nothing.
+  if (tokencode !== null && gate.spend !== undefined) {
+    await gate.spend(event);
+    await appendAuditEvents(deps, [event]).catch(() => undefined);
+  } else {
+    await appendAuditEvents(deps, [event]);
+  }
   return {
     page: emergencyAccessPageOf(state, eligibility, now, tokencode),
     etag: emergencyAccessEtagOf(state),

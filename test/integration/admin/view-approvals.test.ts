@@ -15,6 +15,8 @@ import {
   requestViewRoute,
   viewRequestView,
 } from '../../../functions/api/view-approval-routes';
+import { LocalAuditMaterializer } from '../../../local/audit-materializer';
+import { DependencyUnavailableError } from '../../../shared/domain/errors';
 import type { ViewPolicy } from '../../../shared/domain/view-policy';
 import { giveOfflineCode, seedDemo, USERS } from '../../support/demo';
 import { ADMIN, JANE, SALES_ADMIN, type Claims } from '../../support/events';
@@ -329,5 +331,66 @@ describe('dual control', () => {
     ]);
     expect(views.filter((r) => r.body?.offline?.tokencode === CODE)).toHaveLength(1);
     for (const lost of views.filter((r) => r.status !== 200)) expect([409, 412]).toContain(lost.status);
+  });
+});
+
+describe('dual control when the audit append fails after the write', () => {
+  let materializer: LocalAuditMaterializer;
+  beforeAll(async () => {
+    materializer = await LocalAuditMaterializer.open({
+      client: system.table.client,
+      tableName: system.table.tableName,
+      regionName: system.deps.regionName,
+      from: 'start',
+    });
+  });
+  afterAll(async () => {
+    await materializer.stop();
+  });
+
+  /** The functions' deps, but appending an audit event fails, as an unreachable table's would. */
+  const failing = () => ({
+    ...system.deps,
+    store: new Proxy(system.deps.store, {
+      get(target, name, receiver) {
+        if (name === 'appendAudit') return () => Promise.reject(new DependencyUnavailableError('DynamoDB'));
+        const value: unknown = Reflect.get(target, name, receiver);
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    }),
+  });
+  const eventsOf = async (id: string, action: string) =>
+    (await auditOf(alice.serial)).filter((e) => e.details.request === id && e.action === action);
+
+  it('the request, the approval and the one view each stay, with exactly one event each; the view still shows the code', async () => {
+    const asked = await system.callWith(failing(), requestViewRoute, {
+      params: { serial: alice.serial },
+      body: { reason: REASON, ticket: 'INC90' },
+      claims: JANE,
+    });
+    expect(asked.status).toBe(503);
+    const [pending] = (await system.call(listViewRequestsRoute, { claims: ADMIN })).body.items.filter(
+      (r: { ticket: string }) => r.ticket === 'INC90',
+    );
+    const id = pending.id as string;
+    const approved = await system.callWith(failing(), approveViewRequestRoute, {
+      params: { serial: alice.serial, requestId: id },
+      claims: ADMIN,
+    });
+    expect(approved.status).toBe(503);
+    expect((await system.deps.store.getViewRequest(alice.serial, id))!.status).toBe('approved');
+    const seen = await system.callWith(failing(), viewEmergencyAccessRoute, {
+      params: { serial: alice.serial },
+      query: { approval: id },
+      claims: JANE,
+    });
+    expect(seen.status).toBe(200);
+    expect(seen.body.offline.tokencode).toBe(CODE);
+    expect(await eventsOf(id, 'emergency-access.view')).toEqual([]);
+
+    await materializer.drain();
+    for (const action of ['view-requested', 'view-approved', 'view']) {
+      expect([action, (await eventsOf(id, `emergency-access.${action}`)).length]).toEqual([action, 1]);
+    }
   });
 });
