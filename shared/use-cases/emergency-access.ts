@@ -64,7 +64,8 @@ export interface EmergencyAccessReply {
 /**
  * The Manage Emergency Access Tokencodes page with the code in clear. The code is shown only while it
  * is active, unspent, and the token is eligible. The view is audited before the code leaves: if the audit event
- * cannot be written, nothing is shown.
+ * cannot be written, nothing is shown. Three round trips: the token's partition; the eligibility reads and
+ * the code's opening, in parallel (a code opened for a token found ineligible is wiped unshown); the audit.
  */
 export async function viewEmergencyAccess(
   deps: UseCaseDependencies,
@@ -73,21 +74,20 @@ export async function viewEmergencyAccess(
 ): Promise<EmergencyAccessReply> {
   const state = await loadVisibleTokenState(deps, actor, serial);
   const now = deps.clock();
-  const eligibility = await eligibilityOf(deps, state, now);
   const issued = state.issued;
+  const showable =
+    issued?.sealedCode && issued.usedAt === null && offlineEmergencyStateOf(issued, now) === 'active'
+      ? issued.sealedCode
+      : null;
+  const [eligibility, plaintext] = await Promise.all([
+    eligibilityOf(deps, state, now),
+    showable === null
+      ? null
+      : deps.sealer.open(showable, { purpose: 'offline-eat', serial, generation: issued!.generation }),
+  ]);
   let tokencode: string | null = null;
-  if (
-    eligibility.eligible &&
-    issued?.sealedCode &&
-    issued.usedAt === null &&
-    offlineEmergencyStateOf(issued, now) === 'active'
-  ) {
-    const plaintext = await deps.sealer.open(issued.sealedCode, {
-      purpose: 'offline-eat',
-      serial,
-      generation: issued.generation,
-    });
-    tokencode = plaintext.toString('utf8');
+  if (plaintext !== null) {
+    if (eligibility.eligible) tokencode = plaintext.toString('utf8');
     plaintext.fill(0);
   }
   await recordAudit(deps, {
