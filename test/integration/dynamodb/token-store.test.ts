@@ -312,10 +312,7 @@ describe('DynamoDbTokenStore on DynamoDB Local', () => {
       expect(merged.sizes.every((n) => n <= 2)).toBe(true);
       const whole = await allPages(['OtherDomain', 'Search'], {}, 3);
       expect([...whole.seen].sort()).toEqual(
-        people
-          .map(([serial]) => serial)
-          .concat('SRCH00000007')
-          .sort(),
+        [...people.map(([serial]): string => serial), 'SRCH00000007'].sort(),
       );
       expect(new Set(whole.seen).size).toBe(whole.seen.length);
       // A first-name filter can leave a page short; paging still ends with each match once.
