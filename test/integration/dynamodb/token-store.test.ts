@@ -1,3 +1,4 @@
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, ValidationError } from '../../../shared/domain/errors';
 import { emptySettings } from '../../../shared/domain/emergency-access';
 import { ownCounters } from '../../../shared/domain/lockout';
@@ -5,6 +6,7 @@ import { nextAdminSettings } from '../../../shared/domain/regional-state';
 import type { TokenListing } from '../../../shared/ports/token-store';
 import { aSecurityDomain, aToken, aUser, anAgent, anAuditEvent, anIssuedCode } from '../../support/fixtures';
 import { createTestTable, type TestTable } from '../../support/table';
+import { backfillNameIndex } from '../../../scripts/backfill-name-index';
 
 let table: TestTable;
 beforeAll(async () => {
@@ -326,6 +328,31 @@ describe('DynamoDbTokenStore on DynamoDB Local', () => {
       // Only the named domains are read.
       const one = await allPages(['OtherDomain'], { lastNamePrefix: 'arch' }, 5);
       expect(one.seen).toEqual(['SRCH00000005']);
+    });
+
+    it('finds, after the backfill, a token saved before the index across domains existed', async () => {
+      await table.store.saveToken(
+        aToken({
+          serial: 'SRCH00000008',
+          securityDomain: 'OtherDomain',
+          user: { userId: 'old', firstName: 'Olga', lastName: 'Archway' },
+        }),
+      );
+      const documents = DynamoDBDocumentClient.from(table.client);
+      const key = { pk: 'TOKEN#SRCH00000008', sk: 'STATE#TOKEN' };
+      await documents.send(
+        new UpdateCommand({ TableName: table.tableName, Key: key, UpdateExpression: 'REMOVE lastNameShard' }),
+      );
+      const found = async () =>
+        serials(
+          (await table.store.findTokensInDomains('*', { lastNamePrefix: 'archw' }, { limit: 10 })).items,
+        );
+      expect(await found()).toEqual([]);
+      expect(await backfillNameIndex(table.client, table.tableName)).toMatchObject({ updated: 1 });
+      expect(await found()).toEqual(['SRCH00000008']);
+      // Once is enough; the token item is otherwise unchanged (its version too).
+      expect(await backfillNameIndex(table.client, table.tableName)).toMatchObject({ updated: 0 });
+      expect((await table.store.getToken('SRCH00000008'))!.version).toBe(1);
     });
 
     it('refuses a merged search cursor outside the searched prefix or not one at all', async () => {
