@@ -174,7 +174,7 @@ async function bundleSection(quick: boolean) {
 type BundleSection = Awaited<ReturnType<typeof bundleSection>>;
 
 async function scalingSection(endpoint: string, quick: boolean) {
-  const sizes = quick ? [1_000, 10_000] : [1_000, 10_000, 100_000];
+  const sizes = quick ? [1_000] : [1_000, 10_000, 100_000];
   const points: { tokens: number; seedSeconds: number; search: RouteFigures }[] = [];
   for (const tokens of sizes) {
     const start = performance.now();
@@ -204,9 +204,9 @@ async function legacySection(
 ): Promise<unknown> {
   if (quick) {
     process.env.RUNS ??= '5';
-    process.env.SIZES ??= '5000';
+    process.env.SIZES ??= '2000';
     process.env.CONCURRENCY ??= '8';
-    process.env.BURST ??= '200';
+    process.env.BURST ??= '100';
   }
   if (endpoint !== undefined) process.env.DYNAMODB_ENDPOINT ??= endpoint;
   const modules: Record<string, () => Promise<{ run(): Promise<unknown> }>> = {
@@ -439,7 +439,7 @@ async function main(): Promise<void> {
         measureRoutes(
           engine!.endpoint,
           quick
-            ? { tokens: 1_000, sequential: 2, concurrent: 16, loginConcurrent: 8 }
+            ? { tokens: 1_000, sequential: 2, concurrent: 8, loginConcurrent: 8 }
             : { tokens: 10_000, sequential: 10, concurrent: 80, loginConcurrent: 24 },
         ),
       );
