@@ -15,7 +15,9 @@ import { DynamoDbTokenStore } from '../shared/adapters/dynamodb/dynamodb-token-s
 import { createTableInput } from '../shared/adapters/dynamodb/table-schema';
 import type { Token } from '../shared/domain/model';
 import { createVerifier } from '../shared/domain/verifier';
+import type { Pepper } from '../shared/ports/pepper';
 import type { Sealer } from '../shared/ports/sealer';
+import { createPinVerifier } from '../shared/use-cases/code-verifier';
 import { DEMO_DOMAINS } from '../local/demo-data';
 import { DUMMY_CREDENTIALS } from '../local/engines';
 
@@ -96,7 +98,8 @@ export async function createTable(client: DynamoDBClient, tableName: string): Pr
 
 /**
  * Writes `count` generated users and their securid tokens (PIN GENERATED_PIN, seed GENERATED_SEED) into
- * the table. One PIN verifier serves them all: it is a KDF run, and only its shape matters here.
+ * the table. With `pepper`, each token's PIN verifier is peppered and bound to its serial, as a PIN set
+ * through the API is (the users who log in); without, one unpeppered verifier serves them all (search only).
  */
 export async function seedUsers(
   client: DynamoDBClient,
@@ -105,10 +108,11 @@ export async function seedUsers(
   count: number,
   prefix = 'g',
   domains?: readonly string[],
+  pepper?: Pepper,
 ): Promise<GeneratedUser[]> {
   const items: Record<string, AttributeValue>[] = [];
   const store = capturingStore((item) => items.push(item));
-  const pinVerifier = await createVerifier(GENERATED_PIN);
+  const shared = await createVerifier(GENERATED_PIN);
   const users: GeneratedUser[] = [];
   for (let i = 0; i < count; i++) {
     const { userId, serial, securityDomain, firstName, lastName } = generatedUser(i, prefix, domains);
@@ -121,7 +125,7 @@ export async function seedUsers(
       securityDomain,
       digits: 6,
       sealedSeed: await sealer.seal(GENERATED_SEED, { purpose: 'totp-seed', serial, generation: 0 }),
-      pinVerifier,
+      pinVerifier: pepper === undefined ? shared : await createPinVerifier({ pepper }, serial, GENERATED_PIN),
       lastOnlineAuthenticationAt: null,
       version: 0,
     };

@@ -271,9 +271,16 @@ export async function measureRoutes(
   // Each login is a user's first of the day: a user of its own, never logged in before, in the domain that
   // allows offline authentication (so that the offline agent is sent its offline data).
   const loginsEach = 1 + options.sequential + options.loginConcurrent;
-  const logins = await seedUsers(bench.client, bench.tableName, bench.deps.sealer, 2 * loginsEach, 'l', [
-    'SystemDomain',
-  ]);
+  // Their PINs are peppered, as every PIN set through the API is.
+  const logins = await seedUsers(
+    bench.client,
+    bench.tableName,
+    bench.deps.sealer,
+    2 * loginsEach,
+    'l',
+    ['SystemDomain'],
+    bench.deps.pepper,
+  );
   bench.counter.reset();
   const login =
     (agent: string, offset: number) =>

@@ -61,6 +61,10 @@ export interface DeploymentConfig {
   sweepRegions: string[];
   /** An EventBridge Scheduler expression: `rate(...)` or `cron(...)`. */
   sweepSchedule: string;
+  /**
+   * Source maps in each function's zip, read at start (`--enable-source-maps`). Off by default: a map is
+   * larger than its bundle and parsing it at start was the largest part of a cold load (docs/performance.md).
+   */
   sourceMaps: boolean;
   /** The append-only audit archive (constructs/audit-archive.ts), in its own stack in the primary region. */
   auditArchive: boolean;
@@ -335,7 +339,7 @@ export function readConfig(read: ContextReader, defaultAccount?: string): Deploy
     multiRegionStrongConsistency,
     sweepRegions: sweepRegion === 'all' ? regions : [sweepRegion],
     sweepSchedule,
-    sourceMaps: flag(read, 'sourceMaps', true),
+    sourceMaps: flag(read, 'sourceMaps', false),
     auditArchive: flag(read, 'auditArchive', true),
     apiThrottle: { rateLimit, burstLimit },
     logRetention: retention(read),

@@ -100,7 +100,7 @@ export const FUNCTION_DECLARATIONS: Readonly<Record<string, FunctionDeclaration>
       table: 'read',
       partitions: ['TOKEN#', 'DOMAIN#'],
       reads: ['tokenListing', 'nameFilter', 'tokenOverview', 'domainIds'],
-      indexes: ['byUserId', 'byDomainLastName', 'byDomainFirstName', 'byType'],
+      indexes: ['byUserId', 'byDomainLastName', 'byDomainFirstName', 'byLastName', 'byType'],
       ...PAGE_CURSORS,
     },
   },

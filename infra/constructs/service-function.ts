@@ -60,7 +60,8 @@ export function bundlingOptions(sourceMaps: boolean): nodejs.BundlingOptions {
     externalModules: [],
     tsconfig: path.join(PROJECT_ROOT, 'tsconfig.json'),
     logLevel: nodejs.LogLevel.WARNING,
-    charset: nodejs.Charset.UTF8,
+    // No `charset`: aws-cdk-lib (2.276) never passes it to esbuild, whose default (ASCII, non-ASCII
+    // characters escaped) is what ships either way.
   };
 }
 

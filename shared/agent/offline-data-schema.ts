@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import {
-  OFFLINE_DATA_FORMAT,
+  SCRYPT_BLOCK_SIZE,
+  SCRYPT_MAX_COST,
+  SCRYPT_MIN_COST,
+  SCRYPT_PARALLELIZATION,
+  scryptCostWithinBounds,
+} from '../domain/memory-hard-kdf';
+import {
+  OFFLINE_DATA_FORMATS,
   OFFLINE_RESIDUE_BYTES,
   OFFLINE_RESIDUE_MODULUS,
   OFFLINE_TOKENCODE_ALGORITHM,
@@ -17,8 +24,9 @@ import {
 /**
  * The offline data file (shared/domain/offline-data.ts), as the agent reads it and as the API documents
  * it. Unknown fields are ignored, so a newer server may add some. What could make the agent slow or
- * lenient is bounded here, so a tampered file is refused whole: KDF iterations between the floor and the
- * ceiling, salts of 16 to 64 bytes, an acceptance window no wider than the product's.
+ * lenient is bounded here, so a tampered file is refused whole: KDF iterations (PBKDF2) or cost (scrypt)
+ * between the floor and the ceiling, salts of 16 to 64 bytes, an acceptance window no wider than the
+ * product's. Format 2 files (PBKDF2) are read as well as format 3 (scrypt).
  */
 const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64');
 const isoTime = z.iso.datetime();
@@ -28,11 +36,21 @@ const salt = base64.refine((s) => {
   return bytes >= 16 && bytes <= VERIFIER_MAX_SALT_BYTES;
 }, `a salt of 16 to ${VERIFIER_MAX_SALT_BYTES} bytes`);
 
-export const offlineKeyDerivationSchema = z.object({
-  derivation: z.literal('pbkdf2-sha256'),
-  iterations,
-  salt,
-});
+const scryptParameters = {
+  cost: z
+    .number()
+    .int()
+    .min(SCRYPT_MIN_COST)
+    .max(SCRYPT_MAX_COST)
+    .refine(scryptCostWithinBounds, 'a scrypt cost is a power of two'),
+  blockSize: z.literal(SCRYPT_BLOCK_SIZE),
+  parallelization: z.literal(SCRYPT_PARALLELIZATION),
+};
+
+export const offlineKeyDerivationSchema = z.discriminatedUnion('derivation', [
+  z.object({ derivation: z.literal('pbkdf2-sha256'), iterations, salt }),
+  z.object({ derivation: z.literal('scrypt'), ...scryptParameters, salt }),
+]);
 
 export const offlineTokencodesSchema = z
   .object({
@@ -58,12 +76,10 @@ export const offlineTokencodesSchema = z
     path: ['residues'],
   });
 
-export const secretVerifierSchema = z.object({
-  algorithm: z.literal('pbkdf2-sha256'),
-  iterations,
-  salt,
-  hash: base64,
-});
+export const secretVerifierSchema = z.discriminatedUnion('algorithm', [
+  z.object({ algorithm: z.literal('pbkdf2-sha256'), iterations, salt, hash: base64 }),
+  z.object({ algorithm: z.literal('scrypt'), ...scryptParameters, salt, hash: base64 }),
+]);
 
 export const offlineEmergencyAccessSchema = z.object({
   generation: z.number().int().min(1),
@@ -76,7 +92,7 @@ export const offlineEmergencyAccessSchema = z.object({
 
 export const offlineDataSchema = z
   .object({
-    format: z.literal(OFFLINE_DATA_FORMAT),
+    format: z.enum(OFFLINE_DATA_FORMATS),
     userId: z.string(),
     serial: z.string(),
     kind: z.enum(['securid', 'authenticate']),

@@ -1,6 +1,10 @@
-import { matchOfflineTokencode, offlineEmergencySecretOf, type OfflineData } from '../domain/offline-data';
+import {
+  matchOfflineTokencode,
+  offlineEmergencySecretOf,
+  verifyOfflineSecret,
+  type OfflineData,
+} from '../domain/offline-data';
 import { readPasscode } from '../domain/passcode';
-import { verifySecret } from '../domain/verifier';
 import { offlineDataSchema } from './offline-data-schema';
 
 /**
@@ -184,7 +188,7 @@ export async function verifyOfflinePasscode(
       continue;
     }
     const secret = offlineEmergencySecretOf(reading.pin, reading.code, data.assignmentEpoch);
-    if (await verifySecret(secret, eat.verifier)) {
+    if (await verifyOfflineSecret(secret, eat.verifier)) {
       return {
         outcome: 'accept',
         method: 'emergency-access',

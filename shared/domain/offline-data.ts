@@ -4,7 +4,15 @@ import { hotpSeries } from './hotp-series';
 import type { SecretVerifier, TokenKind } from './model';
 import { emergencyPasscodeOf, requiresPin } from './passcode';
 import { ACCEPTANCE_WINDOW, acceptableSteps, type AcceptanceWindow } from './totp';
-import { createVerifier, VERIFIER_ITERATIONS, VERIFIER_KEY_BYTES } from './verifier';
+import {
+  createScryptVerifier,
+  SCRYPT_DEFAULTS,
+  scryptKey,
+  verifyScryptSecret,
+  type ScryptParameters,
+  type ScryptVerifier,
+} from './memory-hard-kdf';
+import { verifySecret, VERIFIER_KEY_BYTES } from './verifier';
 
 const pbkdf2Async = promisify(pbkdf2);
 
@@ -13,7 +21,8 @@ const pbkdf2Async = promisify(pbkdf2);
  * login, so that it can check the user's passcode with no network (docs/api.md "Offline data", SECURITY.md).
  *
  * Tokencodes (SecurID tokens only): one residue per 60-second step until `validUntil`:
- *   key      = PBKDF2-HMAC-SHA256(PIN, salt, 600,000 iterations, 32 bytes), a fresh 128-bit salt per file
+ *   key      = scrypt(PIN, salt, N = 2^13, r = 8, p = 1, 32 bytes) (memory-hard-kdf.ts), a fresh 128-bit
+ *              salt per file; PBKDF2-HMAC-SHA256 at 600,000 iterations in format 2 files, still read
  *   pads     = AES-256-CTR keystream under HMAC-SHA256(key, "eat-offline-residue/1" 0x00 serial
  *              [0x00 assignmentEpoch, when above 0]), 6 bytes a step, each read as a 48-bit number
  *              modulo M = 10,000
@@ -27,15 +36,20 @@ const pbkdf2Async = promisify(pbkdf2);
  * Tokens without a PIN get no tokencode data (`tokencodesWithheld`): anything an agent could check them
  * with would give their tokencodes, which are good online, to whoever holds the file.
  *
- * The emergency code: one full-cost verifier (verifier.ts) over the passcode as typed, the PIN then the
- * code for SecurID tokens, the code alone (60 bits or more) for the others; above assignment epoch 0,
- * prefixed by the epoch (`offlineEmergencySecretOf`).
+ * The emergency code: one scrypt verifier (memory-hard-kdf.ts; PBKDF2 at 600,000 iterations in format 2)
+ * over the passcode as typed, the PIN then the code for SecurID tokens, the code alone (60 bits or more)
+ * for the others; above assignment epoch 0, prefixed by the epoch (`offlineEmergencySecretOf`).
+ *
+ * Format 3 changed only the KDF (scrypt for PBKDF2: the same GPU cost per guess for a quarter of the
+ * CPU); agents still read and check format 2 files, each by the KDF its parameters name.
  *
  * `assignmentEpoch` (assignment.ts) says which assignment of the token the file was made for. Both the
  * pads and the emergency verifier are bound to it, so a file whose epoch is rewritten (to pass an agent
  * that has seen a newer one) matches nothing; data from before epochs reads as epoch 0, derived as before.
  */
-export const OFFLINE_DATA_FORMAT = 'eat-offline-data/2';
+export const OFFLINE_DATA_FORMAT = 'eat-offline-data/3';
+/** The formats an agent reads: this one, and format 2 (PBKDF2) until those files run out. */
+export const OFFLINE_DATA_FORMATS = ['eat-offline-data/2', OFFLINE_DATA_FORMAT] as const;
 export const OFFLINE_TOKENCODE_ALGORITHM = 'pin-padded-residue/1';
 export const OFFLINE_RESIDUE_MODULUS = 10_000;
 export const OFFLINE_RESIDUE_BYTES = 2;
@@ -50,10 +64,18 @@ const LABEL = 'eat-offline-residue/1';
  */
 export type TokencodesWithheld = 'TOKEN_HAS_NO_PIN' | 'DOMAIN_POLICY';
 
-export interface OfflineKeyDerivation {
-  derivation: 'pbkdf2-sha256';
-  iterations: number;
-  salt: string;
+export type OfflineKeyDerivation =
+  | { derivation: 'pbkdf2-sha256'; iterations: number; salt: string }
+  | ({ derivation: 'scrypt'; salt: string } & ScryptParameters);
+
+/** The emergency code's verifier in a file: scrypt, or PBKDF2 in format 2 files. */
+export type OfflineVerifier = ScryptVerifier | SecretVerifier;
+
+/** Checks a file's emergency verifier by the KDF it names. */
+export function verifyOfflineSecret(secret: string, verifier: OfflineVerifier): Promise<boolean> {
+  return verifier.algorithm === 'scrypt'
+    ? verifyScryptSecret(secret, verifier)
+    : verifySecret(secret, verifier);
 }
 
 export interface OfflineTokencodes {
@@ -79,11 +101,11 @@ export interface OfflineEmergencyAccess {
   codeLength: number;
   singleUse: boolean;
   /** Over the PIN then the code for SecurID tokens, the code alone for Authenticate tokens. */
-  verifier: SecretVerifier;
+  verifier: OfflineVerifier;
 }
 
 export interface OfflineData {
-  format: typeof OFFLINE_DATA_FORMAT;
+  format: (typeof OFFLINE_DATA_FORMATS)[number];
   userId: string;
   serial: string;
   kind: TokenKind;
@@ -123,13 +145,11 @@ export async function offlinePadKey(
   pin: string,
   binding: OfflineBinding,
 ): Promise<Buffer> {
-  const derived = await pbkdf2Async(
-    pin.normalize('NFC'),
-    Buffer.from(key.salt, 'base64'),
-    key.iterations,
-    VERIFIER_KEY_BYTES,
-    'sha256',
-  );
+  const salt = Buffer.from(key.salt, 'base64');
+  const derived =
+    key.derivation === 'scrypt'
+      ? await scryptKey(pin, salt, key)
+      : await pbkdf2Async(pin.normalize('NFC'), salt, key.iterations, VERIFIER_KEY_BYTES, 'sha256');
   try {
     return createHmac('sha256', derived).update(padLabelOf(binding), 'utf8').digest();
   } finally {
@@ -227,16 +247,19 @@ export function residuesOf(
   return residues;
 }
 
-/** `iterations` is for tests that attack the layout on a cheap KDF; the product always uses the default. */
+/**
+ * `pbkdf2Iterations` is for tests that attack the layout on a cheap KDF (PBKDF2, as format 2); the product
+ * always uses scrypt at the defaults.
+ */
 export async function buildOfflineTokencodes(
   input: OfflineTokencodesInput,
-  iterations = VERIFIER_ITERATIONS,
+  pbkdf2Iterations?: number,
 ): Promise<OfflineTokencodes> {
-  const key: OfflineKeyDerivation = {
-    derivation: 'pbkdf2-sha256',
-    iterations,
-    salt: randomBytes(OFFLINE_SALT_BYTES).toString('base64'),
-  };
+  const salt = randomBytes(OFFLINE_SALT_BYTES).toString('base64');
+  const key: OfflineKeyDerivation =
+    pbkdf2Iterations === undefined
+      ? { derivation: 'scrypt', ...SCRYPT_DEFAULTS, salt }
+      : { derivation: 'pbkdf2-sha256', iterations: pbkdf2Iterations, salt };
   const { firstStep, count } = stepsOf(input.from, input.days);
   const padKey = await offlinePadKey(key, input.pin, input);
   const residues = residuesOf(padKey, input.seed, firstStep, count, input.digits);
@@ -291,7 +314,9 @@ export async function buildOfflineData(input: OfflineDataInput): Promise<Offline
     pin === null ? 'TOKEN_HAS_NO_PIN' : input.offlineTokencodes === false ? 'DOMAIN_POLICY' : null;
   // The KDF runs go to libuv's pool, in parallel with each other.
   const [verifier, tokencodes] = await Promise.all([
-    eat === null ? null : createVerifier(offlineEmergencySecretOf(pin, eat.code, input.assignmentEpoch)),
+    eat === null
+      ? null
+      : createScryptVerifier(offlineEmergencySecretOf(pin, eat.code, input.assignmentEpoch)),
     pin === null || withheld !== null ? null : buildOfflineTokencodes({ ...input, pin }),
   ]);
   return {

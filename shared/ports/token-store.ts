@@ -46,7 +46,7 @@ export interface RunOutDownload {
 }
 
 /**
- * The token store. Every method is one GetItem, Query, PutItem or DeleteItem: no Scan, no transaction
+ * The token store. Every method is one GetItem, Query, PutItem or DeleteItem (or Queries in parallel): no Scan, no transaction
  * (multi-region strong consistency tables have none).
  *
  * Writes are optimistic: `save*` takes the entity as it was read (its `version`, 0 for a new one), stores
@@ -132,6 +132,18 @@ export interface TokenStore {
    */
   findTokensInDomain(
     domain: string,
+    names: { lastNamePrefix?: string; firstNamePrefix?: string },
+    page: PageRequest,
+  ): Promise<Page<TokenListing>>;
+
+  /**
+   * Tokens of several security domains, or of every domain (`'*'`, only with a last-name prefix), ordered
+   * as `findTokensInDomain` orders one domain's, in one round trip however many domains (one Query of a
+   * cross-domain last-name index for `'*'`; one Query per named domain, in parallel, merged). A page may be
+   * short of `limit` and still have a cursor when the first-name filter drops tokens.
+   */
+  findTokensInDomains(
+    domains: readonly string[] | '*',
     names: { lastNamePrefix?: string; firstNamePrefix?: string },
     page: PageRequest,
   ): Promise<Page<TokenListing>>;

@@ -1,10 +1,10 @@
 import type { IssuedEmergencyCode, SecretVerifier } from '../domain/model';
-import { createVerifier, verifySecret } from '../domain/verifier';
+import { createPepperedVerifier, verifySecret } from '../domain/verifier';
 import type { PepperContext } from '../ports/pepper';
 import type { UseCaseDependencies } from './context';
 
 /**
- * The stored verifier of an offline emergency code: PBKDF2 (verifier.ts) over the code's MAC under the
+ * The stored verifier of an offline emergency code: PBKDF2 (verifier.ts, at the peppered iteration count) over the code's MAC under the
  * pepper key, which never leaves KMS. A verifier read from a table backup is then no use without calling
  * KMS once per guess (and a 60-bit code is 2^59 guesses on average). The offline file's verifier cannot be
  * peppered (the agent has no KMS): it is over the PIN and the code (offline-data.ts).
@@ -49,7 +49,7 @@ export async function createPinVerifier(
   pin: string,
 ): Promise<SecretVerifier> {
   const { text, keyId } = await peppered(deps, pin, pinContextOf(serial));
-  return { ...(await createVerifier(text)), pepperKeyId: keyId };
+  return createPepperedVerifier(text, keyId);
 }
 
 /**
@@ -83,7 +83,7 @@ export async function createCodeVerifier(
   assignmentEpoch: number,
 ): Promise<SecretVerifier> {
   const { text, keyId } = await peppered(deps, code, contextOf(serial, generation, assignmentEpoch));
-  return { ...(await createVerifier(text)), pepperKeyId: keyId };
+  return createPepperedVerifier(text, keyId);
 }
 
 export async function verifyCode(

@@ -67,7 +67,9 @@ export interface EmergencyAccessReply {
  * is active, unspent, and the token is eligible, and only through the domain's view gate (a reason, a
  * ticket, or an approved request under dual control: view-approvals.ts), whose details the audit event
  * carries. The view is audited before the code leaves: if the audit event cannot be written (or, for an
- * approved request, the request cannot be marked used with it), nothing is shown.
+ * approved request, the request cannot be marked used with it), nothing is shown. Three round trips: the
+ * token's partition; the eligibility reads, the gate and the code's opening, in parallel (a code opened
+ * for a refused view or an ineligible token is wiped unshown); the audit.
  */
 export async function viewEmergencyAccess(
   deps: UseCaseDependencies,
@@ -77,24 +79,30 @@ export async function viewEmergencyAccess(
 ): Promise<EmergencyAccessReply> {
   const state = await loadVisibleTokenState(deps, actor, serial);
   const now = deps.clock();
-  const [eligibility, gate] = await Promise.all([
-    eligibilityOf(deps, state, now),
-    viewGate(deps, actor, state, access, now),
-  ]);
   const issued = state.issued;
+  const showable =
+    issued?.sealedCode && issued.usedAt === null && offlineEmergencyStateOf(issued, now) === 'active'
+      ? issued.sealedCode
+      : null;
+  const opening =
+    showable === null
+      ? Promise.resolve(null)
+      : deps.sealer.open(showable, { purpose: 'offline-eat', serial, generation: issued!.generation });
+  let eligibility: Awaited<ReturnType<typeof eligibilityOf>>;
+  let gate: Awaited<ReturnType<typeof viewGate>>;
+  try {
+    [eligibility, gate] = await Promise.all([
+      eligibilityOf(deps, state, now),
+      viewGate(deps, actor, state, access, now),
+    ]);
+  } catch (error) {
+    (await opening.catch(() => null))?.fill(0);
+    throw error;
+  }
+  const plaintext = await opening;
   let tokencode: string | null = null;
-  if (
-    eligibility.eligible &&
-    issued?.sealedCode &&
-    issued.usedAt === null &&
-    offlineEmergencyStateOf(issued, now) === 'active'
-  ) {
-    const plaintext = await deps.sealer.open(issued.sealedCode, {
-      purpose: 'offline-eat',
-      serial,
-      generation: issued.generation,
-    });
-    tokencode = plaintext.toString('utf8');
+  if (plaintext !== null) {
+    if (eligibility.eligible) tokencode = plaintext.toString('utf8');
     plaintext.fill(0);
   }
   const event = auditEventOf(deps, {

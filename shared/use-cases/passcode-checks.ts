@@ -3,7 +3,12 @@ import { assignmentEpochOf } from '../domain/assignment';
 import type { IssuedEmergencyCode, SecretVerifier, Token } from '../domain/model';
 import { requiresPin, type PasscodeReading } from '../domain/passcode';
 import { PRODUCT_TOTP, verifyTotp } from '../domain/totp';
-import { createVerifier, verifySecret } from '../domain/verifier';
+import {
+  PEPPERED_VERIFIER_ITERATIONS,
+  VERIFIER_KEY_BYTES,
+  VERIFIER_SALT_BYTES,
+  verifySecret,
+} from '../domain/verifier';
 import type { Pepper, PepperContext } from '../ports/pepper';
 import { verifyCode, verifyPin } from './code-verifier';
 import type { UseCaseDependencies } from './context';
@@ -72,11 +77,15 @@ export class KdfBudget {
     return this.run(() => verifySecret(secret, verifier));
   }
 
-  /** A verifier check's cost with nothing to check (a missing PIN), from the budget. */
-  async spendOne(): Promise<void> {
+  /**
+   * A verifier check's cost with nothing to check (a missing PIN, a wrong tokencode), from the budget: the
+   * cost of checking `like` (the token's own PIN verifier, whose cost may be an older, dearer one), or of a
+   * peppered verifier's check.
+   */
+  async spendOne(like: SecretVerifier | null = null): Promise<void> {
     if (this.used >= this.runs) return;
     this.used += 1;
-    await spendLikeASecretCheck();
+    await spendLikeASecretCheck(like);
   }
 
   /** Spends what is left, KDF runs and MAC calls, so that every authentication costs the same. */
@@ -102,7 +111,11 @@ export async function checkTokencode(
 ): Promise<number | null> {
   const secret = await seed.get();
   const step = verifyTotp(secret, reading.tokencode, now, { ...PRODUCT_TOTP, digits: token.digits });
-  if (step === null) return null;
+  if (step === null) {
+    // The PIN check's cost all the same, so the time does not say the tokencode was wrong.
+    if (requiresPin(token.kind)) await budget.spendOne(token.pinVerifier);
+    return null;
+  }
   return (await checkPin(token, reading.pin, budget)) ? Number(step) : null;
 }
 
@@ -121,19 +134,27 @@ export async function checkCode(
 async function checkPin(token: Token, pin: string | null, budget: KdfBudget): Promise<boolean> {
   if (!requiresPin(token.kind)) return pin === null;
   if (pin === null || token.pinVerifier === null) {
-    await budget.spendOne();
+    await budget.spendOne(token.pinVerifier);
     return false;
   }
   const verifier = token.pinVerifier;
   return budget.run(() => verifyPin(budget, token.serial, verifier, pin));
 }
 
-let decoy: Promise<SecretVerifier> | undefined;
-
-/** The cost of one verifier check, so that an unknown user or a missing PIN answers no faster. */
-export async function spendLikeASecretCheck(): Promise<void> {
-  decoy ??= createVerifier('decoy');
-  await verifySecret('not-the-decoy', await decoy);
+/**
+ * The cost of one verifier check, so that an unknown user, a missing PIN or a wrong tokencode answers no
+ * faster: of checking `like` when given (a token's PIN verifier, which may be an older, dearer one), else
+ * of a peppered verifier's check. The decoy is random bytes of the verifier's shape: it matches nothing.
+ */
+export async function spendLikeASecretCheck(like: SecretVerifier | null = null): Promise<void> {
+  const decoy: SecretVerifier = {
+    algorithm: 'pbkdf2-sha256',
+    iterations: like?.iterations ?? PEPPERED_VERIFIER_ITERATIONS,
+    salt: randomBytes(VERIFIER_SALT_BYTES).toString('base64'),
+    hash: randomBytes(VERIFIER_KEY_BYTES).toString('base64'),
+    ...(like === null ? { pepperKeyId: 'decoy' } : { pepperKeyId: like.pepperKeyId }),
+  };
+  await verifySecret('not-the-decoy', decoy);
 }
 
 /** The token's TOTP seed, opened once on first use and wiped at the end of the attempt. */

@@ -1,4 +1,4 @@
-import { startsWithFolded } from '../domain/names';
+import { foldName, startsWithFolded } from '../domain/names';
 import type { Page, TokenListing } from '../ports/token-store';
 import { canSeeDomain, type AdminActor, type UseCaseDependencies } from './context';
 import { invalidCursor, PageCursors, type CursorScope } from './page-cursors';
@@ -14,8 +14,8 @@ export interface TokenSearch {
   cursor?: string;
 }
 
-/** Where the next page starts: an offset in a user's visible tokens, or a domain and the store's cursor in it. */
-type SearchPosition = { offset: number } | { inner: string } | { domain: string; inner: string | null };
+/** Where the next page starts: an offset in a user's visible tokens, or the store's cursor. */
+type SearchPosition = { offset: number } | { inner: string };
 
 /** A user holds a handful of tokens; reading more than this many for one user id is refused. */
 const MAX_TOKENS_OF_A_USER = 1000;
@@ -32,8 +32,10 @@ function matches(token: TokenListing, search: TokenSearch, actor: AdminActor): b
 
 /**
  * Search, always through an index: a serial is one Query of its partition, a user id the user index, names
- * and domains the domain indexes, walked domain by domain over the domains the administrator may see.
- * Each page reads at most `limit` items from each domain it visits, never the table.
+ * and domains the domain indexes (or, for an administrator of every domain with a last name, the last-name
+ * index across domains), never the table. A page costs a fixed number of round trips whatever its size and
+ * the number of domains: the listing (after the domain ids, for an administrator of every domain without a
+ * last name), then each listed token's state and the next cursor, in parallel.
  */
 export async function searchTokens(
   deps: UseCaseDependencies,
@@ -47,24 +49,6 @@ export async function searchTokens(
     const shown = state !== null && matches(state.token, search, actor);
     return { items: shown ? [tokenSummaryOf(state.token, state.issued, now)] : [], cursor: null };
   }
-  const listings = await findListings(deps, actor, search);
-  // The listing's enabled flag and offline state are the merged ones of the token's items, read in
-  // parallel and without secrets: one round trip after the listing's.
-  const states = await Promise.all(listings.items.map((t) => deps.store.getTokenOverview(t.serial)));
-  return {
-    items: listings.items.map((t, i) => {
-      const state = states[i];
-      return tokenSummaryOf(state?.token ?? t, state?.issued ?? null, now);
-    }),
-    cursor: listings.cursor,
-  };
-}
-
-async function findListings(
-  deps: UseCaseDependencies,
-  actor: AdminActor,
-  search: TokenSearch,
-): Promise<Page<TokenListing>> {
   const cursors = new PageCursors(deps.sealer, deps.clock);
   const scope: CursorScope = { operation: 'searchTokens', actor, query: { ...search } };
   const position = (await cursors.open(scope, search.cursor)) as SearchPosition | null;
@@ -72,7 +56,19 @@ async function findListings(
     search.userId !== undefined
       ? await userPage(deps, actor, search, position)
       : await domainPage(deps, actor, search, position);
-  return { items: page.items, cursor: await cursors.seal(scope, page.next) };
+  // The listing's enabled flag and offline state are the merged ones of the token's items, read in
+  // parallel and without secrets, with the next cursor sealed: one round trip after the listing's.
+  const [states, cursor] = await Promise.all([
+    Promise.all(page.items.map((t) => deps.store.getTokenOverview(t.serial))),
+    cursors.seal(scope, page.next),
+  ]);
+  return {
+    items: page.items.map((t, i) => {
+      const state = states[i];
+      return tokenSummaryOf(state?.token ?? t, state?.issued ?? null, now);
+    }),
+    cursor,
+  };
 }
 
 /**
@@ -114,47 +110,36 @@ async function userPage(
   return { items, next: visible.length > offset + search.limit ? { offset: offset + search.limit } : null };
 }
 
-/** Names and domains: the domain indexes, walked over the domains the administrator may see. */
+/**
+ * Names and domains: the domain indexes of the domains the administrator may see, read in parallel and
+ * merged by the store, or the last-name index across domains for an administrator of every domain.
+ */
 async function domainPage(
   deps: UseCaseDependencies,
   actor: AdminActor,
   search: TokenSearch,
   start: SearchPosition | null,
 ): Promise<{ items: TokenListing[]; next: SearchPosition | null }> {
-  const domains = await domainsToSearch(deps, actor, search.domain);
-  let position = 0;
-  let inner: string | null = null;
-  if (start !== null) {
-    if (!('domain' in start) || typeof start.domain !== 'string') throw invalidCursor();
-    position = domains.indexOf(start.domain);
-    if (position < 0) throw invalidCursor();
-    inner = start.inner;
-  }
-  const items: TokenListing[] = [];
-  while (position < domains.length && items.length < search.limit) {
-    const domain = domains[position]!;
-    const page = await deps.store.findTokensInDomain(
-      domain,
-      { lastNamePrefix: search.lastName, firstNamePrefix: search.firstName },
-      { limit: search.limit - items.length, cursor: inner },
-    );
-    items.push(...page.items);
-    if (page.cursor !== null) return { items, next: { domain, inner: page.cursor } };
-    position += 1;
-    inner = null;
-  }
-  const nextDomain = domains[position];
-  // The page filled exactly at a domain's end: continue with the next domain from its start.
-  return { items, next: nextDomain === undefined ? null : { domain: nextDomain, inner: null } };
+  if (start !== null && !('inner' in start && typeof start.inner === 'string')) throw invalidCursor();
+  const domains = await domainsToSearch(deps, actor, search);
+  if (domains.length === 0) return { items: [], next: null };
+  const page = await deps.store.findTokensInDomains(
+    domains,
+    { lastNamePrefix: search.lastName, firstNamePrefix: search.firstName },
+    { limit: search.limit, cursor: start?.inner },
+  );
+  return { items: page.items, next: page.cursor === null ? null : { inner: page.cursor } };
 }
 
+/** The domains a name search reads: `'*'` (every one, through the index across domains) needs a last name. */
 async function domainsToSearch(
   deps: UseCaseDependencies,
   actor: AdminActor,
-  domain: string | undefined,
-): Promise<string[]> {
-  if (domain !== undefined) return canSeeDomain(actor, domain) ? [domain] : [];
+  search: TokenSearch,
+): Promise<readonly string[] | '*'> {
+  if (search.domain !== undefined) return canSeeDomain(actor, search.domain) ? [search.domain] : [];
   if (actor.domains !== '*') return [...actor.domains].sort();
+  if (foldName(search.lastName ?? '') !== '') return '*';
   const ids: string[] = [];
   let cursor: string | null = null;
   do {

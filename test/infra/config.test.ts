@@ -20,7 +20,7 @@ describe('deployment settings from context', () => {
       multiRegionStrongConsistency: false,
       sweepRegions: ['us-east-1', 'eu-west-1', 'ap-southeast-2'],
       sweepSchedule: 'rate(15 minutes)',
-      sourceMaps: true,
+      sourceMaps: false,
       apiThrottle: { rateLimit: 50, burstLimit: 100 },
       logRetention: RetentionDays.ONE_YEAR,
       alarmTopicName: undefined,

@@ -219,7 +219,14 @@ describe('least privilege', () => {
 
         const indexStatement = statements.find((s) => s.Sid === 'QueryTokenTableIndexes');
         const indexArns = JSON.stringify(indexStatement?.Resource ?? []);
-        for (const index of ['byUserId', 'byDomainLastName', 'byDomainFirstName', 'byExpiry', 'byType']) {
+        for (const index of [
+          'byUserId',
+          'byDomainLastName',
+          'byDomainFirstName',
+          'byLastName',
+          'byExpiry',
+          'byType',
+        ]) {
           expect({ fn: spec.name, index, granted: indexArns.includes(`/index/${index}"`) }).toEqual({
             fn: spec.name,
             index,

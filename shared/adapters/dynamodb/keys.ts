@@ -66,6 +66,14 @@ export const issuedSk = (generation: number) => `${SK.issuedPrefix}${String(gene
 /** A user's record of an agent, one per region that recorded it (region names hold no `#`). */
 export const offlineSk = (agentId: string, region: string) => `${SK.offlinePrefix}${agentId}#${region}`;
 
+/**
+ * The partition of the last-name index across domains: the first character of the folded last name, so a
+ * last-name prefix is one partition and the tokens spread over a few dozen.
+ */
+export function lastNameShardOf(foldedLastName: string): string {
+  return `NAME#${String.fromCodePoint(foldedLastName.codePointAt(0)!)}`;
+}
+
 export function nameKey(first: string, second: string, serial: string): string {
   return `${normalizeName(first)}#${normalizeName(second)}#${serial}`;
 }

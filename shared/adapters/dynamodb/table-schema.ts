@@ -33,6 +33,16 @@ export const INDEX = {
     sortKey: 'lastNameKey',
     projection: [...TOKEN_LISTING, 'firstNameNormalized'],
   },
+  /**
+   * Tokens of every domain by normalised last name, for an administrator of all domains: sparse (a token
+   * with a last name), partitioned by its first character: `NAME#<c>` / `<last>#<first>#<serial>`.
+   */
+  byLastName: {
+    name: 'byLastName',
+    partitionKey: 'lastNameShard',
+    sortKey: 'lastNameKey',
+    projection: [...TOKEN_LISTING, 'firstNameNormalized'],
+  },
   /** Tokens of a domain by normalised first name: `DOMAIN#<id>` / `<first>#<last>#<serial>`. */
   byDomainFirstName: {
     name: 'byDomainFirstName',

@@ -1,5 +1,8 @@
+import type { OutboxEvent } from '../../domain/model';
 import type { ViewRequest } from '../../domain/view-request';
-import { PENDING_VIEW_REQUESTS } from './keys';
+import type { Page, PageRequest } from '../../ports/token-store';
+import { PENDING_VIEW_REQUESTS, tokenPk, viewRequestSk } from './keys';
+import { entityOf, type TableAccess } from './table-access';
 import { INDEX, TTL_ATTRIBUTE } from './table-schema';
 
 /** Kept a week past its last deadline (its story is in the audit trail), then TTL removes it. */
@@ -23,4 +26,35 @@ export function viewRequestKeys(request: ViewRequest): Record<string, unknown> {
         }
       : {}),
   };
+}
+
+/** Dual control's view requests: one item each in the token's partition. */
+export class ViewRequestItems {
+  constructor(private readonly table: TableAccess) {}
+
+  getViewRequest(serial: string, id: string): Promise<ViewRequest | null> {
+    return this.table.getEntity<ViewRequest>(tokenPk(serial), viewRequestSk(id));
+  }
+
+  saveViewRequest(request: ViewRequest, audit: readonly OutboxEvent[] = []): Promise<ViewRequest> {
+    return this.table.saveVersioned(
+      tokenPk(request.serial),
+      viewRequestSk(request.id),
+      request,
+      viewRequestKeys(request),
+      audit,
+    );
+  }
+
+  async listPendingViewRequests(now: string, page: PageRequest): Promise<Page<ViewRequest>> {
+    const result = await this.table.queryPage(
+      {
+        index: INDEX.byType,
+        partition: { name: INDEX.byType.partitionKey, value: PENDING_VIEW_REQUESTS },
+        sortCondition: { expression: '#sk > :now', values: { ':now': now } },
+      },
+      page,
+    );
+    return { items: result.items.map((item) => entityOf<ViewRequest>(item)), cursor: result.cursor };
+  }
 }

@@ -8,11 +8,20 @@
 import { pbkdf2 } from 'node:crypto';
 import { searchTokensRoute } from '../../../functions/api/admin-routes';
 import { agentAuthenticateRoute } from '../../../functions/api/agent-routes';
-import { assignTokenRoute, importTokenRoute, putUserRoute } from '../../../functions/api/management-routes';
+import {
+  assignTokenRoute,
+  importTokenRoute,
+  putUserRoute,
+  setPinRoute,
+} from '../../../functions/api/management-routes';
 import { errorBody } from '../../../functions/api/schemas';
 import { DynamoDbClientBudget } from '../../../shared/adapters/dynamodb/dynamodb-client-budget';
 import { TOKENCODE_FAILURE_LIMIT } from '../../../shared/domain/lockout';
-import { VERIFIER_ITERATIONS } from '../../../shared/domain/verifier';
+import {
+  PEPPERED_VERIFIER_ITERATIONS,
+  PEPPERED_VERIFIER_MIN_ITERATIONS,
+  VERIFIER_ITERATIONS,
+} from '../../../shared/domain/verifier';
 import type { UseCaseDependencies } from '../../../shared/use-cases/context';
 import { KDF_RUNS_PER_AUTHENTICATION } from '../../../shared/use-cases/passcode-checks';
 import { seedDemo, USERS } from '../../support/demo';
@@ -26,9 +35,17 @@ jest.mock('node:crypto', () => {
   return { ...actual, pbkdf2: jest.fn(actual.pbkdf2) };
 });
 const kdfRuns = () =>
-  (pbkdf2 as unknown as jest.Mock).mock.calls.filter((call) => call[2] === VERIFIER_ITERATIONS).length;
+  (pbkdf2 as unknown as jest.Mock).mock.calls.filter(
+    (call) => (call[2] as number) >= PEPPERED_VERIFIER_MIN_ITERATIONS,
+  ).length;
+/** The KDF work so far, in PBKDF2 iterations: what a login's CPU is. */
+const kdfWork = () =>
+  (pbkdf2 as unknown as jest.Mock).mock.calls
+    .map((call) => call[2] as number)
+    .filter((iterations) => iterations >= PEPPERED_VERIFIER_MIN_ITERATIONS)
+    .reduce((total, iterations) => total + iterations, 0);
 
-const [alice, , , dave, erin] = USERS;
+const [alice, , carol, dave, erin] = USERS;
 let system: TestSystem;
 let deps: UseCaseDependencies;
 const clock = new TestClock();
@@ -71,6 +88,37 @@ describe('finding 5: the same bounded work and the same answer for every user id
     const accepted = await login('dave', nextPasscode(clock, dave), WEB_AGENT);
     expect(accepted.reply.body.outcome).toBe('accept');
     expect(accepted.kdf).toBe(KDF_RUNS_PER_AUTHENTICATION);
+  });
+
+  it('does the same KDF work, in iterations, for an unknown user and a known one whose PIN is peppered', async () => {
+    const set = await system.callWith(deps, setPinRoute, {
+      claims: ADMIN,
+      params: { serial: carol.serial },
+      body: { pin: '1357' },
+    });
+    expect(set.status).toBe(200);
+    const workOf = async (userId: string, passcode: string) => {
+      const before = kdfWork();
+      const { reply } = await login(userId, passcode);
+      return [reply.body.outcome, kdfWork() - before];
+    };
+    const unknown = await workOf('no-such-user', '1357123456');
+    expect(unknown).toEqual(['reject', KDF_RUNS_PER_AUTHENTICATION * PEPPERED_VERIFIER_ITERATIONS]);
+    expect(await workOf('carol', '1357123456')).toEqual(unknown);
+    expect(await workOf('carol', `9999${nextTokencode(clock, carol)}`)).toEqual(unknown);
+    expect(await workOf('carol', '1357ABCDEFGH')).toEqual(unknown);
+    expect(await workOf('carol', '123456')).toEqual(unknown);
+  });
+
+  it('costs a token with a PIN from before the pepper the same whether its tokencode was right or not', async () => {
+    // alice's demo PIN is unpeppered (600,000 iterations): the wrong tokencode pays for its check too.
+    const before = kdfWork();
+    await login('alice', `9999${nextTokencode(clock, alice)}`);
+    const rightTokencode = kdfWork() - before;
+    const middle = kdfWork();
+    await login('alice', '2468123456');
+    expect(kdfWork() - middle).toBe(rightTokencode);
+    expect(rightTokencode).toBe(VERIFIER_ITERATIONS + 2 * PEPPERED_VERIFIER_ITERATIONS);
   });
 
   it('calls the pepper key (KMS GenerateMac) the same number of times, so its latency tells nothing', async () => {

@@ -8,7 +8,9 @@ import {
 } from '../../../shared/agent';
 import {
   buildOfflineData,
+  buildOfflineTokencodes,
   expectedResidue,
+  offlineEmergencySecretOf,
   offlinePadKey,
   offlinePads,
   OFFLINE_RESIDUE_MODULUS,
@@ -17,6 +19,7 @@ import {
   type OfflineTokencodes,
 } from '../../../shared/domain/offline-data';
 import { hotpSeries } from '../../../shared/domain/hotp-series';
+import { createVerifier, VERIFIER_ITERATIONS } from '../../../shared/domain/verifier';
 import { decodeBase32, hotp } from '../../../shared/domain/totp';
 
 const SEED = decodeBase32('JBSWY3DPEHPK3PXP');
@@ -76,20 +79,20 @@ describe('offline data', () => {
     expect(tokencodes.firstStep).toBe(STEP);
     expect(data.validUntil).toBe(new Date((STEP + 14 * 1440) * MINUTE).toISOString());
     expect(data).toMatchObject({
-      format: 'eat-offline-data/2',
+      format: 'eat-offline-data/3',
       requiresPin: true,
       days: 14,
       tokencodesWithheld: null,
       tokencodes: {
         modulus: 10_000,
         acceptance: { leadSeconds: 15, graceSeconds: 30 },
-        key: { derivation: 'pbkdf2-sha256', iterations: 600_000 },
+        key: { derivation: 'scrypt', cost: 8192, blockSize: 8, parallelization: 1 },
       },
       emergencyAccess: {
         generation: 3,
         issueId: 'issue-3',
         codeLength: 12,
-        verifier: { iterations: 600_000 },
+        verifier: { algorithm: 'scrypt', cost: 8192, blockSize: 8, parallelization: 1 },
       },
     });
     const text = JSON.stringify(data);
@@ -338,24 +341,41 @@ describe('the assignment epoch', () => {
 });
 
 describe('KDF parameters from a file', () => {
-  const withKey = (iterations: number) => ({
+  const withKey = (key: object) => ({
     ...securid,
-    tokencodes: { ...tokencodesOf(securid), key: { ...tokencodesOf(securid).key, iterations } },
+    tokencodes: { ...tokencodesOf(securid), key: { ...tokencodesOf(securid).key, ...key } },
   });
-  const withEatIterations = (iterations: number) => ({
+  const withEatVerifier = (verifier: object) => ({
     ...securid,
     emergencyAccess: {
       ...securid.emergencyAccess!,
-      verifier: { ...securid.emergencyAccess!.verifier, iterations },
+      verifier: { ...securid.emergencyAccess!.verifier, ...verifier },
     },
+  });
+  const pbkdf2 = (iterations: number) => ({
+    derivation: 'pbkdf2-sha256',
+    algorithm: 'pbkdf2-sha256',
+    iterations,
   });
 
   it('are refused whole below the floor and above the ceiling, so a tampered file can neither cheapen nor hang a check', () => {
-    for (const iterations of [1000, 599_999, 2_000_001, 1e12]) {
-      expect(() => parseOfflineData(withKey(iterations))).toThrow(/iterations/);
-      expect(() => parseOfflineData(withEatIterations(iterations))).toThrow(/iterations/);
+    for (const cost of [1024, 4096, 8191, 12_288, 2 ** 17, 1e12]) {
+      expect(() => parseOfflineData(withKey({ cost }))).toThrow(/cost/);
+      expect(() => parseOfflineData(withEatVerifier({ cost }))).toThrow(/cost/);
     }
-    expect(parseOfflineData(withKey(2_000_000)).tokencodes!.key.iterations).toBe(2_000_000);
+    for (const blockSize of [1, 4, 16]) {
+      expect(() => parseOfflineData(withKey({ blockSize }))).toThrow(/blockSize/);
+      expect(() => parseOfflineData(withEatVerifier({ blockSize }))).toThrow(/blockSize/);
+    }
+    expect(parseOfflineData(withKey({ cost: 2 ** 16 })).tokencodes!.key).toMatchObject({ cost: 2 ** 16 });
+    // A format 2 file's PBKDF2 keeps its own floor and ceiling.
+    for (const iterations of [1000, 599_999, 2_000_001, 1e12]) {
+      expect(() => parseOfflineData(withKey(pbkdf2(iterations)))).toThrow(/iterations/);
+      expect(() => parseOfflineData(withEatVerifier(pbkdf2(iterations)))).toThrow(/iterations/);
+    }
+    expect(parseOfflineData(withKey(pbkdf2(2_000_000))).tokencodes!.key).toMatchObject({
+      iterations: 2_000_000,
+    });
   });
 
   it('cannot widen the acceptance window', () => {
@@ -368,10 +388,40 @@ describe('KDF parameters from a file', () => {
 
   it('an emergency code verifier above the ceiling is refused by the check itself too', async () => {
     const at = later(60);
-    const result = await verifyOfflinePasscode(withEatIterations(50_000_000) as OfflineData, PIN + CODE, {
-      at,
+    for (const tampered of [withEatVerifier({ cost: 2 ** 20 }), withEatVerifier(pbkdf2(50_000_000))]) {
+      const result = await verifyOfflinePasscode(tampered as OfflineData, PIN + CODE, { at });
+      expect(result).toMatchObject({ outcome: 'reject' });
+    }
+  });
+
+  it('still reads and checks a format 2 file (PBKDF2), by the KDF its parameters name', async () => {
+    const at = later(5);
+    const tokencodes = await buildOfflineTokencodes({ ...input(), pin: PIN }, VERIFIER_ITERATIONS);
+    const format2 = parseOfflineData(
+      JSON.parse(
+        JSON.stringify({
+          ...securid,
+          format: 'eat-offline-data/2',
+          tokencodes,
+          emergencyAccess: {
+            ...securid.emergencyAccess!,
+            verifier: await createVerifier(offlineEmergencySecretOf(PIN, CODE, 0)),
+          },
+        }),
+      ),
+    );
+    expect(format2.tokencodes!.key).toMatchObject({ derivation: 'pbkdf2-sha256', iterations: 600_000 });
+    expect(await verifyOfflinePasscode(format2, PIN + tokencodeAt(at), { at })).toMatchObject({
+      outcome: 'accept',
+      method: 'tokencode',
     });
-    expect(result).toMatchObject({ outcome: 'reject' });
+    expect(await verifyOfflinePasscode(format2, PIN + CODE, { at })).toMatchObject({
+      outcome: 'accept',
+      method: 'emergency-access',
+    });
+    expect(await verifyOfflinePasscode(format2, '135791' + CODE, { at })).toMatchObject({
+      outcome: 'reject',
+    });
   });
 });
 

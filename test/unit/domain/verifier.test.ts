@@ -1,5 +1,7 @@
 import {
+  PEPPERED_VERIFIER_ITERATIONS,
   VERIFIER_ITERATIONS,
+  createPepperedVerifier,
   VERIFIER_SALT_BYTES,
   createVerifier,
   verifySecret,
@@ -36,5 +38,15 @@ describe('the verifier KDF', () => {
     expect(await verifySecret('K7QM2XHP', { ...verifier, hash: verifier.hash.slice(4) })).toBe(false);
     expect(await verifySecret('K7QM2XHP', { ...verifier, salt: '' })).toBe(false);
     await expect(createVerifier('x', 1000)).rejects.toThrow(RangeError);
+  });
+
+  it('makes a peppered verifier at the peppered count, and holds an unpeppered one to the full floor', async () => {
+    const peppered = await createPepperedVerifier('bWFjLW9mLXRoZS1waW4=', 'key-1');
+    expect(peppered).toMatchObject({ iterations: PEPPERED_VERIFIER_ITERATIONS, pepperKeyId: 'key-1' });
+    expect(await verifySecret('bWFjLW9mLXRoZS1waW4=', peppered)).toBe(true);
+    // The same verifier without its pepper key id claims to be over the secret itself: below that floor.
+    const { pepperKeyId: _dropped, ...unpeppered } = peppered;
+    expect(await verifySecret('bWFjLW9mLXRoZS1waW4=', unpeppered)).toBe(false);
+    expect(await verifySecret('bWFjLW9mLXRoZS1waW4=', { ...peppered, iterations: 9_999 })).toBe(false);
   });
 });
