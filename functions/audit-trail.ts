@@ -1,0 +1,42 @@
+import { getStringFromEnv } from '@aws-lambda-powertools/commons/utils/env';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { DynamoDBStreamEvent } from 'aws-lambda';
+import { auditEventsOfRecords, type AuditStreamRecord } from '../shared/adapters/dynamodb/audit-stream';
+import { DynamoDbTokenStore } from '../shared/adapters/dynamodb/dynamodb-token-store';
+import { EventBridgePublisher } from '../shared/adapters/eventbridge/eventbridge-publisher';
+import { publishIdentityEvents, type PublishDependencies, type PublishResult } from '../shared/use-cases/publish-events';
+import { logger } from './logger';
+
+export type AuditTrailDependencies = PublishDependencies;
+
+/**
+ * The audit trail's consumer of the table stream: each new audit item of this region (filtered by the
+ * event source to `AUDIT#` inserts) is published to the identity team. It runs only after the audit item
+ * is written, so no act is told of that did not happen, and none is lost once written: a failure fails the
+ * batch, which the event source delivers again (at least once; `detail.eventId` deduplicates).
+ */
+export function createHandler(deps: AuditTrailDependencies) {
+  return async (event: Pick<DynamoDBStreamEvent, 'Records'>): Promise<PublishResult> => {
+    const events = auditEventsOfRecords(event.Records as AuditStreamRecord[]);
+    const result = await publishIdentityEvents(deps, events);
+    logger.info('audit events published', { records: event.Records.length, ...result });
+    return result;
+  };
+}
+
+/** Read once at cold start. */
+function dependencies(): AuditTrailDependencies {
+  const tableName = getStringFromEnv({ key: 'TABLE_NAME', errorMessage: 'TABLE_NAME is required' });
+  const region = getStringFromEnv({ key: 'AWS_REGION', errorMessage: 'AWS_REGION is required' });
+  const eventBusName = getStringFromEnv({ key: 'EVENT_BUS_NAME', errorMessage: 'EVENT_BUS_NAME is required' });
+  const endpoint = process.env.DYNAMODB_ENDPOINT?.trim();
+  const client = new DynamoDBClient({ region, ...(endpoint ? { endpoint } : {}) });
+  return {
+    store: new DynamoDbTokenStore(client, { tableName }),
+    regionName: process.env.REGION_NAME?.trim() || region,
+    publisher: new EventBridgePublisher(new EventBridgeClient({ region }), eventBusName),
+  };
+}
+
+export const handler = createHandler(dependencies());
