@@ -5,7 +5,11 @@ import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { auditEventsOfRecords, type AuditStreamRecord } from '../shared/adapters/dynamodb/audit-stream';
 import { DynamoDbTokenStore } from '../shared/adapters/dynamodb/dynamodb-token-store';
 import { EventBridgePublisher } from '../shared/adapters/eventbridge/eventbridge-publisher';
-import { publishIdentityEvents, type PublishDependencies, type PublishResult } from '../shared/use-cases/publish-events';
+import {
+  publishIdentityEvents,
+  type PublishDependencies,
+  type PublishResult,
+} from '../shared/use-cases/publish-events';
 import { logger } from './logger';
 
 export type AuditTrailDependencies = PublishDependencies;
@@ -29,7 +33,10 @@ export function createHandler(deps: AuditTrailDependencies) {
 function dependencies(): AuditTrailDependencies {
   const tableName = getStringFromEnv({ key: 'TABLE_NAME', errorMessage: 'TABLE_NAME is required' });
   const region = getStringFromEnv({ key: 'AWS_REGION', errorMessage: 'AWS_REGION is required' });
-  const eventBusName = getStringFromEnv({ key: 'EVENT_BUS_NAME', errorMessage: 'EVENT_BUS_NAME is required' });
+  const eventBusName = getStringFromEnv({
+    key: 'EVENT_BUS_NAME',
+    errorMessage: 'EVENT_BUS_NAME is required',
+  });
   const endpoint = process.env.DYNAMODB_ENDPOINT?.trim();
   const client = new DynamoDBClient({ region, ...(endpoint ? { endpoint } : {}) });
   return {

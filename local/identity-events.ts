@@ -32,7 +32,8 @@ export function envelopeOf(event: IdentityEvent) {
 
 export function eventLine(event: IdentityEvent): string {
   const { detail } = event;
-  const generation = detail.details.generation === undefined ? '' : ` generation ${detail.details.generation}`;
+  const generation =
+    detail.details.generation === undefined ? '' : ` generation ${detail.details.generation}`;
   return (
     `event: ${detail.region}  ${event.detailType}  token ${detail.serial}${generation}` +
     `  user ${detail.userId ?? '-'}  by ${detail.actor}  (${detail.eventId})`

@@ -19,6 +19,7 @@ import { EmergencyAccessHttpApi, type JwtAuthorization } from '../constructs/eme
 import { AUDIT_OUTBOX_FUNCTION, AuditOutboxMaterializer } from '../constructs/audit-outbox-materializer';
 import { ExpirySweepSchedule } from '../constructs/expiry-sweep-schedule';
 import { PublicOpenApiDocument } from '../constructs/public-openapi-document';
+import { AUDIT_TRAIL_FUNCTION, IdentityEvents } from '../constructs/identity-events';
 import { ServiceFunction, type TokenTableRef } from '../constructs/service-function';
 import { openApiDocument } from '../../functions/api/openapi';
 import { ALL_ROUTES, openApiRoute } from '../../functions/api/routes';
@@ -39,6 +40,8 @@ export interface RegionalApiStackProps extends StackProps {
   sweepSchedule: string;
   sweepEnabled: boolean;
   alarmTopicName: string | undefined;
+  /** Where identity events go: this region's own bus (the default) or the account's default bus. */
+  identityEventBus?: 'own' | 'default';
 }
 
 /** How far the audit outbox materializer may fall behind its stream before it alarms (the stream keeps 24 h). */
@@ -49,6 +52,9 @@ export class RegionalApiStack extends Stack {
   readonly sweepFunction: ServiceFunction;
   /** The audit outbox's materializer (constructs/audit-outbox-materializer.ts). */
   readonly auditOutboxFunction: ServiceFunction;
+  /** The audit trail's stream consumer: identity events (constructs/identity-events.ts). */
+  readonly auditTrailFunction: ServiceFunction;
+  readonly identityEvents: IdentityEvents;
   readonly api: EmergencyAccessHttpApi;
   /** The public OpenAPI document, a static file the API proxies to. */
   readonly openApiDocument: PublicOpenApiDocument;
@@ -98,13 +104,33 @@ export class RegionalApiStack extends Stack {
       sourceMaps: props.sourceMaps,
       logRetention: props.logRetention,
     });
-    new AuditOutboxMaterializer(this, 'AuditOutbox', {
+    const outbox = new AuditOutboxMaterializer(this, 'AuditOutbox', {
       materializer: this.auditOutboxFunction,
       table,
       namePrefix: props.namePrefix,
       logRetention: props.logRetention,
     });
-    this.functions = [...routeFunctions, this.sweepFunction, this.auditOutboxFunction];
+    this.auditTrailFunction = new ServiceFunction(this, 'AuditTrailFunction', {
+      spec: auditTrailSpec(),
+      namePrefix: props.namePrefix,
+      region: this.region,
+      maxEmergencyCodeLifetimeDays: props.maxEmergencyCodeLifetimeDays,
+      sourceMaps: props.sourceMaps,
+      logRetention: props.logRetention,
+    });
+    this.auditTrailFunction.bindTokenStore(table, key, auditTrailSpec().access);
+    this.identityEvents = new IdentityEvents(this, 'IdentityEvents', {
+      publisher: this.auditTrailFunction,
+      streamArn: outbox.streamArn,
+      regionName: this.region,
+      bus: props.identityEventBus,
+    });
+    this.functions = [
+      ...routeFunctions,
+      this.sweepFunction,
+      this.auditOutboxFunction,
+      this.auditTrailFunction,
+    ];
 
     this.openApiDocument = new PublicOpenApiDocument(this, 'OpenApiDocument', {
       path: openApiRoute.path,
@@ -242,6 +268,27 @@ function auditOutboxSpec(): FunctionSpec {
     entry: path.join(FUNCTIONS_DIR, `${AUDIT_OUTBOX_FUNCTION}.ts`),
     routes: [],
     access: { table: 'none', indexes: [], deletes: false, opens: [], seals: [], peppers: [] },
+    declared: true,
+    sizing: DEFAULT_SIZING,
+  };
+}
+
+/** The audit trail's consumer: reads a token's owner without secrets (its overview) to name the user. */
+function auditTrailSpec(): FunctionSpec {
+  return {
+    name: AUDIT_TRAIL_FUNCTION,
+    entry: path.join(FUNCTIONS_DIR, `${AUDIT_TRAIL_FUNCTION}.ts`),
+    routes: [],
+    access: {
+      table: 'read',
+      partitions: ['TOKEN#'],
+      reads: ['tokenOverview'],
+      indexes: [],
+      deletes: false,
+      opens: [],
+      seals: [],
+      peppers: [],
+    },
     declared: true,
     sizing: DEFAULT_SIZING,
   };

@@ -31,11 +31,13 @@ export async function publishIdentityEvents(
   const ownerOf = (serial: string) => {
     let owner = owners.get(serial);
     if (owner === undefined) {
-      owner = deps.store.getTokenOverview(serial).then((overview) =>
-        overview === null
-          ? null
-          : { userId: overview.token.user?.userId ?? null, securityDomain: overview.token.securityDomain },
-      );
+      owner = deps.store
+        .getTokenOverview(serial)
+        .then((overview) =>
+          overview === null
+            ? null
+            : { userId: overview.token.user?.userId ?? null, securityDomain: overview.token.securityDomain },
+        );
       owners.set(serial, owner);
     }
     return owner;

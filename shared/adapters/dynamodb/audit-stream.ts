@@ -18,7 +18,8 @@ export interface AuditStreamRecord {
 export function auditEventOfRecord(record: AuditStreamRecord): OutboxEvent | null {
   const sortKey = record.dynamodb?.Keys?.[KEY.sort]?.S;
   const image = record.dynamodb?.NewImage;
-  if (record.eventName !== 'INSERT' || !sortKey?.startsWith(SK.auditPrefix) || image === undefined) return null;
+  if (record.eventName !== 'INSERT' || !sortKey?.startsWith(SK.auditPrefix) || image === undefined)
+    return null;
   const eventId = sortKey.slice(sortKey.lastIndexOf('#') + 1);
   return outboxEventOf({ ...(plain({ M: image }) as Record<string, unknown>), eventId });
 }

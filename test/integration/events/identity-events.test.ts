@@ -68,7 +68,13 @@ describe('identity events from the audit stream', () => {
     const view = await viewEmergencyAccess(deps, jane('events-view'), alice.serial);
     const code = view.page.offline.tokencode;
     expect(code).toMatch(/^[A-Z0-9]{12}$/);
-    await changeEmergencyAccess(deps, jane('events-online'), alice.serial, { onlineUseAllowed: true }, undefined);
+    await changeEmergencyAccess(
+      deps,
+      jane('events-online'),
+      alice.serial,
+      { onlineUseAllowed: true },
+      undefined,
+    );
     const used = await agentLogin(system, deps, 'alice', `${alice.pin}${code}`);
     expect(used.body.outcome).toBe('accept');
     await changeEmergencyAccess(deps, jane('events-reset'), alice.serial, { resetOffline: true }, undefined);
@@ -200,7 +206,11 @@ describe('the local webhook', () => {
           source: 'eat.emergency-access',
           'detail-type': 'Emergency Code Viewed',
           region: deps.regionName,
-          detail: expect.objectContaining({ serial: alice.serial, userId: 'alice', requestId: 'events-webhook' }),
+          detail: expect.objectContaining({
+            serial: alice.serial,
+            userId: 'alice',
+            requestId: 'events-webhook',
+          }),
         }),
       },
     ]);
