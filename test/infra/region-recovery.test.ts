@@ -137,8 +137,9 @@ describe('an API stack deleted and deployed again in its region', () => {
       );
       const groups = resourcesOf(json, 'AWS::Logs::LogGroup');
       expect(retained.map(([id]) => id).sort()).toEqual(groups.map((g) => g.id).sort());
-      // One per catalog function, the API's access logs, the audit outbox materializer and its stream lookup.
-      expect(groups).toHaveLength(built.catalog.all.length + 3);
+      // One per catalog function, the API's access logs, the audit outbox materializer and its stream
+      // lookup, the audit trail's stream consumer.
+      expect(groups).toHaveLength(built.catalog.all.length + 4);
       for (const group of groups) {
         expect(group.Properties.RetentionInDays).toBe(built.config.logRetention);
         const [, [prefix, instance]] = (group.Properties.LogGroupName as { 'Fn::Join': [string, unknown[]] })[
