@@ -68,7 +68,9 @@ describe('runtime dependencies', () => {
 
   beforeAll(async () => {
     // The route groups and the sweep, and the two stream consumers (audit outbox, audit trail).
-    const streamConsumers = ['audit-outbox', 'audit-trail'].map((name) => path.join(FUNCTIONS_DIR, `${name}.ts`));
+    const streamConsumers = ['audit-outbox', 'audit-trail'].map((name) =>
+      path.join(FUNCTIONS_DIR, `${name}.ts`),
+    );
     const entries = [...functionCatalog().all.map((spec) => spec.entry), ...streamConsumers];
     const result = await build({
       entryPoints: entries,
