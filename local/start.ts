@@ -42,6 +42,7 @@ import { createLocalIssuer, type LocalIssuer } from './jwt';
 import { localRoutes, type LocalReplication } from './local-routes';
 import { LocalAuditMaterializer } from './audit-materializer';
 import { LocalAuditTrail } from './audit-trail';
+import { DynamoDbAuditChainStore } from '../shared/adapters/dynamodb/dynamodb-audit-chain';
 import { LocalEventPublisher } from './identity-events';
 import { DEFAULT_REPLICATION_DELAY_MS, Replicator, type ReplicationEvent } from './replicator';
 
@@ -207,6 +208,7 @@ async function main(): Promise<void> {
   const replicaDeps: UseCaseDependencies = {
     ...primaryDeps,
     store: new DynamoDbTokenStore(admin, { tableName: REPLICA_TABLE_NAME }),
+    auditChain: new DynamoDbAuditChainStore(admin, REPLICA_TABLE_NAME),
     regionName: REPLICA_REGION,
     // The replica counts its agents' requests in its own table, as a deployed region does.
     clientBudget: new DynamoDbClientBudget(admin, {

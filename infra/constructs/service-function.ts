@@ -107,6 +107,8 @@ export interface SealingKeyRef {
   keyArn: string;
   /** The region's pepper key: only functions that declare `peppers` are told it and may use it. */
   pepperKeyArn: string;
+  /** The region's audit signing key: only a function that declares `signsAuditExports` may use it. */
+  auditSigningKeyArn?: string;
 }
 
 export class ServiceFunction extends Construct {
@@ -265,6 +267,18 @@ export class ServiceFunction extends Construct {
           actions: ['kms:Encrypt'],
           resources: [key.keyArn],
           conditions: sealingContextConditions(access.seals),
+        }),
+      );
+    }
+    if (access.signsAuditExports === true) {
+      if (key.auditSigningKeyArn === undefined) throw new Error(`${this.spec.name}: no audit signing key`);
+      this.function.addEnvironment('AUDIT_SIGNING_KEY_ARN', key.auditSigningKeyArn);
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'SignAuditExports',
+          actions: ['kms:Sign', 'kms:GetPublicKey'],
+          resources: [key.auditSigningKeyArn],
+          conditions: { StringEquals: { 'kms:SigningAlgorithm': 'ECDSA_SHA_256' } },
         }),
       );
     }
