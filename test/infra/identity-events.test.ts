@@ -99,7 +99,7 @@ describe('identity events', () => {
       const actions = statements.flatMap((s) => [s.Action].flat());
       for (const action of actions) {
         expect(action).toMatch(
-          /^(events:PutEvents|dynamodb:(GetItem|Query|DescribeStream|GetRecords|GetShardIterator|ListStreams)|logs:(CreateLogStream|PutLogEvents)|xray:\w+)$/,
+          /^(events:PutEvents|dynamodb:(GetItem|Query|PutItem|DescribeStream|GetRecords|GetShardIterator|ListStreams)|logs:(CreateLogStream|PutLogEvents)|xray:\w+)$/,
         );
       }
     }

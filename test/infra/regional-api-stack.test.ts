@@ -214,6 +214,7 @@ describe('least privilege', () => {
         if (access.opens.length > 0) expected.push('kms:Decrypt');
         if (access.seals.length > 0) expected.push('kms:Encrypt');
         if (access.peppers.length > 0) expected.push('kms:GenerateMac');
+        if (access.signsAuditExports === true) expected.push('kms:Sign', 'kms:GetPublicKey');
         // The sweep hands its failed runs to its dead-letter queue (Lambda's asynchronous on-failure).
         if (spec.name === 'sweep')
           expected.push('sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage');
