@@ -276,9 +276,17 @@ export class ServiceFunction extends Construct {
       this.role.addToPrincipalPolicy(
         new iam.PolicyStatement({
           sid: 'SignAuditExports',
-          actions: ['kms:Sign', 'kms:GetPublicKey'],
+          actions: ['kms:Sign'],
           resources: [key.auditSigningKeyArn],
           conditions: { StringEquals: { 'kms:SigningAlgorithm': 'ECDSA_SHA_256' } },
+        }),
+      );
+      // GetPublicKey has no signing algorithm to condition on.
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'ReadAuditSigningPublicKey',
+          actions: ['kms:GetPublicKey'],
+          resources: [key.auditSigningKeyArn],
         }),
       );
     }

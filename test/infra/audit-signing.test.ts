@@ -35,13 +35,19 @@ describe('the audit signing key', () => {
       ]);
       const statement = statementsAttachedTo(json, signers[0]!.id).find((s) => s.Sid === 'SignAuditExports')!;
       expect(statement).toMatchObject({
-        Action: ['kms:Sign', 'kms:GetPublicKey'],
+        Action: 'kms:Sign',
         Resource: { 'Fn::GetAtt': [key!.id, 'Arn'] },
         Condition: { StringEquals: { 'kms:SigningAlgorithm': 'ECDSA_SHA_256' } },
       });
       const [fn] = resourcesOf(json, 'AWS::Lambda::Function').filter(
         (f) => f.Properties.FunctionName === functionName(config.namePrefix, 'admin-audit-export'),
       );
+      expect(
+        statementsAttachedTo(json, signers[0]!.id).find((s) => s.Sid === 'ReadAuditSigningPublicKey'),
+      ).toMatchObject({
+        Action: 'kms:GetPublicKey',
+        Resource: { 'Fn::GetAtt': [key!.id, 'Arn'] },
+      });
       expect(JSON.stringify(fn!.Properties.Environment)).toContain('AUDIT_SIGNING_KEY_ARN');
       // No other function is told the key.
       const told = resourcesOf(json, 'AWS::Lambda::Function').filter((f) =>
