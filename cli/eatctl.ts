@@ -5,11 +5,12 @@
  */
 import { createInterface } from 'node:readline/promises';
 import { agentVerify } from './verbs/agent-verify';
+import { auditVerify } from './verbs/audit-verify';
 import { API_VERBS } from './verbs/api-verbs';
 import { totpVerb } from './verbs/totp';
 import { EXIT, UsageError, type Io, type Verb } from './verb';
 
-export const VERBS: readonly Verb[] = [...API_VERBS, agentVerify, totpVerb];
+export const VERBS: readonly Verb[] = [...API_VERBS, agentVerify, auditVerify, totpVerb];
 
 function help(): string {
   const lines = VERBS.map((verb) => `  ${verb.name.padEnd(20)} ${verb.summary}`);

@@ -16,6 +16,12 @@ export interface FunctionConfig {
    * key file next to the sealing key's.
    */
   pepper: { kind: 'kms'; keyArn: string | undefined } | { kind: 'local'; keyFile: string };
+  /**
+   * The audit export's signing key: with KMS, an asymmetric key (`AUDIT_SIGNING_KEY_ARN`, given to the
+   * export function only; without it the export fails closed); locally, a key pair file next to the
+   * sealing key's.
+   */
+  auditSigner: { kind: 'kms'; keyArn: string | undefined } | { kind: 'local'; keyFile: string };
   /** Only for the local system and tests: DynamoDB Local's address. */
   dynamoDbEndpoint: string | undefined;
   /** Only for tests against a KMS-compatible server. */
@@ -62,6 +68,15 @@ export function loadConfig(): FunctionConfig {
         : {
             kind: 'local',
             keyFile: optional('LOCAL_PEPPER_KEY_FILE') ?? join(dirname(localKeyFile()), 'pepper.key'),
+          },
+    auditSigner:
+      sealerKind === 'kms'
+        ? { kind: 'kms', keyArn: optional('AUDIT_SIGNING_KEY_ARN') }
+        : {
+            kind: 'local',
+            keyFile:
+              optional('LOCAL_AUDIT_SIGNING_KEY_FILE') ??
+              join(dirname(localKeyFile()), 'audit-signing-key.pem'),
           },
     dynamoDbEndpoint: optional('DYNAMODB_ENDPOINT'),
     kmsEndpoint: optional('KMS_ENDPOINT'),

@@ -5,7 +5,11 @@ import { DynamoDbTokenStore } from '../shared/adapters/dynamodb/dynamodb-token-s
 import { createPepper } from '../shared/adapters/pepper';
 import { DependencyUnavailableError } from '../shared/domain/errors';
 import { createSealer } from '../shared/adapters/sealing';
+import { DynamoDbAuditChainStore } from '../shared/adapters/dynamodb/dynamodb-audit-chain';
+import { KmsSigner } from '../shared/adapters/signing/kms-signer';
+import { LocalSigner } from '../shared/adapters/signing/local-signer';
 import type { Pepper } from '../shared/ports/pepper';
+import type { Signer } from '../shared/ports/signer';
 import type { Sealer } from '../shared/ports/sealer';
 import type { UseCaseDependencies } from '../shared/use-cases/context';
 import { loadConfig, type FunctionConfig } from './config';
@@ -35,6 +39,20 @@ function lazyPepper(build: () => Promise<Pepper>): Pepper {
   return { mac: async (secret, context) => (await get()).mac(secret, context) };
 }
 
+/** The audit signer, built on first use (a local key pair file is read, or created, asynchronously). */
+function lazySigner(build: () => Promise<Signer>): Signer {
+  let signer: Promise<Signer> | undefined;
+  const get = () =>
+    (signer ??= build().catch((error: unknown) => {
+      signer = undefined;
+      throw error;
+    }));
+  return {
+    sign: async (message) => (await get()).sign(message),
+    publicKey: async () => (await get()).publicKey(),
+  };
+}
+
 /** The clients and adapters of one process, made once at cold start from the configuration. */
 export function dependenciesFrom(config: FunctionConfig): UseCaseDependencies {
   const region = process.env.AWS_REGION ?? 'us-east-1';
@@ -59,8 +77,19 @@ export function dependenciesFrom(config: FunctionConfig): UseCaseDependencies {
           return createPepper({ kind: 'kms', keyArn, client: kmsClient() });
         })
       : lazyPepper(() => createPepper({ kind: 'local', keyFile: pepperConfig.keyFile, createKeyFile: true }));
+  const signerConfig = config.auditSigner;
+  const signer =
+    signerConfig.kind === 'kms'
+      ? lazySigner(async () => {
+          if (signerConfig.keyArn === undefined)
+            throw new DependencyUnavailableError('the audit signing key', { retryable: false });
+          return new KmsSigner(kmsClient(), signerConfig.keyArn);
+        })
+      : lazySigner(() => LocalSigner.fromKeyFile(signerConfig.keyFile));
   return {
     store: new DynamoDbTokenStore(dynamoDb, { tableName: config.tableName }),
+    auditChain: new DynamoDbAuditChainStore(dynamoDb, config.tableName),
+    signer,
     sealer,
     pepper,
     clock: () => new Date(),

@@ -74,6 +74,8 @@ export interface DeploymentConfig {
   alarmTopicName: string | undefined;
   /** The help-desk console on S3 and CloudFront (stacks/console-stack.ts); needs the Cognito identity. */
   console: boolean;
+  /** Where identity events go in each region (constructs/identity-events.ts): its own bus, or the default. */
+  identityEventBus: 'own' | 'default';
 }
 
 /** The defaults, documented in docs/deploy.md; cdk.json states the same values explicitly. */
@@ -120,6 +122,7 @@ export const CONTEXT_KEYS = [
   'alarmTopicName',
   'auditArchive',
   'console',
+  'identityEventBus',
 ] as const;
 
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
@@ -345,5 +348,13 @@ export function readConfig(read: ContextReader, defaultAccount?: string): Deploy
     logRetention: retention(read),
     alarmTopicName: text(read, 'alarmTopicName'),
     console: consoleWanted,
+    identityEventBus: identityEventBusOf(read),
   };
+}
+
+function identityEventBusOf(read: ContextReader): 'own' | 'default' {
+  const value = text(read, 'identityEventBus') ?? 'own';
+  if (value !== 'own' && value !== 'default')
+    throw new ConfigError('identityEventBus', 'must be own or default');
+  return value;
 }

@@ -168,6 +168,7 @@ export function buildEmergencyAccessApp(
       sweepSchedule: config.sweepSchedule,
       sweepEnabled: config.sweepRegions.includes(region),
       alarmTopicName: config.alarmTopicName,
+      identityEventBus: config.identityEventBus,
     });
     stack.addStackDependency(tokenTable, 'the functions use the table replica of their region');
     regionalApis.set(region, stack);

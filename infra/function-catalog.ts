@@ -65,6 +65,8 @@ export interface DataAccess {
    * documents why, and any entry grants the whole key.
    */
   peppers: readonly PepperPurpose[];
+  /** kms:Sign and kms:GetPublicKey with the region's audit signing key: the audit export alone. */
+  signsAuditExports?: boolean;
 }
 
 export interface FunctionSizing {
@@ -136,6 +138,16 @@ export const FUNCTION_DECLARATIONS: Readonly<Record<string, FunctionDeclaration>
       partitions: ['TOKEN#'],
       reads: ['tokenDomain', 'auditEvents'],
       ...PAGE_CURSORS,
+    },
+  },
+  /** The signed audit export: the token's domain, then its chain links; the only signer (issue 17). */
+  'admin-audit-export': {
+    access: {
+      ...NO_DATA,
+      table: 'read',
+      partitions: ['TOKEN#'],
+      reads: ['tokenDomain', 'auditChain'],
+      signsAuditExports: true,
     },
   },
   /**

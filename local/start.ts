@@ -41,6 +41,9 @@ import { createGateway, type LambdaHandler } from './gateway';
 import { createLocalIssuer, type LocalIssuer } from './jwt';
 import { localRoutes, type LocalReplication } from './local-routes';
 import { LocalAuditMaterializer } from './audit-materializer';
+import { LocalAuditTrail } from './audit-trail';
+import { DynamoDbAuditChainStore } from '../shared/adapters/dynamodb/dynamodb-audit-chain';
+import { LocalEventPublisher } from './identity-events';
 import { DEFAULT_REPLICATION_DELAY_MS, Replicator, type ReplicationEvent } from './replicator';
 
 const TABLE_NAME = 'emergency-access-local';
@@ -128,6 +131,9 @@ function banner(
   say(`  sign-in (PKCE)            POST ${primary}/local/oauth2/authorize (eatctl --user/--password)`);
   say(`  expiry sweep              POST ${primary}/local/sweep  {"now": "..."} optional`);
   say(
+    `  identity events           one "event:" line each below; POSTed to ${process.env.EAT_EVENTS_WEBHOOK?.trim() || 'EAT_EVENTS_WEBHOOK if set'}`,
+  );
+  say(
     `  data                      ${data.dir} ${data.fresh ? '(new: demo data loaded)' : '(kept from the last run)'}`,
   );
   say(`  endpoints file            ${data.endpointsFile} (eatctl reads it; removed at Ctrl-C)`);
@@ -202,6 +208,7 @@ async function main(): Promise<void> {
   const replicaDeps: UseCaseDependencies = {
     ...primaryDeps,
     store: new DynamoDbTokenStore(admin, { tableName: REPLICA_TABLE_NAME }),
+    auditChain: new DynamoDbAuditChainStore(admin, REPLICA_TABLE_NAME),
     regionName: REPLICA_REGION,
     // The replica counts its agents' requests in its own table, as a deployed region does.
     clientBudget: new DynamoDbClientBudget(admin, {
@@ -238,6 +245,27 @@ async function main(): Promise<void> {
       ] as const
     ).map(async ([regionName, tableName]) =>
       (await LocalAuditMaterializer.open({ client: admin, tableName, regionName })).start(),
+    ),
+  );
+  // Each region's identity events (functions/audit-trail.ts deployed): printed, and POSTed to
+  // EAT_EVENTS_WEBHOOK if set; from now on, so a restart does not tell the same acts again.
+  const webhookUrl = process.env.EAT_EVENTS_WEBHOOK?.trim() || undefined;
+  const auditTrails = await Promise.all(
+    (
+      [
+        [PRIMARY_REGION, TABLE_NAME],
+        [REPLICA_REGION, REPLICA_TABLE_NAME],
+      ] as const
+    ).map(async ([regionName, tableName]) =>
+      (
+        await LocalAuditTrail.open({
+          client: admin,
+          tableName,
+          regionName,
+          from: 'now',
+          publisher: new LocalEventPublisher({ print: (line) => say(line), webhookUrl }),
+        })
+      ).start(),
     ),
   );
   const replication: LocalReplication = {
@@ -313,6 +341,10 @@ async function main(): Promise<void> {
     for (const materializer of materializers) {
       await materializer.drain().catch(() => say('Some audit events are still in their outbox.'));
       await materializer.stop();
+    }
+    for (const trail of auditTrails) {
+      await trail.drain().catch(() => say('Some identity events were not delivered.'));
+      await trail.stop();
     }
     admin.destroy();
     await dynamoDb.stop();

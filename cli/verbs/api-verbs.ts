@@ -4,7 +4,7 @@
  * default, `--json` for scripts. Exit codes: 0 done (an agent accept), 1 an agent reject or lockout,
  * 2 usage, 3 unreachable or a server fault, 4 the API refused the request (4xx).
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import {
   ApiError,
@@ -446,6 +446,36 @@ const VERBS: ApiVerb[] = [
         ),
       );
       return { body, text: pageText(body, rows) };
+    },
+  },
+  // The signed audit chain export (issue 17); `audit verify` (audit-verify.ts) checks the file offline.
+  {
+    name: 'audit export',
+    summary: "a token's audit chains, one per region, signed by the service (to a file with --out)",
+    args: ['SERIAL'],
+    options: { out: { type: 'string' } },
+    usage: 'SERIAL [--out FILE]\n  then: eatctl audit verify FILE',
+    run: async (c, v, [serial]) => {
+      const { body } = await callApi(c, 'GET', `/v1/tokens/${q(serial!)}/audit/export`);
+      const document = body as {
+        chains: { region: string; links: unknown[] }[];
+        signature: { keyId: string };
+      };
+      const out = str(v, 'out');
+      if (out === undefined) return { body, text: `${JSON.stringify(body, null, 2)}\n` };
+      await writeFile(out, `${JSON.stringify(body, null, 2)}\n`);
+      return {
+        body,
+        text: keyValues([
+          ['serial', serial!],
+          ...document.chains.map((chain): [string, string] => [
+            `chain ${chain.region}`,
+            `${chain.links.length} links`,
+          ]),
+          ['signed by', document.signature.keyId],
+          ['written to', out],
+        ]),
+      };
     },
   },
   {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { RouteDefinition } from '../http/route';
 import { ADMIN_ROUTES } from './admin-routes';
 import { AGENT_ROUTES } from './agent-routes';
+import { AUDIT_EXPORT_ROUTES } from './audit-export-routes';
 import { MANAGEMENT_ROUTES } from './management-routes';
 import { VIEW_APPROVAL_ROUTES } from './view-approval-routes';
 
@@ -18,6 +19,7 @@ export const openApiRoute = {
 /** Every route of the API: what the CDK stack, the local gateway and the OpenAPI document are built from. */
 export const ALL_ROUTES: readonly RouteDefinition[] = [
   ...ADMIN_ROUTES,
+  ...AUDIT_EXPORT_ROUTES,
   ...MANAGEMENT_ROUTES,
   ...VIEW_APPROVAL_ROUTES,
   ...AGENT_ROUTES,

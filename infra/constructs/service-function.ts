@@ -108,6 +108,8 @@ export interface SealingKeyRef {
   keyArn: string;
   /** The region's pepper key: only functions that declare `peppers` are told it and may use it. */
   pepperKeyArn: string;
+  /** The region's audit signing key: only a function that declares `signsAuditExports` may use it. */
+  auditSigningKeyArn?: string;
 }
 
 export class ServiceFunction extends Construct {
@@ -266,6 +268,26 @@ export class ServiceFunction extends Construct {
           actions: ['kms:Encrypt'],
           resources: [key.keyArn],
           conditions: sealingContextConditions(access.seals),
+        }),
+      );
+    }
+    if (access.signsAuditExports === true) {
+      if (key.auditSigningKeyArn === undefined) throw new Error(`${this.spec.name}: no audit signing key`);
+      this.function.addEnvironment('AUDIT_SIGNING_KEY_ARN', key.auditSigningKeyArn);
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'SignAuditExports',
+          actions: ['kms:Sign'],
+          resources: [key.auditSigningKeyArn],
+          conditions: { StringEquals: { 'kms:SigningAlgorithm': 'ECDSA_SHA_256' } },
+        }),
+      );
+      // GetPublicKey has no signing algorithm to condition on.
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'ReadAuditSigningPublicKey',
+          actions: ['kms:GetPublicKey'],
+          resources: [key.auditSigningKeyArn],
         }),
       );
     }

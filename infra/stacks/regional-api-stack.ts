@@ -7,10 +7,12 @@
  * region, since every name that outlives it (its retained log groups) or is held after deletion (queue,
  * schedule group) carries the stack's instance id (infra/names.ts).
  */
-import { Annotations, Arn, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, Arn, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import * as path from 'node:path';
@@ -19,9 +21,20 @@ import { EmergencyAccessHttpApi, type JwtAuthorization } from '../constructs/eme
 import { AUDIT_OUTBOX_FUNCTION, AuditOutboxMaterializer } from '../constructs/audit-outbox-materializer';
 import { ExpirySweepSchedule } from '../constructs/expiry-sweep-schedule';
 import { PublicOpenApiDocument } from '../constructs/public-openapi-document';
+import { AUDIT_TRAIL_FUNCTION, IdentityEvents } from '../constructs/identity-events';
 import { ServiceFunction, type TokenTableRef } from '../constructs/service-function';
 import { openApiDocument } from '../../functions/api/openapi';
 import { ALL_ROUTES, openApiRoute } from '../../functions/api/routes';
+import { CHAIN_LINK_ATTRIBUTES } from '../../shared/adapters/dynamodb/dynamodb-audit-chain';
+import { KEY, TTL_ATTRIBUTE } from '../../shared/adapters/dynamodb/table-schema';
+
+/** Every attribute a chain link item may have: what the audit trail function's PutItem may name. */
+export const AUDIT_CHAIN_ITEM_ATTRIBUTES: readonly string[] = [
+  KEY.partition,
+  KEY.sort,
+  TTL_ATTRIBUTE,
+  ...CHAIN_LINK_ATTRIBUTES,
+];
 
 export interface RegionalApiStackProps extends StackProps {
   namePrefix: string;
@@ -39,6 +52,8 @@ export interface RegionalApiStackProps extends StackProps {
   sweepSchedule: string;
   sweepEnabled: boolean;
   alarmTopicName: string | undefined;
+  /** Where identity events go: this region's own bus (the default) or the account's default bus. */
+  identityEventBus?: 'own' | 'default';
 }
 
 /** How far the audit outbox materializer may fall behind its stream before it alarms (the stream keeps 24 h). */
@@ -49,6 +64,11 @@ export class RegionalApiStack extends Stack {
   readonly sweepFunction: ServiceFunction;
   /** The audit outbox's materializer (constructs/audit-outbox-materializer.ts). */
   readonly auditOutboxFunction: ServiceFunction;
+  /** The audit trail's stream consumer: identity events (constructs/identity-events.ts). */
+  readonly auditTrailFunction: ServiceFunction;
+  readonly identityEvents: IdentityEvents;
+  /** Signs audit chain exports; only the export function may use it. */
+  readonly auditSigningKey: kms.Key;
   readonly api: EmergencyAccessHttpApi;
   /** The public OpenAPI document, a static file the API proxies to. */
   readonly openApiDocument: PublicOpenApiDocument;
@@ -66,7 +86,20 @@ export class RegionalApiStack extends Stack {
           this,
         ),
     };
-    const key = { keyArn: props.sealingKeyArn, pepperKeyArn: props.pepperKeyArn };
+    // The audit export's signing key (ECDSA P-256): this region's exports are verified with its public key.
+    // Not retained: a stack deleted and made again has a new key, and exports signed before carry theirs.
+    this.auditSigningKey = new kms.Key(this, 'AuditSigningKey', {
+      description: 'Signs the audit chain exports of this region (eatctl audit export / verify)',
+      keySpec: kms.KeySpec.ECC_NIST_P256,
+      keyUsage: kms.KeyUsage.SIGN_VERIFY,
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(30),
+    });
+    const key = {
+      keyArn: props.sealingKeyArn,
+      pepperKeyArn: props.pepperKeyArn,
+      auditSigningKeyArn: this.auditSigningKey.keyArn,
+    };
 
     const make = (spec: FunctionCatalog['all'][number]) => {
       const fn = new ServiceFunction(this, `${pascal(spec.name)}Function`, {
@@ -98,13 +131,46 @@ export class RegionalApiStack extends Stack {
       sourceMaps: props.sourceMaps,
       logRetention: props.logRetention,
     });
-    new AuditOutboxMaterializer(this, 'AuditOutbox', {
+    const outbox = new AuditOutboxMaterializer(this, 'AuditOutbox', {
       materializer: this.auditOutboxFunction,
       table,
       namePrefix: props.namePrefix,
       logRetention: props.logRetention,
     });
-    this.functions = [...routeFunctions, this.sweepFunction, this.auditOutboxFunction];
+    this.auditTrailFunction = new ServiceFunction(this, 'AuditTrailFunction', {
+      spec: auditTrailSpec(),
+      namePrefix: props.namePrefix,
+      region: this.region,
+      maxEmergencyCodeLifetimeDays: props.maxEmergencyCodeLifetimeDays,
+      sourceMaps: props.sourceMaps,
+      logRetention: props.logRetention,
+    });
+    this.auditTrailFunction.bindTokenStore(table, key, auditTrailSpec().access);
+    // It appends the audit chains' links: items made of a link's attributes only, in token partitions.
+    this.auditTrailFunction.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'AppendAuditChainLinks',
+        actions: ['dynamodb:PutItem'],
+        resources: [table.tableArn],
+        conditions: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TOKEN#*'] },
+          'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...AUDIT_CHAIN_ITEM_ATTRIBUTES] },
+          StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
+        },
+      }),
+    );
+    this.identityEvents = new IdentityEvents(this, 'IdentityEvents', {
+      publisher: this.auditTrailFunction,
+      streamArn: outbox.streamArn,
+      regionName: this.region,
+      bus: props.identityEventBus,
+    });
+    this.functions = [
+      ...routeFunctions,
+      this.sweepFunction,
+      this.auditOutboxFunction,
+      this.auditTrailFunction,
+    ];
 
     this.openApiDocument = new PublicOpenApiDocument(this, 'OpenApiDocument', {
       path: openApiRoute.path,
@@ -242,6 +308,30 @@ function auditOutboxSpec(): FunctionSpec {
     entry: path.join(FUNCTIONS_DIR, `${AUDIT_OUTBOX_FUNCTION}.ts`),
     routes: [],
     access: { table: 'none', indexes: [], deletes: false, opens: [], seals: [], peppers: [] },
+    declared: true,
+    sizing: DEFAULT_SIZING,
+  };
+}
+
+/**
+ * The audit trail's consumer: reads a token's chain links and its owner without secrets (its overview, to
+ * name the user in identity events).
+ */
+function auditTrailSpec(): FunctionSpec {
+  return {
+    name: AUDIT_TRAIL_FUNCTION,
+    entry: path.join(FUNCTIONS_DIR, `${AUDIT_TRAIL_FUNCTION}.ts`),
+    routes: [],
+    access: {
+      table: 'read',
+      partitions: ['TOKEN#'],
+      reads: ['tokenOverview', 'auditChain'],
+      indexes: [],
+      deletes: false,
+      opens: [],
+      seals: [],
+      peppers: [],
+    },
     declared: true,
     sizing: DEFAULT_SIZING,
   };

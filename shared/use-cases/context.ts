@@ -1,3 +1,5 @@
+import type { AuditChainStore } from '../ports/audit-chain-store';
+import type { Signer } from '../ports/signer';
 import type { Pepper } from '../ports/pepper';
 import type { ClientBudget } from '../ports/client-budget';
 import type { Sealer } from '../ports/sealer';
@@ -16,6 +18,10 @@ export interface UseCaseDependencies {
   policyCaps: PolicyCaps;
   /** The per-client request budget; the agent API's function refuses to start without it. */
   clientBudget?: ClientBudget;
+  /** The tokens' audit chains (audit-chain.ts): read by the export. */
+  auditChain?: AuditChainStore;
+  /** The audit export's signing key; the export fails closed (503) without it. */
+  signer?: Signer;
 }
 
 /** An administrator acting through the API. */

@@ -50,6 +50,9 @@ describe('cdk-nag AwsSolutions', () => {
         path: `AWS${AwsCustomResource.PROVIDER_FUNCTION_UUID.replace(/-/g, '')}`,
         rule: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
       },
+      // The audit trail's consumer (X-Ray) and the identity events' example topic (no secret in an event).
+      { path: 'AuditTrailFunction/ExecutionRole', rule: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]' },
+      { path: 'IdentityEvents/ExampleTopic', rule: 'AwsSolutions::AwsSolutions-SNS2' },
       // The public OpenAPI document: a file in a private bucket behind CloudFront, and its public route.
       { path: 'OpenApiDocument/Bucket', rule: 'AwsSolutions::AwsSolutions-S1' },
       ...['CFR1', 'CFR2', 'CFR3', 'CFR4'].map((rule) => ({

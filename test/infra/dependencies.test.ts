@@ -9,7 +9,7 @@
 import { build, type Metafile } from 'esbuild';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { functionCatalog } from '../../infra/function-catalog';
+import { FUNCTIONS_DIR, functionCatalog } from '../../infra/function-catalog';
 
 const ROOT = path.join(__dirname, '..', '..');
 const manifest = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
@@ -67,7 +67,11 @@ describe('runtime dependencies', () => {
   let bundled: Set<string>;
 
   beforeAll(async () => {
-    const entries = functionCatalog().all.map((spec) => spec.entry);
+    // The route groups and the sweep, and the two stream consumers (audit outbox, audit trail).
+    const streamConsumers = ['audit-outbox', 'audit-trail'].map((name) =>
+      path.join(FUNCTIONS_DIR, `${name}.ts`),
+    );
+    const entries = [...functionCatalog().all.map((spec) => spec.entry), ...streamConsumers];
     const result = await build({
       entryPoints: entries,
       bundle: true,

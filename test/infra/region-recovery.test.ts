@@ -82,7 +82,8 @@ function keyOwners(built: SynthesizedApp) {
   const owners = new Map<string, { stack: string; id: string; type: string }>();
   for (const { stack, json } of built.templates()) {
     for (const type of ['AWS::KMS::Key', 'AWS::KMS::ReplicaKey']) {
-      for (const key of resourcesOf(json, type)) {
+      // The audit signing key (SIGN_VERIFY, per API stack, replaceable) is not a data key.
+      for (const key of resourcesOf(json, type).filter((k) => k.Properties.KeyUsage !== 'SIGN_VERIFY')) {
         const which = `${stack.region} ${key.id.startsWith('Pepper') ? 'pepper' : 'sealing'}`;
         expect(owners.has(which)).toBe(false);
         owners.set(which, { stack: stack.stackName, id: key.id, type });
@@ -137,8 +138,9 @@ describe('an API stack deleted and deployed again in its region', () => {
       );
       const groups = resourcesOf(json, 'AWS::Logs::LogGroup');
       expect(retained.map(([id]) => id).sort()).toEqual(groups.map((g) => g.id).sort());
-      // One per catalog function, the API's access logs, the audit outbox materializer and its stream lookup.
-      expect(groups).toHaveLength(built.catalog.all.length + 3);
+      // One per catalog function, the API's access logs, the audit outbox materializer and its stream
+      // lookup, the audit trail's stream consumer.
+      expect(groups).toHaveLength(built.catalog.all.length + 4);
       for (const group of groups) {
         expect(group.Properties.RetentionInDays).toBe(built.config.logRetention);
         const [, [prefix, instance]] = (group.Properties.LogGroupName as { 'Fn::Join': [string, unknown[]] })[
@@ -296,7 +298,7 @@ describe('a planned move of the primary region, us-east-1 to eu-west-1', () => {
   it('step 5 (retiring us-east-1 only): every key lets the account move the KMS primary', () => {
     for (const { json } of moved.templates()) {
       for (const key of [
-        ...resourcesOf(json, 'AWS::KMS::Key'),
+        ...resourcesOf(json, 'AWS::KMS::Key').filter((k) => k.Properties.KeyUsage !== 'SIGN_VERIFY'),
         ...resourcesOf(json, 'AWS::KMS::ReplicaKey'),
       ]) {
         const statements = (key.Properties.KeyPolicy as { Statement: { Sid?: string; Action: string[] }[] })

@@ -4,6 +4,7 @@ import { openApiDocument } from '../../functions/api/openapi';
 import { ALL_ROUTES, openApiRoute } from '../../functions/api/routes';
 import { routeKeyOf } from '../../functions/http/route';
 import { AUDIT_OUTBOX_FUNCTION } from '../../infra/constructs/audit-outbox-materializer';
+import { AUDIT_TRAIL_FUNCTION } from '../../infra/constructs/identity-events';
 import { SWEEP_MAX_EVENT_AGE, SWEEP_RETRY_ATTEMPTS } from '../../infra/constructs/expiry-sweep-schedule';
 import { PROJECT_ROOT, type FunctionSpec } from '../../infra/function-catalog';
 import { functionName, functionRoleName, stackNames } from '../../infra/names';
@@ -54,8 +55,9 @@ describe('functions', () => {
     expect(catalog.sweep.name).toBe('sweep');
     for (const { json } of regional) {
       // and the audit outbox materializer, and CDK's custom resource provider that looks up the stream
-      // ARN (audit-outbox.test.ts) and writes the OpenAPI document
-      expect(resourcesOf(json, 'AWS::Lambda::Function')).toHaveLength(groups.length + 3);
+      // ARN (audit-outbox.test.ts) and writes the OpenAPI document, and the audit trail's stream consumer
+      // (identity-events.test.ts)
+      expect(resourcesOf(json, 'AWS::Lambda::Function')).toHaveLength(groups.length + 4);
     }
   });
 
@@ -212,6 +214,7 @@ describe('least privilege', () => {
         if (access.opens.length > 0) expected.push('kms:Decrypt');
         if (access.seals.length > 0) expected.push('kms:Encrypt');
         if (access.peppers.length > 0) expected.push('kms:GenerateMac');
+        if (access.signsAuditExports === true) expected.push('kms:Sign', 'kms:GetPublicKey');
         // The sweep hands its failed runs to its dead-letter queue (Lambda's asynchronous on-failure).
         if (spec.name === 'sweep')
           expected.push('sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage');
@@ -289,7 +292,7 @@ describe('least privilege', () => {
         .map((r) => r.Properties.RoleName)
         .filter((n) => typeof n === 'string');
       expect(roleNames.sort()).toEqual(
-        [...catalog.all.map((s) => s.name), AUDIT_OUTBOX_FUNCTION]
+        [...catalog.all.map((s) => s.name), AUDIT_OUTBOX_FUNCTION, AUDIT_TRAIL_FUNCTION]
           .map((name) => functionRoleName(config.namePrefix, name, region))
           .sort(),
       );

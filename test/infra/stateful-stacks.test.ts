@@ -30,9 +30,13 @@ describe('stacks', () => {
     for (const [region, stack] of stacks.regionalApis) {
       expect(stack.region).toBe(region);
       const types = new Set(Object.values(json(stack).Resources).map((r) => r.Type));
-      for (const stateful of ['AWS::DynamoDB::GlobalTable', 'AWS::KMS::Key', 'AWS::KMS::ReplicaKey']) {
+      for (const stateful of ['AWS::DynamoDB::GlobalTable', 'AWS::KMS::ReplicaKey']) {
         expect(types).not.toContain(stateful);
       }
+      // The one key an API stack holds is the audit signing key: replaceable (an export carries the public
+      // key it was signed with), never a key that data is sealed or peppered under.
+      const keys = resourcesOf(json(stack), 'AWS::KMS::Key');
+      expect(keys.map((k) => k.Properties.KeyUsage)).toEqual(['SIGN_VERIFY']);
     }
   });
 

@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, Context } from 'aws-lambda';
 import { LocalPepper } from '../../shared/adapters/pepper';
+import { DynamoDbAuditChainStore } from '../../shared/adapters/dynamodb/dynamodb-audit-chain';
 import { DynamoDbClientBudget } from '../../shared/adapters/dynamodb/dynamodb-client-budget';
+import { LocalSigner } from '../../shared/adapters/signing/local-signer';
 import { ensureLocalKeyFile, LocalSealer } from '../../shared/adapters/sealing';
 import type { UseCaseDependencies } from '../../shared/use-cases/context';
 import type { RouteDefinition } from '../../functions/http/route';
@@ -85,6 +87,9 @@ export async function startTestSystem(regionName = 'test-primary'): Promise<Test
       limit: 100_000,
       windowSeconds: 60,
     }),
+    // The audit chains and the export's signing key, where the functions find it (functions/config.ts).
+    auditChain: new DynamoDbAuditChainStore(table.client, table.tableName),
+    signer: await LocalSigner.fromKeyFile(join(dir, 'audit-signing-key.pem')),
   };
   const modules = new Map<string, FunctionModule>();
   const moduleOf = (group: string): FunctionModule => {

@@ -24,7 +24,7 @@ class MalformedOutboxError extends Error {
   }
 }
 
-function plain(value: StreamAttributeValue): unknown {
+export function plain(value: StreamAttributeValue): unknown {
   if (value.S !== undefined) return value.S;
   if (value.N !== undefined) return Number(value.N);
   if (value.BOOL !== undefined) return value.BOOL;
@@ -37,7 +37,7 @@ function plain(value: StreamAttributeValue): unknown {
 
 const TEXT_FIELDS = ['eventId', 'serial', 'at', 'action', 'actor', 'region', 'outcome', 'requestId'] as const;
 
-function outboxEventOf(value: unknown): OutboxEvent {
+export function outboxEventOf(value: unknown): OutboxEvent {
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     throw new MalformedOutboxError('an event is not a map');
   const event = value as Record<string, unknown>;

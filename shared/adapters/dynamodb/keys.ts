@@ -170,6 +170,8 @@ export const PROJECTION = {
   domainIds: ['id'],
   /** A token's audit events. */
   auditEvents: ['serial', 'at', 'action', 'actor', 'region', 'outcome', 'requestId', 'details'],
+  /** A token's audit chain links (dynamodb-audit-chain.ts). */
+  auditChain: ['serial', 'region', 'seq', 'prevHash', 'hash', 'event'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type ProjectionPurpose = keyof typeof PROJECTION;

@@ -6,6 +6,7 @@
  */
 import Ajv from 'ajv';
 import type { z } from 'zod';
+import { exportAuditChainRoute } from '../../../functions/api/audit-export-routes';
 import {
   auditTrailRoute,
   getTokenRoute,
@@ -169,6 +170,7 @@ describe('replies match the document’s response schemas', () => {
     [getTokenRoute, { params: serial }],
     [viewEmergencyAccessRoute, { params: serial }],
     [auditTrailRoute, { params: serial }],
+    [exportAuditChainRoute, { params: serial }],
     [listSecurityDomainsRoute, {}],
     [getSecurityDomainRoute, { params: { domainId: 'Sales' } }],
     [getUserRoute, { params: { userId: 'alice' } }],

@@ -26,6 +26,7 @@ export const ROUTE_EXAMPLES: Record<string, RouteExample> = {
   resetEmergencyAccess: { params: serial },
   setOnlineUse: { params: serial, body: { allowed: true } },
   getAuditTrail: { params: serial, query: { limit: '5' } },
+  exportAuditChain: { params: serial },
   listSecurityDomains: { query: { limit: '5' } },
   getSecurityDomain: { params: { domainId: 'Sales' } },
   putSecurityDomain: {
