@@ -4,7 +4,7 @@ import { hotpSeries } from './hotp-series';
 import type { SecretVerifier, TokenKind } from './model';
 import { emergencyPasscodeOf, requiresPin } from './passcode';
 import { ACCEPTANCE_WINDOW, acceptableSteps, type AcceptanceWindow } from './totp';
-import { createVerifier, VERIFIER_ITERATIONS, VERIFIER_KEY_BYTES } from './verifier';
+import { createVerifier, PRODUCTION_KDF_COST, VERIFIER_KEY_BYTES, type KdfCost } from './verifier';
 
 const pbkdf2Async = promisify(pbkdf2);
 
@@ -227,14 +227,14 @@ export function residuesOf(
   return residues;
 }
 
-/** `iterations` is for tests that attack the layout on a cheap KDF; the product always uses the default. */
+/** `cost` is the production one but in tests (verifier.ts, KdfCost). */
 export async function buildOfflineTokencodes(
   input: OfflineTokencodesInput,
-  iterations = VERIFIER_ITERATIONS,
+  cost: Readonly<KdfCost> = PRODUCTION_KDF_COST,
 ): Promise<OfflineTokencodes> {
   const key: OfflineKeyDerivation = {
     derivation: 'pbkdf2-sha256',
-    iterations,
+    iterations: cost.iterations,
     salt: randomBytes(OFFLINE_SALT_BYTES).toString('base64'),
   };
   const { firstStep, count } = stepsOf(input.from, input.days);
@@ -281,7 +281,10 @@ export interface OfflineDataInput extends Omit<OfflineTokencodesInput, 'pin'> {
  * The whole file for one (user, agent) download. Holds no code, PIN or seed. Costs two KDF runs (the
  * pad key and the emergency code's verifier, in parallel) for a SecurID token, one for the others.
  */
-export async function buildOfflineData(input: OfflineDataInput): Promise<OfflineData> {
+export async function buildOfflineData(
+  input: OfflineDataInput,
+  cost: Readonly<KdfCost> = PRODUCTION_KDF_COST,
+): Promise<OfflineData> {
   if (requiresPin(input.kind) !== (input.pin !== null)) {
     throw new RangeError('a PIN is needed exactly for the token kinds that require one');
   }
@@ -291,8 +294,10 @@ export async function buildOfflineData(input: OfflineDataInput): Promise<Offline
     pin === null ? 'TOKEN_HAS_NO_PIN' : input.offlineTokencodes === false ? 'DOMAIN_POLICY' : null;
   // The KDF runs go to libuv's pool, in parallel with each other.
   const [verifier, tokencodes] = await Promise.all([
-    eat === null ? null : createVerifier(offlineEmergencySecretOf(pin, eat.code, input.assignmentEpoch)),
-    pin === null || withheld !== null ? null : buildOfflineTokencodes({ ...input, pin }),
+    eat === null
+      ? null
+      : createVerifier(offlineEmergencySecretOf(pin, eat.code, input.assignmentEpoch), cost),
+    pin === null || withheld !== null ? null : buildOfflineTokencodes({ ...input, pin }, cost),
   ]);
   return {
     format: OFFLINE_DATA_FORMAT,

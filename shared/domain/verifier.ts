@@ -24,11 +24,30 @@ export const VERIFIER_MAX_SALT_BYTES = 64;
 export const VERIFIER_SALT_BYTES = 16;
 export const VERIFIER_KEY_BYTES = 32;
 
+/**
+ * What the KDF costs: the iterations of new verifiers and offline files, and the floor and ceiling a stored
+ * one must be within to be checked at all. Production runs at PRODUCTION_KDF_COST (the functions' wiring,
+ * functions/dependencies.ts, and every default here); the use cases take the cost from their dependencies
+ * so that tests can hand in a cheap one, floor included, without any production path reading it.
+ */
+export interface KdfCost {
+  iterations: number;
+  floor: number;
+  ceiling: number;
+}
+
+export const PRODUCTION_KDF_COST: Readonly<KdfCost> = Object.freeze({
+  iterations: VERIFIER_ITERATIONS,
+  floor: VERIFIER_MIN_ITERATIONS,
+  ceiling: VERIFIER_MAX_ITERATIONS,
+});
+
 export async function createVerifier(
   secret: string,
-  iterations = VERIFIER_ITERATIONS,
+  cost: Readonly<KdfCost> = PRODUCTION_KDF_COST,
 ): Promise<SecretVerifier> {
-  if (!iterationsWithinBounds(iterations))
+  const iterations = cost.iterations;
+  if (!iterationsWithinBounds(iterations, cost))
     throw new RangeError('KDF iterations outside the floor and ceiling');
   const salt = randomBytes(VERIFIER_SALT_BYTES);
   const hash = await pbkdf2Async(secret.normalize('NFC'), salt, iterations, VERIFIER_KEY_BYTES, 'sha256');
@@ -40,13 +59,18 @@ export async function createVerifier(
   };
 }
 
-export const iterationsWithinBounds = (iterations: number): boolean =>
-  Number.isInteger(iterations) &&
-  iterations >= VERIFIER_MIN_ITERATIONS &&
-  iterations <= VERIFIER_MAX_ITERATIONS;
+export const iterationsWithinBounds = (
+  iterations: number,
+  cost: Readonly<KdfCost> = PRODUCTION_KDF_COST,
+): boolean => Number.isInteger(iterations) && iterations >= cost.floor && iterations <= cost.ceiling;
 
-export async function verifySecret(secret: string, verifier: SecretVerifier): Promise<boolean> {
-  if (verifier.algorithm !== 'pbkdf2-sha256' || !iterationsWithinBounds(verifier.iterations)) return false;
+export async function verifySecret(
+  secret: string,
+  verifier: SecretVerifier,
+  cost: Readonly<KdfCost> = PRODUCTION_KDF_COST,
+): Promise<boolean> {
+  if (verifier.algorithm !== 'pbkdf2-sha256' || !iterationsWithinBounds(verifier.iterations, cost))
+    return false;
   const expected = Buffer.from(verifier.hash, 'base64');
   const salt = Buffer.from(verifier.salt, 'base64');
   if (expected.length !== VERIFIER_KEY_BYTES || salt.length * 8 < 32 || salt.length > VERIFIER_MAX_SALT_BYTES)

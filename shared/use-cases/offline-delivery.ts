@@ -51,29 +51,32 @@ export async function deliverOfflineData(
         input.issued,
       )
     : null;
-  const data = await buildOfflineData({
-    seed: input.seed,
-    serial: token.serial,
-    digits: token.digits,
-    pin: input.pin,
-    offlineTokencodes: policy.offlineTokencodes,
-    from: now,
-    days: policy.offlineDays,
-    userId: user.userId,
-    kind: token.kind,
-    agentId: agent.agentId,
-    assignmentEpoch: assignmentEpochOf(token),
-    emergencyCode:
-      emergency === null
-        ? null
-        : {
-            code: emergency.code,
-            generation: emergency.issued.generation,
-            issueId: emergency.issued.issueId ?? null,
-            expiresAt: emergency.issued.expiresAt,
-            singleUse: policy.singleUse,
-          },
-  });
+  const data = await buildOfflineData(
+    {
+      seed: input.seed,
+      serial: token.serial,
+      digits: token.digits,
+      pin: input.pin,
+      offlineTokencodes: policy.offlineTokencodes,
+      from: now,
+      days: policy.offlineDays,
+      userId: user.userId,
+      kind: token.kind,
+      agentId: agent.agentId,
+      assignmentEpoch: assignmentEpochOf(token),
+      emergencyCode:
+        emergency === null
+          ? null
+          : {
+              code: emergency.code,
+              generation: emergency.issued.generation,
+              issueId: emergency.issued.issueId ?? null,
+              expiresAt: emergency.issued.expiresAt,
+              singleUse: policy.singleUse,
+            },
+    },
+    deps.kdf,
+  );
   await recordDownload(deps, user.userId, agent.agentId, data, now);
   return { data, emergency };
 }

@@ -3,7 +3,7 @@ import { assignmentEpochOf } from '../domain/assignment';
 import type { IssuedEmergencyCode, SecretVerifier, Token } from '../domain/model';
 import { requiresPin, type PasscodeReading } from '../domain/passcode';
 import { PRODUCT_TOTP, verifyTotp } from '../domain/totp';
-import { createVerifier, verifySecret } from '../domain/verifier';
+import { createVerifier, verifySecret, type KdfCost } from '../domain/verifier';
 import type { Pepper, PepperContext } from '../ports/pepper';
 import { verifyCode, verifyPin } from './code-verifier';
 import type { UseCaseDependencies } from './context';
@@ -46,6 +46,8 @@ export class KdfBudget {
 
   constructor(
     pepper: Pepper,
+    /** The cost of every run (verifier.ts); the dependencies' `kdf`. */
+    readonly kdf: Readonly<KdfCost>,
     readonly runs = KDF_RUNS_PER_AUTHENTICATION,
   ) {
     this.pepper = {
@@ -69,14 +71,14 @@ export class KdfBudget {
 
   /** One verifier check, if the budget still pays for one; false otherwise. */
   verify(secret: string, verifier: SecretVerifier): Promise<boolean> {
-    return this.run(() => verifySecret(secret, verifier));
+    return this.run(() => verifySecret(secret, verifier, this.kdf));
   }
 
   /** A verifier check's cost with nothing to check (a missing PIN), from the budget. */
   async spendOne(): Promise<void> {
     if (this.used >= this.runs) return;
     this.used += 1;
-    await spendLikeASecretCheck();
+    await spendLikeASecretCheck(this.kdf);
   }
 
   /** Spends what is left, KDF runs and MAC calls, so that every authentication costs the same. */
@@ -128,12 +130,13 @@ async function checkPin(token: Token, pin: string | null, budget: KdfBudget): Pr
   return budget.run(() => verifyPin(budget, token.serial, verifier, pin));
 }
 
-let decoy: Promise<SecretVerifier> | undefined;
+const decoys = new WeakMap<Readonly<KdfCost>, Promise<SecretVerifier>>();
 
 /** The cost of one verifier check, so that an unknown user or a missing PIN answers no faster. */
-export async function spendLikeASecretCheck(): Promise<void> {
-  decoy ??= createVerifier('decoy');
-  await verifySecret('not-the-decoy', await decoy);
+export async function spendLikeASecretCheck(kdf: Readonly<KdfCost>): Promise<void> {
+  let decoy = decoys.get(kdf);
+  if (decoy === undefined) decoys.set(kdf, (decoy = createVerifier('decoy', kdf)));
+  await verifySecret('not-the-decoy', await decoy, kdf);
 }
 
 /** The token's TOTP seed, opened once on first use and wiped at the end of the attempt. */

@@ -14,6 +14,7 @@ import type { UseCaseDependencies } from '../../shared/use-cases/context';
 import type { RouteDefinition } from '../../functions/http/route';
 import { httpEvent, lambdaContext, type RequestSpec } from './events';
 import { createTestTable, type TestTable } from './table';
+import { PRODUCTION_KDF_COST } from '../../shared/domain/verifier';
 
 export interface Reply {
   status: number;
@@ -78,6 +79,7 @@ export async function startTestSystem(regionName = 'test-primary'): Promise<Test
     clock: () => new Date(),
     regionName,
     policyCaps: { maxEmergencyCodeLifetimeDays: 90 },
+    kdf: PRODUCTION_KDF_COST,
     // Generous: the tests of the budget itself build their own.
     clientBudget: new DynamoDbClientBudget(table.client, {
       tableName: table.tableName,

@@ -14,6 +14,7 @@ import {
 } from '../../../shared/use-cases/sweep-expired';
 import { anIssuedCode, aToken, currentCode } from '../../support/fixtures';
 import { createTestTable, type TestTable } from '../../support/table';
+import { PRODUCTION_KDF_COST } from '../../../shared/domain/verifier';
 
 const NOW = new Date('2027-03-10T12:00:00.000Z');
 const HOUR = 3_600_000;
@@ -43,6 +44,7 @@ function depsWith(store: TokenStore = table.store): UseCaseDependencies {
     clock: () => NOW,
     regionName: 'test-primary',
     policyCaps: { maxEmergencyCodeLifetimeDays: 30 },
+    kdf: PRODUCTION_KDF_COST,
   };
 }
 
