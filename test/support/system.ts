@@ -13,6 +13,9 @@ import { ensureLocalKeyFile, LocalSealer } from '../../shared/adapters/sealing';
 import type { UseCaseDependencies } from '../../shared/use-cases/context';
 import type { RouteDefinition } from '../../functions/http/route';
 import { httpEvent, lambdaContext, type RequestSpec } from './events';
+import { MemoryClientBudget } from '../../shared/adapters/memory/memory-client-budget';
+import { MemoryTokenStore } from '../../shared/adapters/memory/memory-token-store';
+import { TEST_KDF_COST } from './kdf';
 import { createTestTable, type TestTable } from './table';
 import { PRODUCTION_KDF_COST } from '../../shared/domain/verifier';
 
@@ -31,14 +34,18 @@ interface FunctionModule {
   createHandler?: (deps: UseCaseDependencies) => Handler;
 }
 
-export interface TestSystem {
-  table: TestTable;
+/** The functions over some dependencies: what the use-case tests need, with DynamoDB or without. */
+export interface UseCaseSystem {
   deps: UseCaseDependencies;
   sealer: LocalSealer;
-  env: Record<string, string>;
   call(route: RouteDefinition, spec?: RequestSpec): Promise<Reply>;
   callWith(deps: UseCaseDependencies, route: RouteDefinition, spec?: RequestSpec): Promise<Reply>;
   stop(): Promise<void>;
+}
+
+export interface TestSystem extends UseCaseSystem {
+  table: TestTable;
+  env: Record<string, string>;
 }
 
 async function invoke(handler: Handler, route: RouteDefinition, spec: RequestSpec = {}): Promise<Reply> {
@@ -55,14 +62,81 @@ async function invoke(handler: Handler, route: RouteDefinition, spec: RequestSpe
   };
 }
 
-export async function startTestSystem(regionName = 'test-primary'): Promise<TestSystem> {
-  const table = await createTestTable();
+/** A local sealing key and pepper key in a fresh directory, as the functions find them (functions/config.ts). */
+async function localKeys() {
   const dir = mkdtempSync(join(tmpdir(), 'eat-key-'));
   const keyFile = join(dir, 'sealing.key');
   await ensureLocalKeyFile(keyFile);
   const sealer = await LocalSealer.fromKeyFile(keyFile);
   // The functions find the pepper key next to the sealing key (functions/config.ts).
   const pepper = await LocalPepper.fromKeyFile(join(dir, 'pepper.key'), true);
+  return { dir, keyFile, sealer, pepper, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Each route group's module, loaded once with `env` in the environment, in a registry of its own. */
+function functionModules(env: Record<string, string>): (group: string) => FunctionModule {
+  const modules = new Map<string, FunctionModule>();
+  return (group) => {
+    let loaded = modules.get(group);
+    if (loaded === undefined) {
+      Object.assign(process.env, env);
+      jest.isolateModules(() => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- a fresh registry per module, configured from env
+        loaded = require(`../../functions/${group}`) as FunctionModule;
+      });
+      modules.set(group, loaded!);
+    }
+    return loaded!;
+  };
+}
+
+function callerWith(moduleOf: (group: string) => FunctionModule): UseCaseSystem['callWith'] {
+  return (custom, route, spec) => {
+    const create = moduleOf(route.group).createHandler;
+    if (create === undefined) throw new Error(`functions/${route.group} takes no dependencies`);
+    return invoke(create(custom), route, spec);
+  };
+}
+
+/**
+ * The functions over the in-memory token store and client budget, at the tests' KDF cost: the use cases
+ * and handlers as deployed, with no DynamoDB, each call in milliseconds. `call` builds each route group's
+ * handler around `deps` (as `callWith` does); nothing here reads a table.
+ */
+export async function startMemorySystem(regionName = 'test-primary'): Promise<UseCaseSystem> {
+  const keys = await localKeys();
+  const deps: UseCaseDependencies = {
+    store: new MemoryTokenStore(),
+    sealer: keys.sealer,
+    pepper: keys.pepper,
+    clock: () => new Date(),
+    regionName,
+    policyCaps: { maxEmergencyCodeLifetimeDays: 90 },
+    kdf: TEST_KDF_COST,
+    clientBudget: new MemoryClientBudget({ limit: 100_000, windowSeconds: 60 }),
+  };
+  // The modules' own cold-start wiring needs a configuration, never used here: every handler gets `deps`.
+  const moduleOf = functionModules({
+    TABLE_NAME: 'not-used-in-memory',
+    REGION_NAME: regionName,
+    SEALER: 'local',
+    LOCAL_KEY_FILE: keys.keyFile,
+    POWERTOOLS_SERVICE_NAME: 'emergency-access-test',
+    POWERTOOLS_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'SILENT',
+  });
+  const callWith = callerWith(moduleOf);
+  return {
+    deps,
+    sealer: keys.sealer,
+    call: (route, spec) => callWith(deps, route, spec),
+    callWith,
+    stop: async () => keys.remove(),
+  };
+}
+
+export async function startTestSystem(regionName = 'test-primary'): Promise<TestSystem> {
+  const table = await createTestTable();
+  const { keyFile, sealer, pepper, remove } = await localKeys();
   const env = {
     TABLE_NAME: table.tableName,
     REGION_NAME: regionName,
@@ -88,34 +162,18 @@ export async function startTestSystem(regionName = 'test-primary'): Promise<Test
       windowSeconds: 60,
     }),
   };
-  const modules = new Map<string, FunctionModule>();
-  const moduleOf = (group: string): FunctionModule => {
-    let loaded = modules.get(group);
-    if (loaded === undefined) {
-      Object.assign(process.env, env);
-      jest.isolateModules(() => {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports -- a fresh registry per module, configured from env
-        loaded = require(`../../functions/${group}`) as FunctionModule;
-      });
-      modules.set(group, loaded!);
-    }
-    return loaded!;
-  };
+  const moduleOf = functionModules(env);
   return {
     table,
     deps,
     sealer,
     env,
     call: (route, spec) => invoke(moduleOf(route.group).handler, route, spec),
-    callWith: (custom, route, spec) => {
-      const create = moduleOf(route.group).createHandler;
-      if (create === undefined) throw new Error(`functions/${route.group} takes no dependencies`);
-      return invoke(create(custom), route, spec);
-    },
+    callWith: callerWith(moduleOf),
     stop: async () => {
       await table.drop();
       table.client.destroy();
-      rmSync(dir, { recursive: true, force: true });
+      remove();
     },
   };
 }

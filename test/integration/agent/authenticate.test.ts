@@ -20,7 +20,7 @@ import {
   TestClock,
   WEB_AGENT,
   type LoginOptions,
-} from './support';
+} from '../../support/agent';
 
 const [alice, bob, carol, dave, erin] = USERS;
 const HELPDESK = { id: 'helpdesk', domains: '*' as const, requestId: 'unlock-request' };

@@ -21,7 +21,7 @@ import type { UseCaseDependencies } from '../../../shared/use-cases/context';
 import { seedDemo } from '../../support/demo';
 import { ADMIN } from '../../support/events';
 import { startTestSystem, type TestSystem } from '../../support/system';
-import { agentLogin, nextTokencode, TestClock, WEB_AGENT, type Person } from './support';
+import { agentLogin, nextTokencode, TestClock, WEB_AGENT, type Person } from '../../support/agent';
 
 let system: TestSystem;
 let deps: UseCaseDependencies;

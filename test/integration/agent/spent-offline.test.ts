@@ -24,7 +24,7 @@ import {
   TestClock,
   WEB_AGENT,
   type LoginOptions,
-} from './support';
+} from '../../support/agent';
 
 const dave = USERS.find((u) => u.userId === 'dave')!;
 const REJECT = { outcome: 'reject', method: null, offlineData: null };

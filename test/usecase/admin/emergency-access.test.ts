@@ -17,15 +17,15 @@ import {
 } from '../../../functions/api/schemas';
 import { AGENT, SALES_ADMIN } from '../../support/events';
 import { giveOfflineCode, seedDemo, USERS } from '../../support/demo';
-import { startTestSystem, type TestSystem } from '../../support/system';
+import { startMemorySystem, type UseCaseSystem } from '../../support/system';
 
 const [alice, bob, carol, dave, erin] = USERS;
 const ALICE_CODE = 'K7QM2XHP';
 
-let system: TestSystem;
+let system: UseCaseSystem;
 
 beforeAll(async () => {
-  system = await startTestSystem();
+  system = await startMemorySystem();
   await seedDemo(system);
   await giveOfflineCode(system, alice, ALICE_CODE);
   await giveOfflineCode(system, erin, 'ERINCODE9');
