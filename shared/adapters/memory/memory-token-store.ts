@@ -214,7 +214,7 @@ export class MemoryTokenStore implements TokenStore {
 
   async getTokenState(serial: string): Promise<TokenState | null> {
     const partition = this.tokens.get(serial);
-    if (partition?.token == null) return null;
+    if (partition?.token === undefined || partition.token === null) return null;
     return mergeTokenState(
       copy({
         token: partition.token,
