@@ -167,7 +167,9 @@ export function tokenStoreContract(name: string, subject: () => TokenStore): voi
 
       beforeAll(async () => {
         for (const [serial, userId, firstName, lastName, securityDomain] of people) {
-          await subject().saveToken(aToken({ serial, securityDomain, user: { userId, firstName, lastName } }));
+          await subject().saveToken(
+            aToken({ serial, securityDomain, user: { userId, firstName, lastName } }),
+          );
         }
         await subject().saveToken(aToken({ serial: 'SRCH00000007', securityDomain: 'Search', user: null }));
       });
@@ -192,7 +194,11 @@ export function tokenStoreContract(name: string, subject: () => TokenStore): voi
       });
 
       it('finds by first-name prefix alone, and by both names', async () => {
-        const byFirst = await subject().findTokensInDomain('Search', { firstNamePrefix: 'al' }, { limit: 10 });
+        const byFirst = await subject().findTokensInDomain(
+          'Search',
+          { firstNamePrefix: 'al' },
+          { limit: 10 },
+        );
         expect(serials(byFirst.items).sort()).toEqual(['SRCH00000001', 'SRCH00000002', 'SRCH00000006']);
         const both = await subject().findTokensInDomain(
           'Search',
