@@ -6,16 +6,16 @@ import {
 } from '../../../shared/domain/lockout';
 import { unlockToken } from '../../../shared/use-cases/unlock';
 import { seedDemo, USERS } from '../../support/demo';
-import { startTestSystem, type TestSystem } from '../../support/system';
+import { startMemorySystem, type UseCaseSystem } from '../../support/system';
 
 const [alice, , , dave] = USERS;
 const HELPDESK = { id: 'helpdesk', domains: '*' as const, requestId: 'req-unlock' };
 const SALES_HELPDESK = { id: 'helpdesk-sales', domains: ['Sales'], requestId: 'req-sales' };
 
-let system: TestSystem;
+let system: UseCaseSystem;
 
 beforeAll(async () => {
-  system = await startTestSystem();
+  system = await startMemorySystem();
   await seedDemo(system);
 });
 

@@ -38,7 +38,7 @@ import { decodeBase32, totp } from '../../../shared/domain/totp';
 import { verifySecret } from '../../../shared/domain/verifier';
 import { giveOfflineCode, seedDemo, USERS } from '../../support/demo';
 import { AGENT, SALES_ADMIN, type Claims } from '../../support/events';
-import { startTestSystem, type Reply, type TestSystem } from '../../support/system';
+import { startMemorySystem, type Reply, type UseCaseSystem } from '../../support/system';
 
 const [alice, bob] = USERS;
 const SEEDS = {
@@ -47,10 +47,10 @@ const SEEDS = {
   c: 'ONSWG4TFOQYTEMZUONSWG4TFOQYTEMZU',
 } as const;
 
-let system: TestSystem;
+let system: UseCaseSystem;
 
 beforeAll(async () => {
-  system = await startTestSystem();
+  system = await startMemorySystem();
   await seedDemo(system);
 });
 
