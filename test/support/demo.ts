@@ -2,7 +2,8 @@
 import { nextAdminSettings } from '../../shared/domain/regional-state';
 import { loadDemoData } from '../../local/demo-data';
 import { createCodeVerifier } from '../../shared/use-cases/code-verifier';
-import type { UseCaseSystem } from './system';
+import type { UseCaseDependencies } from '../../shared/use-cases/context';
+import { startMemorySystem, type UseCaseSystem } from './system';
 
 export { DEMO_DOMAINS as DOMAINS, DEMO_USERS as USERS } from '../../local/demo-data';
 
@@ -66,4 +67,17 @@ export async function allowOnlineUse(system: UseCaseSystem, serial: string): Pro
   await store.saveAdminSettings(
     nextAdminSettings(state.items, { onlineUse: true }, { region: regionName, at: new Date(), by: 'test' }),
   );
+}
+
+/**
+ * A system of a test file (the memory one unless `start` says otherwise) with the demo data loaded, and
+ * its dependencies on the test's clock when it has one.
+ */
+export async function startDemoSystem<S extends UseCaseSystem = UseCaseSystem>(
+  options: { clock?: { read: () => Date }; start?: () => Promise<S> } = {},
+): Promise<{ system: S; deps: UseCaseDependencies }> {
+  const system = await (options.start ?? (startMemorySystem as () => Promise<S>))();
+  await seedDemo(system);
+  const deps = options.clock === undefined ? system.deps : { ...system.deps, clock: options.clock.read };
+  return { system, deps };
 }

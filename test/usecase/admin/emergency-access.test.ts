@@ -16,8 +16,8 @@ import {
   auditEvent,
 } from '../../../functions/api/schemas';
 import { AGENT, SALES_ADMIN } from '../../support/events';
-import { giveOfflineCode, seedDemo, USERS } from '../../support/demo';
-import { startMemorySystem, type UseCaseSystem } from '../../support/system';
+import { giveOfflineCode, startDemoSystem, USERS } from '../../support/demo';
+import type { UseCaseSystem } from '../../support/system';
 
 const [alice, bob, carol, dave, erin] = USERS;
 const ALICE_CODE = 'K7QM2XHP';
@@ -25,8 +25,7 @@ const ALICE_CODE = 'K7QM2XHP';
 let system: UseCaseSystem;
 
 beforeAll(async () => {
-  system = await startMemorySystem();
-  await seedDemo(system);
+  ({ system } = await startDemoSystem());
   await giveOfflineCode(system, alice, ALICE_CODE);
   await giveOfflineCode(system, erin, 'ERINCODE9');
   await giveOfflineCode(system, carol, 'CAROLCODE');

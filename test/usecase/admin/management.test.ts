@@ -36,9 +36,9 @@ import { DEFAULT_VIEW_POLICY } from '../../../shared/domain/view-policy';
 import { DEMO_PIN_POLICY } from '../../../local/demo-data';
 import { decodeBase32, totp } from '../../../shared/domain/totp';
 import { verifySecret } from '../../../shared/domain/verifier';
-import { giveOfflineCode, seedDemo, USERS } from '../../support/demo';
+import { giveOfflineCode, startDemoSystem, USERS } from '../../support/demo';
 import { AGENT, SALES_ADMIN, type Claims } from '../../support/events';
-import { startMemorySystem, type Reply, type UseCaseSystem } from '../../support/system';
+import type { Reply, UseCaseSystem } from '../../support/system';
 
 const [alice, bob] = USERS;
 const SEEDS = {
@@ -50,8 +50,7 @@ const SEEDS = {
 let system: UseCaseSystem;
 
 beforeAll(async () => {
-  system = await startMemorySystem();
-  await seedDemo(system);
+  ({ system } = await startDemoSystem());
 });
 
 afterAll(async () => {

@@ -8,10 +8,10 @@ import { agentAuthenticateRoute, agentAuthenticationReply } from '../../../funct
 import { EMERGENCY_ACCESS_FAILURE_LIMIT, TOKENCODE_FAILURE_LIMIT } from '../../../shared/domain/lockout';
 import type { UseCaseDependencies } from '../../../shared/use-cases/context';
 import { unlockToken } from '../../../shared/use-cases/unlock';
-import { seedDemo, USERS } from '../../support/demo';
+import { startDemoSystem, USERS } from '../../support/demo';
 import { atProductionCost } from '../../support/kdf';
 import { ADMIN } from '../../support/events';
-import { startMemorySystem, type UseCaseSystem } from '../../support/system';
+import type { UseCaseSystem } from '../../support/system';
 import {
   agentLogin,
   changeOfflinePolicy,
@@ -31,9 +31,7 @@ let deps: UseCaseDependencies;
 const clock = new TestClock();
 
 beforeAll(async () => {
-  system = await startMemorySystem();
-  await seedDemo(system);
-  deps = { ...system.deps, clock: clock.read };
+  ({ system, deps } = await startDemoSystem({ clock }));
 });
 
 afterAll(async () => {

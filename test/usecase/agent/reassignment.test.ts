@@ -18,9 +18,9 @@ import {
   type OfflineLedger,
 } from '../../../shared/agent';
 import type { UseCaseDependencies } from '../../../shared/use-cases/context';
-import { seedDemo } from '../../support/demo';
+import { startDemoSystem } from '../../support/demo';
 import { ADMIN } from '../../support/events';
-import { startMemorySystem, type UseCaseSystem } from '../../support/system';
+import type { UseCaseSystem } from '../../support/system';
 import { TEST_KDF_COST } from '../../support/kdf';
 import { agentLogin, nextTokencode, TestClock, WEB_AGENT, type Person } from '../../support/agent';
 
@@ -29,9 +29,7 @@ let deps: UseCaseDependencies;
 const clock = new TestClock();
 
 beforeAll(async () => {
-  system = await startMemorySystem();
-  await seedDemo(system);
-  deps = { ...system.deps, clock: clock.read };
+  ({ system, deps } = await startDemoSystem({ clock }));
   for (const [userId, firstName] of [
     ['xena', 'Xena'],
     ['yuri', 'Yuri'],

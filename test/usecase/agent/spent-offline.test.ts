@@ -14,9 +14,9 @@ import {
   type OfflineLedger,
 } from '../../../shared/agent';
 import type { UseCaseDependencies } from '../../../shared/use-cases/context';
-import { seedDemo, USERS } from '../../support/demo';
+import { startDemoSystem, USERS } from '../../support/demo';
 import { ADMIN } from '../../support/events';
-import { startMemorySystem, type UseCaseSystem } from '../../support/system';
+import type { UseCaseSystem } from '../../support/system';
 import { TEST_KDF_COST } from '../../support/kdf';
 import {
   agentLogin,
@@ -35,9 +35,7 @@ let deps: UseCaseDependencies;
 const clock = new TestClock();
 
 beforeAll(async () => {
-  system = await startMemorySystem();
-  await seedDemo(system);
-  deps = { ...system.deps, clock: clock.read };
+  ({ system, deps } = await startDemoSystem({ clock }));
   await setSingleUse(true);
 });
 

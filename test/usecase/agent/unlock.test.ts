@@ -5,8 +5,8 @@ import {
   TOKENCODE_FAILURE_LIMIT,
 } from '../../../shared/domain/lockout';
 import { unlockToken } from '../../../shared/use-cases/unlock';
-import { seedDemo, USERS } from '../../support/demo';
-import { startMemorySystem, type UseCaseSystem } from '../../support/system';
+import { startDemoSystem, USERS } from '../../support/demo';
+import type { UseCaseSystem } from '../../support/system';
 
 const [alice, , , dave] = USERS;
 const HELPDESK = { id: 'helpdesk', domains: '*' as const, requestId: 'req-unlock' };
@@ -15,8 +15,7 @@ const SALES_HELPDESK = { id: 'helpdesk-sales', domains: ['Sales'], requestId: 'r
 let system: UseCaseSystem;
 
 beforeAll(async () => {
-  system = await startMemorySystem();
-  await seedDemo(system);
+  ({ system } = await startDemoSystem());
 });
 
 afterAll(async () => {
