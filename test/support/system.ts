@@ -105,11 +105,14 @@ function callerWith(moduleOf: (group: string) => FunctionModule): UseCaseSystem[
  */
 export async function startMemorySystem(regionName = 'test-primary'): Promise<UseCaseSystem> {
   const keys = await localKeys();
+  // In memory, two calls can fall in one millisecond, and audit events of one time are in no set order:
+  // each reading is at least a millisecond after the last, as the time of a DynamoDB round trip makes it.
+  let last = 0;
   const deps: UseCaseDependencies = {
     store: new MemoryTokenStore(),
     sealer: keys.sealer,
     pepper: keys.pepper,
-    clock: () => new Date(),
+    clock: () => new Date((last = Math.max(Date.now(), last + 1))),
     regionName,
     policyCaps: { maxEmergencyCodeLifetimeDays: 90 },
     kdf: TEST_KDF_COST,
