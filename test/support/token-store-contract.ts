@@ -8,6 +8,7 @@ import { ConflictError, ValidationError } from '../../shared/domain/errors';
 import { emptySettings } from '../../shared/domain/emergency-access';
 import { ownCounters } from '../../shared/domain/lockout';
 import { nextAdminSettings } from '../../shared/domain/regional-state';
+import type { ViewRequest } from '../../shared/domain/view-request';
 import type { TokenListing, TokenStore } from '../../shared/ports/token-store';
 import { aSecurityDomain, aToken, aUser, anAgent, anAuditEvent, anIssuedCode } from './fixtures';
 
@@ -435,6 +436,57 @@ export function tokenStoreContract(name: string, subject: () => TokenStore): voi
         expect(await store.getTokenOverview('NOSUCHTOKEN1')).toBeNull();
         const ids = await store.listSecurityDomainIds({ limit: 100 });
         expect(ids.items).toEqual([...ids.items].sort());
+      });
+    });
+
+    describe('view requests', () => {
+      it('keeps a request under conditional writes, and lists the pending ones still open, soonest first', async () => {
+        const store = subject();
+        const request = (serial: string, id: string, approveBy: string): ViewRequest => ({
+          id,
+          serial,
+          user: null,
+          securityDomain: 'Views',
+          region: 'r1',
+          requestedBy: 'jane.admin',
+          requestedAt: '2027-04-01T00:00:00.000Z',
+          reason: 'locked out on a plane',
+          ticket: null,
+          approveBy,
+          status: 'pending',
+          decidedBy: null,
+          decidedAt: null,
+          viewBy: null,
+          viewedAt: null,
+          version: 0,
+        });
+        const late = await store.saveViewRequest(
+          request('VIEW00000001', 'a'.repeat(32), '2027-04-01T02:00:00.000Z'),
+        );
+        await store.saveViewRequest(request('VIEW00000002', 'b'.repeat(32), '2027-04-01T01:00:00.000Z'));
+        await store.saveViewRequest(request('VIEW00000003', 'c'.repeat(32), '2027-03-31T23:00:00.000Z'));
+        await expect(
+          store.saveViewRequest(request('VIEW00000001', 'a'.repeat(32), '2027-04-01T02:00:00.000Z')),
+        ).rejects.toBeInstanceOf(ConflictError);
+        expect(await store.getViewRequest('VIEW00000001', 'a'.repeat(32))).toEqual(late);
+        expect(await store.getViewRequest('VIEW00000001', 'd'.repeat(32))).toBeNull();
+        const open = await store.listPendingViewRequests('2027-04-01T00:00:00.000Z', { limit: 100 });
+        const ours = open.items.filter((r) => r.securityDomain === 'Views').map((r) => r.serial);
+        expect(ours).toEqual(['VIEW00000002', 'VIEW00000001']);
+        const decided = await store.saveViewRequest({
+          ...late,
+          status: 'denied',
+          decidedBy: 'sam',
+          decidedAt: '2027-04-01T00:30:00.000Z',
+        });
+        await expect(store.saveViewRequest({ ...late, status: 'approved' })).rejects.toBeInstanceOf(
+          ConflictError,
+        );
+        expect(decided.version).toBe(2);
+        const after = await store.listPendingViewRequests('2027-04-01T00:00:00.000Z', { limit: 100 });
+        expect(after.items.filter((r) => r.securityDomain === 'Views').map((r) => r.serial)).toEqual([
+          'VIEW00000002',
+        ]);
       });
     });
 

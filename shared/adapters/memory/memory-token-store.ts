@@ -23,6 +23,7 @@ import type {
   User,
 } from '../../domain/model';
 import { mergeTokenOverview, mergeTokenState } from '../../domain/regional-state';
+import type { ViewRequest } from '../../domain/view-request';
 import type {
   DueCode,
   Page,
@@ -53,6 +54,7 @@ interface TokenPartition {
   issued: Map<number, IssuedEmergencyCode>;
   /** By audit sort key (time, then event id), as the table's audit items. */
   audit: Map<string, AuditEvent>;
+  viewRequests: Map<string, ViewRequest>;
 }
 
 /** A row of a listing: its sort key, unique in its query's partition, and what the listing returns. */
@@ -281,6 +283,26 @@ export class MemoryTokenStore implements TokenStore {
     if (!audit.has(key)) audit.set(key, copy(fields));
   }
 
+  async getViewRequest(serial: string, id: string): Promise<ViewRequest | null> {
+    return this.read(this.tokens.get(serial)?.viewRequests.get(id));
+  }
+
+  async saveViewRequest(request: ViewRequest, _audit?: readonly OutboxEvent[]): Promise<ViewRequest> {
+    return saveVersioned(this.partition(request.serial).viewRequests, request.id, request);
+  }
+
+  /** As the type index holds pending requests: by `<approveBy>#<serial>#<id>`, those after `now`. */
+  async listPendingViewRequests(now: string, page: PageRequest): Promise<Page<ViewRequest>> {
+    const rows: Row<ViewRequest>[] = [];
+    for (const partition of this.tokens.values()) {
+      for (const request of partition.viewRequests.values()) {
+        const key = `${request.approveBy}#${request.serial}#${request.id}`;
+        if (request.status === 'pending' && key > now) rows.push({ key, item: request });
+      }
+    }
+    return pageOf(rows, 'VIEWREQ', page);
+  }
+
   async listAudit(serial: string, page: PageRequest): Promise<Page<AuditEvent>> {
     const audit = this.tokens.get(serial)?.audit ?? new Map<string, AuditEvent>();
     const rows = [...audit.entries()].map(([key, item]) => ({ key, item }));
@@ -354,7 +376,14 @@ export class MemoryTokenStore implements TokenStore {
   private partition(serial: string): TokenPartition {
     let partition = this.tokens.get(serial);
     if (partition === undefined) {
-      partition = { token: null, admin: new Map(), counters: new Map(), issued: new Map(), audit: new Map() };
+      partition = {
+        token: null,
+        admin: new Map(),
+        counters: new Map(),
+        issued: new Map(),
+        audit: new Map(),
+        viewRequests: new Map(),
+      };
       this.tokens.set(serial, partition);
     }
     return partition;
