@@ -19,6 +19,8 @@ module.exports = {
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    // The use cases through the handlers, on the in-memory store at a cheap KDF: no DynamoDB, milliseconds.
+    { ...common, displayName: 'usecase', testMatch: ['<rootDir>/test/usecase/**/*.test.ts'] },
     {
       ...common,
       displayName: 'integration',

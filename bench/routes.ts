@@ -34,6 +34,7 @@ import {
   uniqueTableName,
 } from './population';
 import { summarize, type Summary } from './stats';
+import { PRODUCTION_KDF_COST } from '../shared/domain/verifier';
 
 export const CONCURRENCY = 8;
 
@@ -101,6 +102,7 @@ export async function startBench(endpoint: string, tokens: number): Promise<Benc
     clock: () => new Date(),
     regionName: 'bench',
     policyCaps: { maxEmergencyCodeLifetimeDays: 90 },
+    kdf: PRODUCTION_KDF_COST,
     clientBudget: new DynamoDbClientBudget(client, {
       tableName,
       regionName: 'bench',

@@ -20,6 +20,7 @@ import type { IssuedEmergencyCode } from '../shared/domain/model';
 import type { UseCaseDependencies } from '../shared/use-cases/context';
 import { sweepExpired, type SweepResult } from '../shared/use-cases/sweep-expired';
 import { startDynamoDbLocal, type EngineHandle } from '../local/engines';
+import { PRODUCTION_KDF_COST } from '../shared/domain/verifier';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
@@ -205,6 +206,7 @@ async function benchSize(client: DynamoDBClient, n: number, concurrencies: numbe
       clock: () => NOW,
       regionName: 'bench',
       policyCaps: { maxEmergencyCodeLifetimeDays: LOOK_BACK_DAYS },
+      kdf: PRODUCTION_KDF_COST,
     };
     // A code of each kind reads back through the store as the sweep expects.
     const check = await deps.store.getIssuedCode(due[0]!.serial, due[0]!.generation);

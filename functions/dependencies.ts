@@ -13,6 +13,7 @@ import type { Signer } from '../shared/ports/signer';
 import type { Sealer } from '../shared/ports/sealer';
 import type { UseCaseDependencies } from '../shared/use-cases/context';
 import { loadConfig, type FunctionConfig } from './config';
+import { PRODUCTION_KDF_COST } from '../shared/domain/verifier';
 
 /** A sealer built on first use (the local key file is read asynchronously), then kept for the process. */
 function lazySealer(build: () => Promise<Sealer>): Sealer {
@@ -95,6 +96,7 @@ export function dependenciesFrom(config: FunctionConfig): UseCaseDependencies {
     clock: () => new Date(),
     regionName: config.regionName,
     policyCaps: { maxEmergencyCodeLifetimeDays: config.maxEmergencyCodeLifetimeDays },
+    kdf: PRODUCTION_KDF_COST,
     clientBudget: new DynamoDbClientBudget(dynamoDb, {
       tableName: config.tableName,
       regionName: config.regionName,

@@ -96,7 +96,7 @@ export const DEMO_AGENTS = [
 
 /** Writes the demo data into an empty table; `progress` hears of each step. */
 export async function loadDemoData(
-  deps: Pick<UseCaseDependencies, 'store' | 'sealer'>,
+  deps: Pick<UseCaseDependencies, 'store' | 'sealer'> & Partial<Pick<UseCaseDependencies, 'kdf'>>,
   progress: (step: string) => void = () => undefined,
 ): Promise<void> {
   const { store, sealer } = deps;
@@ -118,7 +118,7 @@ export async function loadDemoData(
       securityDomain,
       digits: 6,
       sealedSeed: await sealer.seal(seed, { purpose: 'totp-seed', serial, generation: 0 }),
-      pinVerifier: user.pin === null ? null : await createVerifier(user.pin),
+      pinVerifier: user.pin === null ? null : await createVerifier(user.pin, deps.kdf),
       lastOnlineAuthenticationAt: null,
       version: 0,
     });

@@ -15,11 +15,7 @@ import {
 } from '../domain/offline-data';
 import { MAX_OFFLINE_DAYS } from '../domain/policy';
 import { ACCEPTANCE_WINDOW } from '../domain/totp';
-import {
-  VERIFIER_MAX_ITERATIONS,
-  VERIFIER_MAX_SALT_BYTES,
-  VERIFIER_MIN_ITERATIONS,
-} from '../domain/verifier';
+import { PRODUCTION_KDF_COST, VERIFIER_MAX_SALT_BYTES, type KdfCost } from '../domain/verifier';
 
 /**
  * The offline data file (shared/domain/offline-data.ts), as the agent reads it and as the API documents
@@ -30,7 +26,6 @@ import {
  */
 const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64');
 const isoTime = z.iso.datetime();
-const iterations = z.number().int().min(VERIFIER_MIN_ITERATIONS).max(VERIFIER_MAX_ITERATIONS);
 const salt = base64.refine((s) => {
   const bytes = Buffer.from(s, 'base64').length;
   return bytes >= 16 && bytes <= VERIFIER_MAX_SALT_BYTES;
@@ -47,77 +42,87 @@ const scryptParameters = {
   parallelization: z.literal(SCRYPT_PARALLELIZATION),
 };
 
-export const offlineKeyDerivationSchema = z.discriminatedUnion('derivation', [
-  z.object({ derivation: z.literal('pbkdf2-sha256'), iterations, salt }),
-  z.object({ derivation: z.literal('scrypt'), ...scryptParameters, salt }),
-]);
+/**
+ * The file's schema with PBKDF2 iterations within `cost`'s floor and ceiling: production's is
+ * `offlineDataSchema`; tests that run the product at a cheap KDF read their files with theirs.
+ */
+export function offlineDataSchemaOf(cost: Readonly<KdfCost>) {
+  const iterations = z.number().int().min(cost.floor).max(cost.ceiling);
 
-export const offlineTokencodesSchema = z
-  .object({
-    algorithm: z.literal(OFFLINE_TOKENCODE_ALGORITHM),
-    digits: z.union([z.literal(6), z.literal(8)]),
-    stepSeconds: z.literal(60),
-    acceptance: z.object({
-      leadSeconds: z.number().int().min(0).max(ACCEPTANCE_WINDOW.leadSeconds),
-      graceSeconds: z.number().int().min(0).max(ACCEPTANCE_WINDOW.graceSeconds),
-    }),
-    firstStep: z.number().int().nonnegative(),
-    count: z
-      .number()
-      .int()
-      .min(1)
-      .max((MAX_OFFLINE_DAYS * 86_400) / 60),
-    modulus: z.literal(OFFLINE_RESIDUE_MODULUS),
-    key: offlineKeyDerivationSchema,
-    residues: base64,
-  })
-  .refine((t) => Buffer.from(t.residues, 'base64').length === t.count * OFFLINE_RESIDUE_BYTES, {
-    message: `residues must hold count x ${OFFLINE_RESIDUE_BYTES} bytes`,
-    path: ['residues'],
+  const offlineKeyDerivationSchema = z.discriminatedUnion('derivation', [
+    z.object({ derivation: z.literal('pbkdf2-sha256'), iterations, salt }),
+    z.object({ derivation: z.literal('scrypt'), ...scryptParameters, salt }),
+  ]);
+
+  const offlineTokencodesSchema = z
+    .object({
+      algorithm: z.literal(OFFLINE_TOKENCODE_ALGORITHM),
+      digits: z.union([z.literal(6), z.literal(8)]),
+      stepSeconds: z.literal(60),
+      acceptance: z.object({
+        leadSeconds: z.number().int().min(0).max(ACCEPTANCE_WINDOW.leadSeconds),
+        graceSeconds: z.number().int().min(0).max(ACCEPTANCE_WINDOW.graceSeconds),
+      }),
+      firstStep: z.number().int().nonnegative(),
+      count: z
+        .number()
+        .int()
+        .min(1)
+        .max((MAX_OFFLINE_DAYS * 86_400) / 60),
+      modulus: z.literal(OFFLINE_RESIDUE_MODULUS),
+      key: offlineKeyDerivationSchema,
+      residues: base64,
+    })
+    .refine((t) => Buffer.from(t.residues, 'base64').length === t.count * OFFLINE_RESIDUE_BYTES, {
+      message: `residues must hold count x ${OFFLINE_RESIDUE_BYTES} bytes`,
+      path: ['residues'],
+    });
+
+  const secretVerifierSchema = z.discriminatedUnion('algorithm', [
+    z.object({ algorithm: z.literal('pbkdf2-sha256'), iterations, salt, hash: base64 }),
+    z.object({ algorithm: z.literal('scrypt'), ...scryptParameters, salt, hash: base64 }),
+  ]);
+
+  const offlineEmergencyAccessSchema = z.object({
+    generation: z.number().int().min(1),
+    issueId: z.string().max(128).nullable(),
+    expiresAt: isoTime,
+    codeLength: z.number().int().min(1).max(64),
+    singleUse: z.boolean(),
+    verifier: secretVerifierSchema,
   });
 
-export const secretVerifierSchema = z.discriminatedUnion('algorithm', [
-  z.object({ algorithm: z.literal('pbkdf2-sha256'), iterations, salt, hash: base64 }),
-  z.object({ algorithm: z.literal('scrypt'), ...scryptParameters, salt, hash: base64 }),
-]);
+  return z
+    .object({
+      format: z.enum(OFFLINE_DATA_FORMATS),
+      userId: z.string(),
+      serial: z.string(),
+      kind: z.enum(['securid', 'authenticate']),
+      requiresPin: z.boolean(),
+      digits: z.union([z.literal(6), z.literal(8)]),
+      agentId: z.string(),
+      // Absent in data made before assignment epochs: epoch 0, derived as before.
+      assignmentEpoch: z
+        .number()
+        .int()
+        .min(0)
+        .max(2 ** 31)
+        .default(0),
+      issuedAt: isoTime,
+      validUntil: isoTime,
+      days: z.number().int().min(1).max(MAX_OFFLINE_DAYS),
+      tokencodes: offlineTokencodesSchema.nullable(),
+      tokencodesWithheld: z.enum(['TOKEN_HAS_NO_PIN', 'DOMAIN_POLICY']).nullable(),
+      emergencyAccess: offlineEmergencyAccessSchema.nullable(),
+    })
+    .refine((d) => (d.tokencodes === null) !== (d.tokencodesWithheld === null), {
+      message: 'either tokencodes or the reason they are withheld',
+      path: ['tokencodesWithheld'],
+    })
+    .refine((d) => d.tokencodes === null || d.requiresPin, {
+      message: 'tokencodes are only ever given for tokens with a PIN',
+      path: ['tokencodes'],
+    }) satisfies z.ZodType<OfflineData, unknown>;
+}
 
-export const offlineEmergencyAccessSchema = z.object({
-  generation: z.number().int().min(1),
-  issueId: z.string().max(128).nullable(),
-  expiresAt: isoTime,
-  codeLength: z.number().int().min(1).max(64),
-  singleUse: z.boolean(),
-  verifier: secretVerifierSchema,
-});
-
-export const offlineDataSchema = z
-  .object({
-    format: z.enum(OFFLINE_DATA_FORMATS),
-    userId: z.string(),
-    serial: z.string(),
-    kind: z.enum(['securid', 'authenticate']),
-    requiresPin: z.boolean(),
-    digits: z.union([z.literal(6), z.literal(8)]),
-    agentId: z.string(),
-    // Absent in data made before assignment epochs: epoch 0, derived as before.
-    assignmentEpoch: z
-      .number()
-      .int()
-      .min(0)
-      .max(2 ** 31)
-      .default(0),
-    issuedAt: isoTime,
-    validUntil: isoTime,
-    days: z.number().int().min(1).max(MAX_OFFLINE_DAYS),
-    tokencodes: offlineTokencodesSchema.nullable(),
-    tokencodesWithheld: z.enum(['TOKEN_HAS_NO_PIN', 'DOMAIN_POLICY']).nullable(),
-    emergencyAccess: offlineEmergencyAccessSchema.nullable(),
-  })
-  .refine((d) => (d.tokencodes === null) !== (d.tokencodesWithheld === null), {
-    message: 'either tokencodes or the reason they are withheld',
-    path: ['tokencodesWithheld'],
-  })
-  .refine((d) => d.tokencodes === null || d.requiresPin, {
-    message: 'tokencodes are only ever given for tokens with a PIN',
-    path: ['tokencodes'],
-  }) satisfies z.ZodType<OfflineData, unknown>;
+export const offlineDataSchema = offlineDataSchemaOf(PRODUCTION_KDF_COST);

@@ -5,7 +5,8 @@ import {
   type OfflineData,
 } from '../domain/offline-data';
 import { readPasscode } from '../domain/passcode';
-import { offlineDataSchema } from './offline-data-schema';
+import { PRODUCTION_KDF_COST, type KdfCost } from '../domain/verifier';
+import { offlineDataSchema, offlineDataSchemaOf } from './offline-data-schema';
 
 /**
  * The agent side of offline authentication: checks a passcode against downloaded offline data, with no
@@ -59,6 +60,8 @@ export interface OfflineLedger {
 export interface OfflineCheckOptions extends OfflineLedger {
   /** When the passcode is typed; now by default. */
   at?: Date;
+  /** The KDF cost the data's verifier must be within: the production one but in tests (verifier.ts). */
+  kdf?: Readonly<KdfCost>;
 }
 
 export class OfflineDataError extends Error {
@@ -69,12 +72,13 @@ export class OfflineDataError extends Error {
 }
 
 /** Reads offline data from parsed JSON: the data itself, or a whole agent authenticate reply holding it. */
-export function parseOfflineData(json: unknown): OfflineData {
+export function parseOfflineData(json: unknown, kdf: Readonly<KdfCost> = PRODUCTION_KDF_COST): OfflineData {
   const candidate =
     typeof json === 'object' && json !== null && 'offlineData' in json
       ? (json as { offlineData: unknown }).offlineData
       : json;
-  const result = offlineDataSchema.safeParse(candidate);
+  const schema = kdf === PRODUCTION_KDF_COST ? offlineDataSchema : offlineDataSchemaOf(kdf);
+  const result = schema.safeParse(candidate);
   if (!result.success) {
     throw new OfflineDataError(
       result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`),
@@ -188,7 +192,7 @@ export async function verifyOfflinePasscode(
       continue;
     }
     const secret = offlineEmergencySecretOf(reading.pin, reading.code, data.assignmentEpoch);
-    if (await verifyOfflineSecret(secret, eat.verifier)) {
+    if (await verifyOfflineSecret(secret, eat.verifier, options.kdf)) {
       return {
         outcome: 'accept',
         method: 'emergency-access',

@@ -12,7 +12,7 @@ import {
   type ScryptParameters,
   type ScryptVerifier,
 } from './memory-hard-kdf';
-import { verifySecret, VERIFIER_KEY_BYTES } from './verifier';
+import { PRODUCTION_KDF_COST, verifySecret, VERIFIER_KEY_BYTES, type KdfCost } from './verifier';
 
 const pbkdf2Async = promisify(pbkdf2);
 
@@ -72,10 +72,14 @@ export type OfflineKeyDerivation =
 export type OfflineVerifier = ScryptVerifier | SecretVerifier;
 
 /** Checks a file's emergency verifier by the KDF it names. */
-export function verifyOfflineSecret(secret: string, verifier: OfflineVerifier): Promise<boolean> {
+export function verifyOfflineSecret(
+  secret: string,
+  verifier: OfflineVerifier,
+  cost: Readonly<KdfCost> = PRODUCTION_KDF_COST,
+): Promise<boolean> {
   return verifier.algorithm === 'scrypt'
     ? verifyScryptSecret(secret, verifier)
-    : verifySecret(secret, verifier);
+    : verifySecret(secret, verifier, cost);
 }
 
 export interface OfflineTokencodes {
@@ -304,6 +308,7 @@ export interface OfflineDataInput extends Omit<OfflineTokencodesInput, 'pin'> {
  * The whole file for one (user, agent) download. Holds no code, PIN or seed. Costs two KDF runs (the
  * pad key and the emergency code's verifier, in parallel) for a SecurID token, one for the others.
  */
+/** Always scrypt at its defaults (memory-hard-kdf.ts): no cheaper cost exists for it, in tests either. */
 export async function buildOfflineData(input: OfflineDataInput): Promise<OfflineData> {
   if (requiresPin(input.kind) !== (input.pin !== null)) {
     throw new RangeError('a PIN is needed exactly for the token kinds that require one');

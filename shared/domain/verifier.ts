@@ -33,11 +33,30 @@ export const VERIFIER_MAX_SALT_BYTES = 64;
 export const VERIFIER_SALT_BYTES = 16;
 export const VERIFIER_KEY_BYTES = 32;
 
+/**
+ * What the KDF costs: the iterations of new verifiers and offline files, and the floor and ceiling a stored
+ * one must be within to be checked at all. Production runs at PRODUCTION_KDF_COST (the functions' wiring,
+ * functions/dependencies.ts, and every default here); the use cases take the cost from their dependencies
+ * so that tests can hand in a cheap one, floor included, without any production path reading it.
+ */
+export interface KdfCost {
+  iterations: number;
+  floor: number;
+  ceiling: number;
+}
+
+export const PRODUCTION_KDF_COST: Readonly<KdfCost> = Object.freeze({
+  iterations: VERIFIER_ITERATIONS,
+  floor: VERIFIER_MIN_ITERATIONS,
+  ceiling: VERIFIER_MAX_ITERATIONS,
+});
+
 export async function createVerifier(
   secret: string,
-  iterations = VERIFIER_ITERATIONS,
+  cost: Readonly<KdfCost> = PRODUCTION_KDF_COST,
 ): Promise<SecretVerifier> {
-  if (!iterationsWithinBounds(iterations))
+  const iterations = cost.iterations;
+  if (!iterationsWithinBounds(iterations, cost))
     throw new RangeError('KDF iterations outside the floor and ceiling');
   return derive(secret, iterations);
 }
@@ -58,17 +77,27 @@ async function derive(secret: string, iterations: number): Promise<SecretVerifie
   };
 }
 
-export const iterationsWithinBounds = (iterations: number, min = VERIFIER_MIN_ITERATIONS): boolean =>
-  Number.isInteger(iterations) && iterations >= min && iterations <= VERIFIER_MAX_ITERATIONS;
+export const iterationsWithinBounds = (
+  iterations: number,
+  cost: Readonly<KdfCost> = PRODUCTION_KDF_COST,
+  floor = cost.floor,
+): boolean => Number.isInteger(iterations) && iterations >= floor && iterations <= cost.ceiling;
 
-/** The iteration floor of a verifier: lower for a peppered one. */
-export const iterationFloorOf = (verifier: Pick<SecretVerifier, 'pepperKeyId'>): number =>
-  verifier.pepperKeyId === undefined ? VERIFIER_MIN_ITERATIONS : PEPPERED_VERIFIER_MIN_ITERATIONS;
+/** The iteration floor of a verifier: lower for a peppered one (never above the cost's own floor). */
+export const iterationFloorOf = (
+  verifier: Pick<SecretVerifier, 'pepperKeyId'>,
+  cost: Readonly<KdfCost> = PRODUCTION_KDF_COST,
+): number =>
+  verifier.pepperKeyId === undefined ? cost.floor : Math.min(cost.floor, PEPPERED_VERIFIER_MIN_ITERATIONS);
 
-export async function verifySecret(secret: string, verifier: SecretVerifier): Promise<boolean> {
+export async function verifySecret(
+  secret: string,
+  verifier: SecretVerifier,
+  cost: Readonly<KdfCost> = PRODUCTION_KDF_COST,
+): Promise<boolean> {
   if (
     verifier.algorithm !== 'pbkdf2-sha256' ||
-    !iterationsWithinBounds(verifier.iterations, iterationFloorOf(verifier))
+    !iterationsWithinBounds(verifier.iterations, cost, iterationFloorOf(verifier, cost))
   )
     return false;
   const expected = Buffer.from(verifier.hash, 'base64');

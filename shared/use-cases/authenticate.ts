@@ -91,7 +91,7 @@ export async function authenticate(
   const agent = await deps.store.getAgent(actor.agentId);
   if (agent === null) throw new AppError('FORBIDDEN', 'The agent is not registered');
   // Every authentication costs exactly the budget's KDF runs, an unknown user's included.
-  const budget = new KdfBudget(deps.pepper);
+  const budget = new KdfBudget(deps.pepper, deps.kdf);
   try {
     return await authenticateUser(deps, actor, agent, request, budget);
   } finally {

@@ -20,6 +20,9 @@ const contextOf = (serial: string, generation: number, assignmentEpoch: number):
   assignmentEpoch,
 });
 
+type VerifierDependencies = Pick<UseCaseDependencies, 'pepper' | 'kdf'>;
+type PepperDependencies = Pick<UseCaseDependencies, 'pepper'>;
+
 async function peppered(
   deps: Pick<UseCaseDependencies, 'pepper'>,
   code: string,
@@ -44,7 +47,7 @@ async function peppered(
  * minute of GPU time. Made whenever a PIN is set.
  */
 export async function createPinVerifier(
-  deps: Pick<UseCaseDependencies, 'pepper'>,
+  deps: PepperDependencies,
   serial: string,
   pin: string,
 ): Promise<SecretVerifier> {
@@ -57,14 +60,14 @@ export async function createPinVerifier(
  * PIN itself, until the PIN is next set; a peppered one only through the pepper key it names.
  */
 export async function verifyPin(
-  deps: Pick<UseCaseDependencies, 'pepper'>,
+  deps: VerifierDependencies,
   serial: string,
   verifier: SecretVerifier,
   pin: string,
 ): Promise<boolean> {
-  if (verifier.pepperKeyId === undefined) return verifySecret(pin, verifier);
+  if (verifier.pepperKeyId === undefined) return verifySecret(pin, verifier, deps.kdf);
   const { text, keyId } = await peppered(deps, pin, pinContextOf(serial));
-  const matches = await verifySecret(text, verifier);
+  const matches = await verifySecret(text, verifier, deps.kdf);
   return matches && verifier.pepperKeyId === keyId;
 }
 
@@ -76,7 +79,7 @@ const pinContextOf = (serial: string): PepperContext => ({
 });
 
 export async function createCodeVerifier(
-  deps: Pick<UseCaseDependencies, 'pepper'>,
+  deps: PepperDependencies,
   serial: string,
   generation: number,
   code: string,
@@ -87,7 +90,7 @@ export async function createCodeVerifier(
 }
 
 export async function verifyCode(
-  deps: Pick<UseCaseDependencies, 'pepper'>,
+  deps: VerifierDependencies,
   issued: Pick<IssuedEmergencyCode, 'serial' | 'generation' | 'verifier'>,
   code: string,
   /** The token's current epoch: a code issued for another one does not match. */
@@ -98,6 +101,6 @@ export async function verifyCode(
   const context = contextOf(issued.serial, issued.generation, assignmentEpoch);
   const { text, keyId } = await peppered(deps, code, context);
   // The same work whatever the verifier, so the time taken says nothing about it.
-  const matches = await verifySecret(text, verifier);
+  const matches = await verifySecret(text, verifier, deps.kdf);
   return matches && verifier.pepperKeyId === keyId;
 }

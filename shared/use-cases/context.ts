@@ -5,6 +5,7 @@ import type { ClientBudget } from '../ports/client-budget';
 import type { Sealer } from '../ports/sealer';
 import type { TokenStore } from '../ports/token-store';
 import type { PolicyCaps } from '../domain/policy';
+import type { KdfCost } from '../domain/verifier';
 
 /** What the use cases need from the outside world, handed in by the functions (or the tests). */
 export interface UseCaseDependencies {
@@ -16,6 +17,8 @@ export interface UseCaseDependencies {
   /** The region name written into audit events. */
   regionName: string;
   policyCaps: PolicyCaps;
+  /** The verifier KDF's cost: PRODUCTION_KDF_COST in every function; a cheap one in tests only. */
+  kdf: Readonly<KdfCost>;
   /** The per-client request budget; the agent API's function refuses to start without it. */
   clientBudget?: ClientBudget;
   /** The tokens' audit chains (audit-chain.ts): read by the export. */

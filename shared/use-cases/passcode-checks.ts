@@ -8,6 +8,7 @@ import {
   VERIFIER_KEY_BYTES,
   VERIFIER_SALT_BYTES,
   verifySecret,
+  type KdfCost,
 } from '../domain/verifier';
 import type { Pepper, PepperContext } from '../ports/pepper';
 import { verifyCode, verifyPin } from './code-verifier';
@@ -51,6 +52,8 @@ export class KdfBudget {
 
   constructor(
     pepper: Pepper,
+    /** The cost of every run (verifier.ts); the dependencies' `kdf`. */
+    readonly kdf: Readonly<KdfCost>,
     readonly runs = KDF_RUNS_PER_AUTHENTICATION,
   ) {
     this.pepper = {
@@ -74,7 +77,7 @@ export class KdfBudget {
 
   /** One verifier check, if the budget still pays for one; false otherwise. */
   verify(secret: string, verifier: SecretVerifier): Promise<boolean> {
-    return this.run(() => verifySecret(secret, verifier));
+    return this.run(() => verifySecret(secret, verifier, this.kdf));
   }
 
   /**
@@ -85,7 +88,7 @@ export class KdfBudget {
   async spendOne(like: SecretVerifier | null = null): Promise<void> {
     if (this.used >= this.runs) return;
     this.used += 1;
-    await spendLikeASecretCheck(like);
+    await spendLikeASecretCheck(this.kdf, like);
   }
 
   /** Spends what is left, KDF runs and MAC calls, so that every authentication costs the same. */
@@ -146,7 +149,10 @@ async function checkPin(token: Token, pin: string | null, budget: KdfBudget): Pr
  * faster: of checking `like` when given (a token's PIN verifier, which may be an older, dearer one), else
  * of a peppered verifier's check. The decoy is random bytes of the verifier's shape: it matches nothing.
  */
-export async function spendLikeASecretCheck(like: SecretVerifier | null = null): Promise<void> {
+export async function spendLikeASecretCheck(
+  kdf: Readonly<KdfCost>,
+  like: SecretVerifier | null = null,
+): Promise<void> {
   const decoy: SecretVerifier = {
     algorithm: 'pbkdf2-sha256',
     iterations: like?.iterations ?? PEPPERED_VERIFIER_ITERATIONS,
@@ -154,7 +160,7 @@ export async function spendLikeASecretCheck(like: SecretVerifier | null = null):
     hash: randomBytes(VERIFIER_KEY_BYTES).toString('base64'),
     ...(like === null ? { pepperKeyId: 'decoy' } : { pepperKeyId: like.pepperKeyId }),
   };
-  await verifySecret('not-the-decoy', decoy);
+  await verifySecret('not-the-decoy', decoy, kdf);
 }
 
 /** The token's TOTP seed, opened once on first use and wiped at the end of the attempt. */

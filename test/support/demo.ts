@@ -2,11 +2,12 @@
 import { nextAdminSettings } from '../../shared/domain/regional-state';
 import { loadDemoData } from '../../local/demo-data';
 import { createCodeVerifier } from '../../shared/use-cases/code-verifier';
-import type { TestSystem } from './system';
+import type { UseCaseDependencies } from '../../shared/use-cases/context';
+import { startMemorySystem, type UseCaseSystem } from './system';
 
 export { DEMO_DOMAINS as DOMAINS, DEMO_USERS as USERS } from '../../local/demo-data';
 
-export async function seedDemo(system: TestSystem): Promise<void> {
+export async function seedDemo(system: UseCaseSystem): Promise<void> {
   await loadDemoData(system.deps);
 }
 
@@ -17,7 +18,7 @@ const DAY = 86_400_000;
  * download record, and an issued code of `generation`, sealed, with its verifier.
  */
 export async function giveOfflineCode(
-  system: TestSystem,
+  system: UseCaseSystem,
   user: { userId: string; serial: string },
   code: string,
   options: { generation?: number; expiresAt?: Date; issuedAt?: Date } = {},
@@ -60,10 +61,23 @@ export async function giveOfflineCode(
 }
 
 /** Turns online use of the offline code on, as an administrator of this region would. */
-export async function allowOnlineUse(system: TestSystem, serial: string): Promise<void> {
+export async function allowOnlineUse(system: UseCaseSystem, serial: string): Promise<void> {
   const { store, regionName } = system.deps;
   const state = (await store.getTokenState(serial))!;
   await store.saveAdminSettings(
     nextAdminSettings(state.items, { onlineUse: true }, { region: regionName, at: new Date(), by: 'test' }),
   );
+}
+
+/**
+ * A system of a test file (the memory one unless `start` says otherwise) with the demo data loaded, and
+ * its dependencies on the test's clock when it has one.
+ */
+export async function startDemoSystem<S extends UseCaseSystem = UseCaseSystem>(
+  options: { clock?: { read: () => Date }; start?: () => Promise<S> } = {},
+): Promise<{ system: S; deps: UseCaseDependencies }> {
+  const system = await (options.start ?? (startMemorySystem as () => Promise<S>))();
+  await seedDemo(system);
+  const deps = options.clock === undefined ? system.deps : { ...system.deps, clock: options.clock.read };
+  return { system, deps };
 }

@@ -15,7 +15,11 @@ import { ensureLocalKeyFile, LocalSealer } from '../../shared/adapters/sealing';
 import type { UseCaseDependencies } from '../../shared/use-cases/context';
 import type { RouteDefinition } from '../../functions/http/route';
 import { httpEvent, lambdaContext, type RequestSpec } from './events';
+import { MemoryClientBudget } from '../../shared/adapters/memory/memory-client-budget';
+import { MemoryTokenStore } from '../../shared/adapters/memory/memory-token-store';
+import { TEST_KDF_COST } from './kdf';
 import { createTestTable, type TestTable } from './table';
+import { PRODUCTION_KDF_COST } from '../../shared/domain/verifier';
 
 export interface Reply {
   status: number;
@@ -32,14 +36,18 @@ interface FunctionModule {
   createHandler?: (deps: UseCaseDependencies) => Handler;
 }
 
-export interface TestSystem {
-  table: TestTable;
+/** The functions over some dependencies: what the use-case tests need, with DynamoDB or without. */
+export interface UseCaseSystem {
   deps: UseCaseDependencies;
   sealer: LocalSealer;
-  env: Record<string, string>;
   call(route: RouteDefinition, spec?: RequestSpec): Promise<Reply>;
   callWith(deps: UseCaseDependencies, route: RouteDefinition, spec?: RequestSpec): Promise<Reply>;
   stop(): Promise<void>;
+}
+
+export interface TestSystem extends UseCaseSystem {
+  table: TestTable;
+  env: Record<string, string>;
 }
 
 async function invoke(handler: Handler, route: RouteDefinition, spec: RequestSpec = {}): Promise<Reply> {
@@ -56,14 +64,84 @@ async function invoke(handler: Handler, route: RouteDefinition, spec: RequestSpe
   };
 }
 
-export async function startTestSystem(regionName = 'test-primary'): Promise<TestSystem> {
-  const table = await createTestTable();
+/** A local sealing key and pepper key in a fresh directory, as the functions find them (functions/config.ts). */
+async function localKeys() {
   const dir = mkdtempSync(join(tmpdir(), 'eat-key-'));
   const keyFile = join(dir, 'sealing.key');
   await ensureLocalKeyFile(keyFile);
   const sealer = await LocalSealer.fromKeyFile(keyFile);
   // The functions find the pepper key next to the sealing key (functions/config.ts).
   const pepper = await LocalPepper.fromKeyFile(join(dir, 'pepper.key'), true);
+  return { dir, keyFile, sealer, pepper, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Each route group's module, loaded once with `env` in the environment, in a registry of its own. */
+function functionModules(env: Record<string, string>): (group: string) => FunctionModule {
+  const modules = new Map<string, FunctionModule>();
+  return (group) => {
+    let loaded = modules.get(group);
+    if (loaded === undefined) {
+      Object.assign(process.env, env);
+      jest.isolateModules(() => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- a fresh registry per module, configured from env
+        loaded = require(`../../functions/${group}`) as FunctionModule;
+      });
+      modules.set(group, loaded!);
+    }
+    return loaded!;
+  };
+}
+
+function callerWith(moduleOf: (group: string) => FunctionModule): UseCaseSystem['callWith'] {
+  return (custom, route, spec) => {
+    const create = moduleOf(route.group).createHandler;
+    if (create === undefined) throw new Error(`functions/${route.group} takes no dependencies`);
+    return invoke(create(custom), route, spec);
+  };
+}
+
+/**
+ * The functions over the in-memory token store and client budget, at the tests' KDF cost: the use cases
+ * and handlers as deployed, with no DynamoDB, each call in milliseconds. `call` builds each route group's
+ * handler around `deps` (as `callWith` does); nothing here reads a table.
+ */
+export async function startMemorySystem(regionName = 'test-primary'): Promise<UseCaseSystem> {
+  const keys = await localKeys();
+  // In memory, two calls can fall in one millisecond, and audit events of one time are in no set order:
+  // each reading is at least a millisecond after the last, as the time of a DynamoDB round trip makes it.
+  let last = 0;
+  const deps: UseCaseDependencies = {
+    store: new MemoryTokenStore(),
+    sealer: keys.sealer,
+    pepper: keys.pepper,
+    clock: () => new Date((last = Math.max(Date.now(), last + 1))),
+    regionName,
+    policyCaps: { maxEmergencyCodeLifetimeDays: 90 },
+    kdf: TEST_KDF_COST,
+    clientBudget: new MemoryClientBudget({ limit: 100_000, windowSeconds: 60 }),
+  };
+  // The modules' own cold-start wiring needs a configuration, never used here: every handler gets `deps`.
+  const moduleOf = functionModules({
+    TABLE_NAME: 'not-used-in-memory',
+    REGION_NAME: regionName,
+    SEALER: 'local',
+    LOCAL_KEY_FILE: keys.keyFile,
+    POWERTOOLS_SERVICE_NAME: 'emergency-access-test',
+    POWERTOOLS_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'SILENT',
+  });
+  const callWith = callerWith(moduleOf);
+  return {
+    deps,
+    sealer: keys.sealer,
+    call: (route, spec) => callWith(deps, route, spec),
+    callWith,
+    stop: async () => keys.remove(),
+  };
+}
+
+export async function startTestSystem(regionName = 'test-primary'): Promise<TestSystem> {
+  const table = await createTestTable();
+  const { dir, keyFile, sealer, pepper, remove } = await localKeys();
   const env = {
     TABLE_NAME: table.tableName,
     REGION_NAME: regionName,
@@ -80,6 +158,7 @@ export async function startTestSystem(regionName = 'test-primary'): Promise<Test
     clock: () => new Date(),
     regionName,
     policyCaps: { maxEmergencyCodeLifetimeDays: 90 },
+    kdf: PRODUCTION_KDF_COST,
     // Generous: the tests of the budget itself build their own.
     clientBudget: new DynamoDbClientBudget(table.client, {
       tableName: table.tableName,
@@ -91,34 +170,18 @@ export async function startTestSystem(regionName = 'test-primary'): Promise<Test
     auditChain: new DynamoDbAuditChainStore(table.client, table.tableName),
     signer: await LocalSigner.fromKeyFile(join(dir, 'audit-signing-key.pem')),
   };
-  const modules = new Map<string, FunctionModule>();
-  const moduleOf = (group: string): FunctionModule => {
-    let loaded = modules.get(group);
-    if (loaded === undefined) {
-      Object.assign(process.env, env);
-      jest.isolateModules(() => {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports -- a fresh registry per module, configured from env
-        loaded = require(`../../functions/${group}`) as FunctionModule;
-      });
-      modules.set(group, loaded!);
-    }
-    return loaded!;
-  };
+  const moduleOf = functionModules(env);
   return {
     table,
     deps,
     sealer,
     env,
     call: (route, spec) => invoke(moduleOf(route.group).handler, route, spec),
-    callWith: (custom, route, spec) => {
-      const create = moduleOf(route.group).createHandler;
-      if (create === undefined) throw new Error(`functions/${route.group} takes no dependencies`);
-      return invoke(create(custom), route, spec);
-    },
+    callWith: callerWith(moduleOf),
     stop: async () => {
       await table.drop();
       table.client.destroy();
-      rmSync(dir, { recursive: true, force: true });
+      remove();
     },
   };
 }

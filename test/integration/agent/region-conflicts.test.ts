@@ -19,7 +19,7 @@ import { ADMIN, type Claims } from '../../support/events';
 import { startTestSystem, type TestSystem } from '../../support/system';
 import { createTestTable, type TestTable } from '../../support/table';
 import { SimulatedGlobalTable, type Region } from './global-table';
-import { agentLogin, nextPasscode, TestClock } from './support';
+import { agentLogin, nextPasscode, TestClock } from '../../support/agent';
 
 const [alice, bob, , dave] = USERS;
 const DAY = 86_400_000;

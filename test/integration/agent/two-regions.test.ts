@@ -11,7 +11,7 @@ import { ADMIN, type Claims } from '../../support/events';
 import { startTestSystem, type TestSystem } from '../../support/system';
 import { createTestTable, type TestTable } from '../../support/table';
 import { SimulatedGlobalTable, type Region } from './global-table';
-import { agentLogin, nextPasscode, offlineCheck, TestClock, type LoginOptions } from './support';
+import { agentLogin, nextPasscode, offlineCheck, TestClock, type LoginOptions } from '../../support/agent';
 
 const [alice] = USERS;
 const AGENT_1: Claims = { sub: 'win-agent-1', client_id: 'win-agent-1', scope: 'eat/agent' };

@@ -21,7 +21,7 @@ import { assignToken, importToken, setPin, unassignToken } from '../../../shared
 import { unlockToken } from '../../../shared/use-cases/unlock';
 import { seedDemo, USERS } from '../../support/demo';
 import { startTestSystem, type TestSystem } from '../../support/system';
-import { agentLogin, nextPasscode, TestClock } from '../agent/support';
+import { agentLogin, nextPasscode, TestClock } from '../../support/agent';
 
 const [alice, bob, carol, dave, erin] = USERS;
 const SEED = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';

@@ -6,6 +6,7 @@ import { nextAdminSettings } from '../../../shared/domain/regional-state';
 import type { TokenListing } from '../../../shared/ports/token-store';
 import { aSecurityDomain, aToken, aUser, anAgent, anAuditEvent, anIssuedCode } from '../../support/fixtures';
 import { createTestTable, type TestTable } from '../../support/table';
+import { tokenStoreContract } from '../../support/token-store-contract';
 import { backfillNameIndex } from '../../../scripts/backfill-name-index';
 
 let table: TestTable;
@@ -16,6 +17,8 @@ afterAll(async () => {
   await table.drop();
   table.client.destroy();
 });
+
+tokenStoreContract('DynamoDbTokenStore on DynamoDB Local: the store contract', () => table.store);
 
 describe('DynamoDbTokenStore on DynamoDB Local', () => {
   describe('versioned writes', () => {

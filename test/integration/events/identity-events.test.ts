@@ -15,7 +15,7 @@ import type { UseCaseDependencies } from '../../../shared/use-cases/context';
 import { changeEmergencyAccess, viewEmergencyAccess } from '../../../shared/use-cases/emergency-access';
 import { seedDemo, USERS } from '../../support/demo';
 import { startTestSystem, type TestSystem } from '../../support/system';
-import { agentLogin, nextPasscode, TestClock } from '../agent/support';
+import { agentLogin, nextPasscode, TestClock } from '../../support/agent';
 
 const [alice, bob] = USERS;
 

@@ -19,6 +19,7 @@ import type { Pepper } from '../../../shared/ports/pepper';
 import type { Sealer } from '../../../shared/ports/sealer';
 import type { UseCaseDependencies } from '../../../shared/use-cases/context';
 import { createTestTable, type TestTable } from '../../support/table';
+import { PRODUCTION_KDF_COST } from '../../../shared/domain/verifier';
 
 export interface TestRegion {
   name: string;
@@ -57,6 +58,7 @@ export async function startTestRegions(options: {
         clock: options.clock,
         regionName: name,
         policyCaps: { maxEmergencyCodeLifetimeDays: 90 },
+        kdf: PRODUCTION_KDF_COST,
         clientBudget: new DynamoDbClientBudget(table.client, {
           tableName: table.tableName,
           regionName: name,

@@ -6,7 +6,7 @@
 import { CreateKeyCommand, KMSClient, ReplicateKeyCommand, VerifyMacCommand } from '@aws-sdk/client-kms';
 import { KmsPepper, LocalPepper, PEPPER_MAC_ALGORITHM } from '../../../shared/adapters/pepper';
 import { DependencyUnavailableError } from '../../../shared/domain/errors';
-import { verifySecret } from '../../../shared/domain/verifier';
+import { PRODUCTION_KDF_COST, verifySecret } from '../../../shared/domain/verifier';
 import { pepperMessageOf, type PepperContext } from '../../../shared/ports/pepper';
 import { createCodeVerifier, verifyCode } from '../../../shared/use-cases/code-verifier';
 
@@ -86,11 +86,11 @@ describe('KmsPepper against moto', () => {
     expect(pepper.keyId).toMatch(/^mrk-/);
     const verifier = await createCodeVerifier({ pepper }, context.serial, context.generation, CODE, 0);
     const issued = { serial: context.serial, generation: context.generation, verifier };
-    expect(await verifyCode({ pepper: inReplica }, issued, CODE, 0)).toBe(true);
+    expect(await verifyCode({ pepper: inReplica, kdf: PRODUCTION_KDF_COST }, issued, CODE, 0)).toBe(true);
   });
 
   it('peppers the stored verifier: it matches the code through KMS, and never the code alone or another key', async () => {
-    const deps = { pepper };
+    const deps = { pepper, kdf: PRODUCTION_KDF_COST };
     const verifier = await createCodeVerifier(deps, context.serial, context.generation, CODE, 0);
     expect(verifier.pepperKeyId).toBe(pepper.keyId);
     const issued = { serial: context.serial, generation: context.generation, verifier };
@@ -101,7 +101,7 @@ describe('KmsPepper against moto', () => {
     // What an attacker with a table backup can try without the key: the KDF over the code itself.
     expect(await verifySecret(CODE, verifier)).toBe(false);
     // Another HMAC key (a local one, as a stolen copy of the wrong key would be) gives nothing either.
-    const other = { pepper: new LocalPepper(Buffer.alloc(32, 7)) };
+    const other = { pepper: new LocalPepper(Buffer.alloc(32, 7)), kdf: PRODUCTION_KDF_COST };
     expect(await verifyCode(other, issued, CODE, 0)).toBe(false);
   });
 

@@ -27,7 +27,7 @@ import { KDF_RUNS_PER_AUTHENTICATION } from '../../../shared/use-cases/passcode-
 import { seedDemo, USERS } from '../../support/demo';
 import { ADMIN, AGENT } from '../../support/events';
 import { startTestSystem, type TestSystem } from '../../support/system';
-import { nextPasscode, nextTokencode, TestClock, WEB_AGENT } from '../agent/support';
+import { nextPasscode, nextTokencode, TestClock, WEB_AGENT } from '../../support/agent';
 
 // Every PBKDF2 run of the process is counted (the verifier KDF runs only through node:crypto's pbkdf2).
 jest.mock('node:crypto', () => {

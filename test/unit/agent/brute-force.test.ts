@@ -16,8 +16,9 @@ import {
 } from '../../../shared/domain/offline-data';
 import { hotp, verifyTotp } from '../../../shared/domain/totp';
 import { TOKENCODE_FAILURE_LIMIT } from '../../../shared/domain/lockout';
+import { TEST_KDF_COST } from '../../support/kdf';
 
-const CHEAP_KDF = 1_000;
+const CHEAP_KDF = TEST_KDF_COST;
 const SERIAL = '000100000001';
 const FROM = new Date('2026-12-01T10:00:00.000Z');
 const FIRST_STEP = FROM.getTime() / 60_000;
@@ -38,7 +39,7 @@ describe('the layout before issue 11 (format 1) falls to the attack', () => {
       pin,
       firstStep: FIRST_STEP,
       count: 120,
-      iterations: CHEAP_KDF,
+      iterations: CHEAP_KDF.iterations,
     });
     const stored = (i: number) => file.verifiers.subarray(i * 4, i * 4 + 4);
 
@@ -94,7 +95,7 @@ describe('the layout before issue 11 (format 1) falls to the attack', () => {
 async function residuesUnderEachPin(seed: Buffer, pin: string): Promise<Map<string, Uint32Array>> {
   const file = await buildOfflineTokencodes(
     { seed, serial: SERIAL, assignmentEpoch: 0, digits: 6, pin, from: FROM, days: 1 },
-    CHEAP_KDF,
+    CHEAP_KDF.iterations,
   );
   const residues = Buffer.from(file.residues, 'base64');
   const byPin = new Map<string, Uint32Array>();
@@ -124,7 +125,7 @@ describe('format 2 resists the same attack', () => {
   beforeAll(async () => {
     const file = await buildOfflineTokencodes(
       { seed, serial: SERIAL, assignmentEpoch: 0, digits: 6, pin, from: FROM, days: 1 },
-      CHEAP_KDF,
+      CHEAP_KDF.iterations,
     );
     residues = Buffer.from(file.residues, 'base64');
     candidatesPerStep = new Map();

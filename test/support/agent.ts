@@ -1,13 +1,14 @@
 /** Helpers of the agent API tests: a clock the test moves, logins through the handler, the agent library. */
-import { agentAuthenticateRoute } from '../../../functions/api/agent-routes';
-import { getSecurityDomainRoute, putSecurityDomainRoute } from '../../../functions/api/management-routes';
-import type { OfflinePolicy } from '../../../shared/domain/model';
-import { parseOfflineData, verifyOfflinePasscode } from '../../../shared/agent';
-import { decodeBase32, totp } from '../../../shared/domain/totp';
-import type { UseCaseDependencies } from '../../../shared/use-cases/context';
-import type { Claims } from '../../support/events';
-import { ADMIN, AGENT } from '../../support/events';
-import type { TestSystem } from '../../support/system';
+import { agentAuthenticateRoute } from '../../functions/api/agent-routes';
+import { getSecurityDomainRoute, putSecurityDomainRoute } from '../../functions/api/management-routes';
+import type { OfflinePolicy } from '../../shared/domain/model';
+import { parseOfflineData, verifyOfflinePasscode } from '../../shared/agent';
+import { decodeBase32, totp } from '../../shared/domain/totp';
+import { PRODUCTION_KDF_COST, type KdfCost } from '../../shared/domain/verifier';
+import type { UseCaseDependencies } from '../../shared/use-cases/context';
+import type { Claims } from './events';
+import { ADMIN, AGENT } from './events';
+import type { UseCaseSystem } from './system';
 
 export const WEB_AGENT: Claims = { sub: 'web-agent', client_id: 'web-agent', scope: 'eat/agent' };
 
@@ -50,7 +51,7 @@ export interface LoginOptions {
 }
 
 export function agentLogin(
-  system: TestSystem,
+  system: UseCaseSystem,
   deps: UseCaseDependencies,
   userId: string,
   passcode: string,
@@ -62,14 +63,22 @@ export function agentLogin(
   });
 }
 
-/** What the agent library says of a passcode against the offline data of a reply, at `at`. */
-export async function offlineCheck(offlineData: unknown, passcode: string, at: Date) {
-  return verifyOfflinePasscode(parseOfflineData(offlineData), passcode, { at });
+/**
+ * What the agent library says of a passcode against the offline data of a reply, at `at`; at the KDF cost
+ * the data was made at when it is not production's (verifier.ts).
+ */
+export async function offlineCheck(
+  offlineData: unknown,
+  passcode: string,
+  at: Date,
+  kdf: Readonly<KdfCost> = PRODUCTION_KDF_COST,
+) {
+  return verifyOfflinePasscode(parseOfflineData(offlineData, kdf), passcode, { at, kdf });
 }
 
 /** Changes part of a security domain's offline policy through the API (GET, then PUT with its ETag). */
 export async function changeOfflinePolicy(
-  system: TestSystem,
+  system: UseCaseSystem,
   deps: UseCaseDependencies,
   domainId: string,
   change: Partial<OfflinePolicy>,

@@ -36,9 +36,9 @@ import { DEFAULT_VIEW_POLICY } from '../../../shared/domain/view-policy';
 import { DEMO_PIN_POLICY } from '../../../local/demo-data';
 import { decodeBase32, totp } from '../../../shared/domain/totp';
 import { verifySecret } from '../../../shared/domain/verifier';
-import { giveOfflineCode, seedDemo, USERS } from '../../support/demo';
+import { giveOfflineCode, startDemoSystem, USERS } from '../../support/demo';
 import { AGENT, SALES_ADMIN, type Claims } from '../../support/events';
-import { startTestSystem, type Reply, type TestSystem } from '../../support/system';
+import type { Reply, UseCaseSystem } from '../../support/system';
 
 const [alice, bob] = USERS;
 const SEEDS = {
@@ -47,11 +47,10 @@ const SEEDS = {
   c: 'ONSWG4TFOQYTEMZUONSWG4TFOQYTEMZU',
 } as const;
 
-let system: TestSystem;
+let system: UseCaseSystem;
 
 beforeAll(async () => {
-  system = await startTestSystem();
-  await seedDemo(system);
+  ({ system } = await startDemoSystem());
 });
 
 afterAll(async () => {

@@ -14,9 +14,10 @@ import {
   type OfflineLedger,
 } from '../../../shared/agent';
 import type { UseCaseDependencies } from '../../../shared/use-cases/context';
-import { seedDemo, USERS } from '../../support/demo';
+import { startDemoSystem, USERS } from '../../support/demo';
 import { ADMIN } from '../../support/events';
-import { startTestSystem, type TestSystem } from '../../support/system';
+import type { UseCaseSystem } from '../../support/system';
+import { TEST_KDF_COST } from '../../support/kdf';
 import {
   agentLogin,
   changeOfflinePolicy,
@@ -24,19 +25,17 @@ import {
   TestClock,
   WEB_AGENT,
   type LoginOptions,
-} from './support';
+} from '../../support/agent';
 
 const dave = USERS.find((u) => u.userId === 'dave')!;
 const REJECT = { outcome: 'reject', method: null, offlineData: null };
 
-let system: TestSystem;
+let system: UseCaseSystem;
 let deps: UseCaseDependencies;
 const clock = new TestClock();
 
 beforeAll(async () => {
-  system = await startTestSystem();
-  await seedDemo(system);
-  deps = { ...system.deps, clock: clock.read };
+  ({ system, deps } = await startDemoSystem({ clock }));
   await setSingleUse(true);
 });
 
@@ -46,7 +45,7 @@ afterAll(async () => {
 
 const login = (passcode: string, options?: LoginOptions) =>
   agentLogin(system, deps, 'dave', passcode, options);
-const admin = (route: Parameters<TestSystem['call']>[0], body?: unknown) =>
+const admin = (route: Parameters<UseCaseSystem['call']>[0], body?: unknown) =>
   system.callWith(deps, route, {
     params: { serial: dave.serial },
     claims: ADMIN,
@@ -75,15 +74,17 @@ describe('a single-use code spent offline', () => {
       outcome: 'accept',
       offlineData: { emergencyAccess: { generation: 1, singleUse: true } },
     });
-    data1 = parseOfflineData(reply.body);
+    data1 = parseOfflineData(reply.body, TEST_KDF_COST);
     code1 = (await admin(viewEmergencyAccessRoute)).body.offline.tokencode;
     // Online use is allowed: a code spent offline and not reported would still open an online login.
     expect((await admin(setOnlineUseRoute, { allowed: true })).status).toBe(200);
 
-    const use = await verifyOfflinePasscode(data1, dave.pin + code1, { at: clock.now });
+    const use = await verifyOfflinePasscode(data1, dave.pin + code1, { kdf: TEST_KDF_COST, at: clock.now });
     expect(use).toMatchObject({ outcome: 'accept', method: 'emergency-access', spent: { generation: 1 } });
     ledger = recordOfflineUse(recordOfflineData({}, data1), use);
-    expect(await verifyOfflinePasscode(data1, dave.pin + code1, { at: clock.now, ...ledger })).toMatchObject({
+    expect(
+      await verifyOfflinePasscode(data1, dave.pin + code1, { kdf: TEST_KDF_COST, at: clock.now, ...ledger }),
+    ).toMatchObject({
       outcome: 'reject',
       reason: 'EMERGENCY_CODE_SPENT',
     });
@@ -120,7 +121,7 @@ describe('a single-use code spent offline', () => {
       method: 'tokencode',
       offlineData: { emergencyAccess: { generation: 2 } },
     });
-    const data2 = parseOfflineData(reply.body);
+    const data2 = parseOfflineData(reply.body, TEST_KDF_COST);
     expect(data2.emergencyAccess!.issueId).not.toBe(data1.emergencyAccess!.issueId);
 
     expect((await issued(1))!.usedAt).not.toBeNull();
@@ -144,10 +145,14 @@ describe('a single-use code spent offline', () => {
 
     // The code spent offline is refused online (online use is allowed) and by the new data.
     expect((await login(dave.pin + code1)).body).toEqual(REJECT);
-    expect(await verifyOfflinePasscode(data2, dave.pin + code1, { at: clock.now })).toMatchObject({
+    expect(
+      await verifyOfflinePasscode(data2, dave.pin + code1, { kdf: TEST_KDF_COST, at: clock.now }),
+    ).toMatchObject({
       outcome: 'reject',
     });
-    expect(await verifyOfflinePasscode(data2, dave.pin + code2, { at: clock.now })).toMatchObject({
+    expect(
+      await verifyOfflinePasscode(data2, dave.pin + code2, { kdf: TEST_KDF_COST, at: clock.now }),
+    ).toMatchObject({
       outcome: 'accept',
       method: 'emergency-access',
     });

@@ -1,4 +1,4 @@
-/** The expiry sweep against DynamoDB Local: each test gets a table of its own, since a sweep reads it all. */
+/** The expiry sweep on the in-memory store: each test gets a store of its own, since a sweep reads it all. */
 import { nextAdminSettings } from '../../../shared/domain/regional-state';
 import { DependencyUnavailableError } from '../../../shared/domain/errors';
 import { offlineEmergencyStateOf } from '../../../shared/domain/emergency-access';
@@ -13,7 +13,8 @@ import {
   type SweepResult,
 } from '../../../shared/use-cases/sweep-expired';
 import { anIssuedCode, aToken, currentCode } from '../../support/fixtures';
-import { createTestTable, type TestTable } from '../../support/table';
+import { MemoryTokenStore } from '../../../shared/adapters/memory/memory-token-store';
+import { TEST_KDF_COST } from '../../support/kdf';
 
 const NOW = new Date('2027-03-10T12:00:00.000Z');
 const HOUR = 3_600_000;
@@ -26,13 +27,9 @@ const noSealer: Sealer = {
   open: () => Promise.reject(new Error('the sweep must not open')),
 };
 
-let table: TestTable;
-beforeEach(async () => {
-  table = await createTestTable();
-});
-afterEach(async () => {
-  await table.drop();
-  table.client.destroy();
+let table: { store: TokenStore };
+beforeEach(() => {
+  table = { store: new MemoryTokenStore() };
 });
 
 function depsWith(store: TokenStore = table.store): UseCaseDependencies {
@@ -43,6 +40,7 @@ function depsWith(store: TokenStore = table.store): UseCaseDependencies {
     clock: () => NOW,
     regionName: 'test-primary',
     policyCaps: { maxEmergencyCodeLifetimeDays: 30 },
+    kdf: TEST_KDF_COST,
   };
 }
 

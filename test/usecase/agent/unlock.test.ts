@@ -5,18 +5,17 @@ import {
   TOKENCODE_FAILURE_LIMIT,
 } from '../../../shared/domain/lockout';
 import { unlockToken } from '../../../shared/use-cases/unlock';
-import { seedDemo, USERS } from '../../support/demo';
-import { startTestSystem, type TestSystem } from '../../support/system';
+import { startDemoSystem, USERS } from '../../support/demo';
+import type { UseCaseSystem } from '../../support/system';
 
 const [alice, , , dave] = USERS;
 const HELPDESK = { id: 'helpdesk', domains: '*' as const, requestId: 'req-unlock' };
 const SALES_HELPDESK = { id: 'helpdesk-sales', domains: ['Sales'], requestId: 'req-sales' };
 
-let system: TestSystem;
+let system: UseCaseSystem;
 
 beforeAll(async () => {
-  system = await startTestSystem();
-  await seedDemo(system);
+  ({ system } = await startDemoSystem());
 });
 
 afterAll(async () => {

@@ -18,19 +18,18 @@ import {
   type OfflineLedger,
 } from '../../../shared/agent';
 import type { UseCaseDependencies } from '../../../shared/use-cases/context';
-import { seedDemo } from '../../support/demo';
+import { startDemoSystem } from '../../support/demo';
 import { ADMIN } from '../../support/events';
-import { startTestSystem, type TestSystem } from '../../support/system';
-import { agentLogin, nextTokencode, TestClock, WEB_AGENT, type Person } from './support';
+import type { UseCaseSystem } from '../../support/system';
+import { TEST_KDF_COST } from '../../support/kdf';
+import { agentLogin, nextTokencode, TestClock, WEB_AGENT, type Person } from '../../support/agent';
 
-let system: TestSystem;
+let system: UseCaseSystem;
 let deps: UseCaseDependencies;
 const clock = new TestClock();
 
 beforeAll(async () => {
-  system = await startTestSystem();
-  await seedDemo(system);
-  deps = { ...system.deps, clock: clock.read };
+  ({ system, deps } = await startDemoSystem({ clock }));
   for (const [userId, firstName] of [
     ['xena', 'Xena'],
     ['yuri', 'Yuri'],
@@ -62,7 +61,7 @@ afterAll(async () => {
   await system.stop();
 });
 
-function call(route: Parameters<TestSystem['call']>[0], params: Record<string, string>, body?: unknown) {
+function call(route: Parameters<UseCaseSystem['call']>[0], params: Record<string, string>, body?: unknown) {
   return system.callWith(deps, route, { params, claims: ADMIN, ...(body === undefined ? {} : { body }) });
 }
 
@@ -97,12 +96,12 @@ async function viewCode(serial: string): Promise<string> {
 class Agent {
   ledger: OfflineLedger = {};
   download(json: unknown): OfflineData {
-    const data = parseOfflineData(json);
+    const data = parseOfflineData(json, TEST_KDF_COST);
     this.ledger = recordOfflineData(this.ledger, data);
     return data;
   }
   check(data: OfflineData, passcode: string) {
-    return verifyOfflinePasscode(data, passcode, { at: clock.now, ...this.ledger });
+    return verifyOfflinePasscode(data, passcode, { kdf: TEST_KDF_COST, at: clock.now, ...this.ledger });
   }
 }
 

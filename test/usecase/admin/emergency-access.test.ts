@@ -16,17 +16,16 @@ import {
   auditEvent,
 } from '../../../functions/api/schemas';
 import { AGENT, SALES_ADMIN } from '../../support/events';
-import { giveOfflineCode, seedDemo, USERS } from '../../support/demo';
-import { startTestSystem, type TestSystem } from '../../support/system';
+import { giveOfflineCode, startDemoSystem, USERS } from '../../support/demo';
+import type { UseCaseSystem } from '../../support/system';
 
 const [alice, bob, carol, dave, erin] = USERS;
 const ALICE_CODE = 'K7QM2XHP';
 
-let system: TestSystem;
+let system: UseCaseSystem;
 
 beforeAll(async () => {
-  system = await startTestSystem();
-  await seedDemo(system);
+  ({ system } = await startDemoSystem());
   await giveOfflineCode(system, alice, ALICE_CODE);
   await giveOfflineCode(system, erin, 'ERINCODE9');
   await giveOfflineCode(system, carol, 'CAROLCODE');

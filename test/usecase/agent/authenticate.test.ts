@@ -8,9 +8,10 @@ import { agentAuthenticateRoute, agentAuthenticationReply } from '../../../funct
 import { EMERGENCY_ACCESS_FAILURE_LIMIT, TOKENCODE_FAILURE_LIMIT } from '../../../shared/domain/lockout';
 import type { UseCaseDependencies } from '../../../shared/use-cases/context';
 import { unlockToken } from '../../../shared/use-cases/unlock';
-import { seedDemo, USERS } from '../../support/demo';
+import { startDemoSystem, USERS } from '../../support/demo';
+import { atProductionCost } from '../../support/kdf';
 import { ADMIN } from '../../support/events';
-import { startTestSystem, type TestSystem } from '../../support/system';
+import type { UseCaseSystem } from '../../support/system';
 import {
   agentLogin,
   changeOfflinePolicy,
@@ -20,19 +21,17 @@ import {
   TestClock,
   WEB_AGENT,
   type LoginOptions,
-} from './support';
+} from '../../support/agent';
 
 const [alice, bob, carol, dave, erin] = USERS;
 const HELPDESK = { id: 'helpdesk', domains: '*' as const, requestId: 'unlock-request' };
 
-let system: TestSystem;
+let system: UseCaseSystem;
 let deps: UseCaseDependencies;
 const clock = new TestClock();
 
 beforeAll(async () => {
-  system = await startTestSystem();
-  await seedDemo(system);
-  deps = { ...system.deps, clock: clock.read };
+  ({ system, deps } = await startDemoSystem({ clock }));
 });
 
 afterAll(async () => {
@@ -41,13 +40,13 @@ afterAll(async () => {
 
 const login = (userId: string, passcode: string, options?: LoginOptions) =>
   agentLogin(system, deps, userId, passcode, options);
-const admin = (route: Parameters<TestSystem['call']>[0], serial: string, body?: unknown) =>
+const admin = (route: Parameters<UseCaseSystem['call']>[0], serial: string, body?: unknown) =>
   system.callWith(deps, route, {
     params: { serial },
     claims: ADMIN,
     ...(body === undefined ? {} : { body }),
   });
-const offline = (data: unknown, passcode: string) => offlineCheck(data, passcode, clock.now);
+const offline = (data: unknown, passcode: string) => offlineCheck(data, passcode, clock.now, deps.kdf);
 
 async function trail(serial: string) {
   return (await deps.store.listAudit(serial, { limit: 100 })).items;
@@ -65,7 +64,9 @@ describe('alice (SecurID) from her first login to a reset and beyond', () => {
     const reply = await login('alice', nextPasscode(clock, alice));
     expect(reply.status).toBe(200);
     expect(reply.headers['cache-control']).toBe('no-store');
-    expect(agentAuthenticationReply.parse(reply.body)).toEqual(reply.body);
+    expect(agentAuthenticationReply.parse(atProductionCost(reply.body))).toEqual(
+      atProductionCost(reply.body),
+    );
     expect(reply.body).toMatchObject({
       outcome: 'accept',
       method: 'tokencode',
