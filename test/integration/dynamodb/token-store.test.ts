@@ -10,15 +10,19 @@ import { tokenStoreContract } from '../../support/token-store-contract';
 import { backfillNameIndex } from '../../../scripts/backfill-name-index';
 
 let table: TestTable;
+/** The store contract on a table of its own: the cases below seed theirs with the same ids. */
+let contractTable: TestTable;
 beforeAll(async () => {
-  table = await createTestTable();
+  [table, contractTable] = await Promise.all([createTestTable(), createTestTable()]);
 });
 afterAll(async () => {
-  await table.drop();
-  table.client.destroy();
+  for (const t of [table, contractTable]) {
+    await t.drop();
+    t.client.destroy();
+  }
 });
 
-tokenStoreContract('DynamoDbTokenStore on DynamoDB Local: the store contract', () => table.store);
+tokenStoreContract('DynamoDbTokenStore on DynamoDB Local: the store contract', () => contractTable.store);
 
 describe('DynamoDbTokenStore on DynamoDB Local', () => {
   describe('versioned writes', () => {
