@@ -4,12 +4,11 @@
  * Links expire with the audit events (TTL), oldest first, so a chain read later may start after link 1.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { ChainLink } from '../../domain/audit-chain';
-import { ConflictError, DependencyUnavailableError } from '../../domain/errors';
 import type { AuditChainStore } from '../../ports/audit-chain-store';
-import { isTransientAwsError } from '../aws-errors';
 import { PROJECTION, tokenPk } from './keys';
+import { TableAccess } from './table-access';
 import { KEY, TTL_ATTRIBUTE } from './table-schema';
 
 export const CHAIN_PREFIX = 'CHAIN#';
@@ -38,22 +37,17 @@ function linkOf(item: Record<string, unknown>): ChainLink {
 }
 
 export class DynamoDbAuditChainStore implements AuditChainStore {
-  private readonly documents: DynamoDBDocumentClient;
+  private readonly table: TableAccess;
 
-  constructor(
-    client: DynamoDBClient,
-    private readonly tableName: string,
-  ) {
-    this.documents = DynamoDBDocumentClient.from(client, {
-      marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
-    });
+  constructor(client: DynamoDBClient, tableName: string) {
+    this.table = new TableAccess(client, tableName);
   }
 
   async latestLinks(serial: string, region: string, limit: number): Promise<ChainLink[]> {
-    const reply = await this.call(() =>
-      this.documents.send(
+    const reply = await this.table.call(() =>
+      this.table.documents.send(
         new QueryCommand({
-          TableName: this.tableName,
+          TableName: this.table.tableName,
           KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
           ...PROJECTED,
           ExpressionAttributeValues: { ':pk': tokenPk(serial), ':prefix': `${CHAIN_PREFIX}${region}#` },
@@ -67,10 +61,10 @@ export class DynamoDbAuditChainStore implements AuditChainStore {
   }
 
   async putLink(link: ChainLink, retentionSeconds = DEFAULT_RETENTION_SECONDS): Promise<void> {
-    await this.call(() =>
-      this.documents.send(
+    await this.table.call(() =>
+      this.table.documents.send(
         new PutCommand({
-          TableName: this.tableName,
+          TableName: this.table.tableName,
           Item: {
             ...link,
             [KEY.partition]: tokenPk(link.serial),
@@ -85,36 +79,12 @@ export class DynamoDbAuditChainStore implements AuditChainStore {
   }
 
   async allLinks(serial: string): Promise<ChainLink[]> {
-    const links: ChainLink[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const reply = await this.call(() =>
-        this.documents.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-            ...PROJECTED,
-            ExpressionAttributeValues: { ':pk': tokenPk(serial), ':prefix': CHAIN_PREFIX },
-            ConsistentRead: true,
-            ExclusiveStartKey: start,
-          }),
-        ),
-      );
-      links.push(...(reply.Items ?? []).map(linkOf));
-      start = reply.LastEvaluatedKey;
-    } while (start !== undefined);
-    return links;
-  }
-
-  private async call<T>(operation: () => Promise<T>): Promise<T> {
-    try {
-      return await operation();
-    } catch (error) {
-      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') {
-        throw new ConflictError(undefined, { cause: error });
-      }
-      if (isTransientAwsError(error)) throw new DependencyUnavailableError('DynamoDB', { cause: error });
-      throw error;
-    }
+    const items = await this.table.queryAll({
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+      ...PROJECTED,
+      ExpressionAttributeValues: { ':pk': tokenPk(serial), ':prefix': CHAIN_PREFIX },
+      ConsistentRead: true,
+    });
+    return items.map(linkOf);
   }
 }
