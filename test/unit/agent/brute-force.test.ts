@@ -13,6 +13,7 @@ import {
   offlinePadKey,
   offlinePads,
   OFFLINE_RESIDUE_MODULUS,
+  type OfflineKeyDerivation,
 } from '../../../shared/domain/offline-data';
 import { hotp, verifyTotp } from '../../../shared/domain/totp';
 import { TOKENCODE_FAILURE_LIMIT } from '../../../shared/domain/lockout';
@@ -92,6 +93,14 @@ describe('the layout before issue 11 (format 1) falls to the attack', () => {
 });
 
 /** A format-2 file of `seed` and `pin`, and each PIN guess's residues of its first day (one KDF run each). */
+/** Every guess's pad key: the attacker's one KDF run per PIN, run on all of Node's KDF threads at once. */
+async function padKeysOf(key: OfflineKeyDerivation, guesses: string[]): Promise<Map<string, Buffer>> {
+  const keys = await Promise.all(
+    guesses.map((guess) => offlinePadKey(key, guess, { serial: SERIAL, assignmentEpoch: 0 })),
+  );
+  return new Map(guesses.map((guess, i) => [guess, keys[i]!]));
+}
+
 async function residuesUnderEachPin(seed: Buffer, pin: string): Promise<Map<string, Uint32Array>> {
   const file = await buildOfflineTokencodes(
     { seed, serial: SERIAL, assignmentEpoch: 0, digits: 6, pin, from: FROM, days: 1 },
@@ -99,12 +108,9 @@ async function residuesUnderEachPin(seed: Buffer, pin: string): Promise<Map<stri
   );
   const residues = Buffer.from(file.residues, 'base64');
   const byPin = new Map<string, Uint32Array>();
-  for (const guess of pinSpace(1_000)) {
-    const pads = offlinePads(
-      await offlinePadKey(file.key, guess, { serial: SERIAL, assignmentEpoch: 0 }),
-      0,
-      1440,
-    );
+  const padKeys = await padKeysOf(file.key, pinSpace(1_000));
+  for (const [guess, padKey] of padKeys) {
+    const pads = offlinePads(padKey, 0, 1440);
     byPin.set(
       guess,
       Uint32Array.from({ length: 1440 }, (_, i) => expectedResidue(residues, i, pads[i]!)),
@@ -131,12 +137,8 @@ describe('format 2 resists the same attack', () => {
     candidatesPerStep = new Map();
     expected = new Map();
     // For each PIN guess: one KDF run, then every step's residue decrypted and every tokencode it allows counted.
-    for (const guess of pins) {
-      const pads = offlinePads(
-        await offlinePadKey(file.key, guess, { serial: SERIAL, assignmentEpoch: 0 }),
-        0,
-        count,
-      );
+    for (const [guess, padKey] of await padKeysOf(file.key, pins)) {
+      const pads = offlinePads(padKey, 0, count);
       const residuesUnderGuess = new Uint32Array(count);
       const counts: number[] = [];
       for (let i = 0; i < count; i++) {
