@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type { z } from 'zod/mini';
 import type { UseCaseDependencies } from '../shared/use-cases/context';
 import {
   assignToken,
@@ -40,7 +40,7 @@ import { adminActorOf } from './http/actors';
 import { bind, httpHandler } from './http/http-handler';
 import { created, ok, type HttpReply } from './http/responses';
 
-type In<S extends z.ZodType> = z.output<S>;
+type In<S extends z.ZodMiniType> = z.output<S>;
 type Serial = { serial: string };
 type PageQuery = { limit?: number; cursor?: string };
 

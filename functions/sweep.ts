@@ -1,7 +1,7 @@
 import { getNumberFromEnv } from '@aws-lambda-powertools/commons/utils/env';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { isAppError, ValidationError } from '../shared/domain/errors';
 import type { UseCaseDependencies } from '../shared/use-cases/context';
 import {
@@ -52,7 +52,7 @@ export function sweepSettingsFromEnv(): SweepSettings {
   };
 }
 
-const sweepEvent = z.looseObject({ now: z.iso.datetime().optional() });
+const sweepEvent = z.looseObject({ now: z.optional(z.iso.datetime()) });
 
 export interface SweepReply extends SweepResult {
   now: string;

@@ -2,7 +2,7 @@
  * The public API as the console calls it. The shapes are the contract's own (functions/api/schemas.ts),
  * imported as types only: nothing of the server is bundled.
  */
-import type { z } from 'zod';
+import type { z } from 'zod/mini';
 import type {
   auditEvent,
   emergencyAccessPage,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { RouteDefinition } from '../http/route';
 import {
   accessReason,
@@ -28,13 +28,13 @@ export const searchTokensRoute = {
   group: 'admin-search',
   summary: 'Search tokens by user id, last and first name prefix, serial and security domain',
   query: z.strictObject({
-    userId: userId.optional(),
-    lastName: personName.optional(),
-    firstName: personName.optional(),
-    serial: serial.optional(),
-    domain: domainId.optional(),
-    limit: limit.optional(),
-    cursor: cursor.optional(),
+    userId: z.optional(userId),
+    lastName: z.optional(personName),
+    firstName: z.optional(personName),
+    serial: z.optional(serial),
+    domain: z.optional(domainId),
+    limit: z.optional(limit),
+    cursor: z.optional(cursor),
   }),
   response: { status: 200, schema: pageOf(tokenSummary), description: 'A page of tokens' },
 } as const satisfies RouteDefinition;
@@ -60,13 +60,17 @@ export const viewEmergencyAccessRoute = {
     'The Manage Emergency Access Tokencodes page, with the offline code in clear; audited, with the reason the domain asks for or an approved view request',
   params: serialParams,
   query: z.strictObject({
-    reason: accessReason.optional().describe('why the code is read; required where the domain asks for it'),
-    ticket: ticketReference
-      .optional()
-      .describe("a ticket reference of the domain's pattern, where it asks for one"),
-    approval: viewRequestId
-      .optional()
-      .describe('under dual control: your approved view request (POST .../view-requests), used once'),
+    reason: z
+      .optional(accessReason)
+      .check(z.describe('why the code is read; required where the domain asks for it')),
+    ticket: z
+      .optional(ticketReference)
+      .check(z.describe("a ticket reference of the domain's pattern, where it asks for one")),
+    approval: z
+      .optional(viewRequestId)
+      .check(
+        z.describe('under dual control: your approved view request (POST .../view-requests), used once'),
+      ),
   }),
   response: { status: 200, schema: emergencyAccessPage, description: 'The page; ETag header' },
   audit: 'emergency-access.view',
@@ -81,10 +85,12 @@ export const saveEmergencyAccessRoute = {
   summary: 'Save: reset the offline code and/or set online use, against the ETag that was read',
   params: serialParams,
   body: z
-    .strictObject({ resetOffline: z.literal(true).optional(), onlineUseAllowed: z.boolean().optional() })
-    .refine((body) => body.resetOffline !== undefined || body.onlineUseAllowed !== undefined, {
-      message: 'give resetOffline, onlineUseAllowed or both',
-    }),
+    .strictObject({ resetOffline: z.optional(z.literal(true)), onlineUseAllowed: z.optional(z.boolean()) })
+    .check(
+      z.refine((body) => body.resetOffline !== undefined || body.onlineUseAllowed !== undefined, {
+        message: 'give resetOffline, onlineUseAllowed or both',
+      }),
+    ),
   ifMatch: 'required',
   response: { status: 200, schema: emergencyAccessPage, description: 'The page without the code; new ETag' },
   audit: 'emergency-access.reset, emergency-access.online-use',

@@ -1,25 +1,26 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { offlineDataSchema } from '../../shared/agent/offline-data-schema';
 import { MAX_PASSCODE_LENGTH } from '../../shared/domain/passcode';
 import type { RouteDefinition } from '../http/route';
 import { userId } from './schemas';
 
 /** The agents' routes (docs/api.md "Agent API"). */
-export const offlineData = offlineDataSchema.meta({ id: 'OfflineData' });
+export const offlineData = z.clone(offlineDataSchema).register(z.globalRegistry, { id: 'OfflineData' });
 
 export const agentAuthenticationReply = z
   .object({
     outcome: z.enum(['accept', 'reject', 'locked']),
-    method: z.enum(['tokencode', 'emergency-access']).nullable(),
-    offlineData: offlineData.nullable(),
+    method: z.nullable(z.enum(['tokencode', 'emergency-access'])),
+    offlineData: z.nullable(offlineData),
     reason: z
-      .enum(['ONLINE_USE_NOT_ALLOWED'])
-      .optional()
-      .describe(
-        'on a reject, only after the right PIN and offline emergency code: the code is not allowed for online use (an administrator can allow it); absent for every other reject',
+      .optional(z.enum(['ONLINE_USE_NOT_ALLOWED']))
+      .check(
+        z.describe(
+          'on a reject, only after the right PIN and offline emergency code: the code is not allowed for online use (an administrator can allow it); absent for every other reject',
+        ),
       ),
   })
-  .meta({ id: 'AgentAuthenticationReply' });
+  .register(z.globalRegistry, { id: 'AgentAuthenticationReply' });
 
 export const agentAuthenticateRoute = {
   operationId: 'agentAuthenticate',
@@ -32,18 +33,17 @@ export const agentAuthenticateRoute = {
   body: z.strictObject({
     userId,
     // Checked, not described: a validation message never repeats the passcode.
-    passcode: z.string().min(1).max(MAX_PASSCODE_LENGTH),
-    heldOffline: z
-      .strictObject({
-        generation: z.number().int().min(0),
-        issueId: z
-          .string()
-          .regex(/^[A-Za-z0-9-]{1,64}$/, 'an issue id is 1-64 letters, digits and dashes')
-          .optional(),
+    passcode: z.string().check(z.minLength(1), z.maxLength(MAX_PASSCODE_LENGTH)),
+    heldOffline: z.optional(
+      z.strictObject({
+        generation: z.int().check(z.gte(0)),
+        issueId: z.optional(
+          z.string().check(z.regex(/^[A-Za-z0-9-]{1,64}$/, 'an issue id is 1-64 letters, digits and dashes')),
+        ),
         // The agent accepted this single-use code offline: it is spent online too, and the next issued.
-        spentOffline: z.boolean().optional(),
-      })
-      .optional(),
+        spentOffline: z.optional(z.boolean()),
+      }),
+    ),
   }),
   response: {
     status: 200,

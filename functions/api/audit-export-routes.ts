@@ -3,19 +3,21 @@
  * in one block. The file format is `eat-audit-chain/1` (shared/domain/audit-export.ts); `eatctl audit
  * verify FILE` checks it offline.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { RouteDefinition } from '../http/route';
 import { isoTime, serialParams } from './schemas';
 
-const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
+const hex64 = z.string().check(z.regex(/^[0-9a-f]{64}$/));
 
 export const chainLink = z
   .object({
     serial: z.string(),
     region: z.string(),
-    seq: z.number().int().min(1),
-    prevHash: hex64.describe('the hash of the link before it in its region (64 zeros for the first)'),
-    hash: hex64.describe('SHA-256 of the canonical JSON of the link without its hash'),
+    seq: z.int().check(z.gte(1)),
+    prevHash: hex64.check(
+      z.describe('the hash of the link before it in its region (64 zeros for the first)'),
+    ),
+    hash: hex64.check(z.describe('SHA-256 of the canonical JSON of the link without its hash')),
     event: z.object({
       eventId: z.string(),
       at: isoTime,
@@ -26,7 +28,7 @@ export const chainLink = z
       details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
     }),
   })
-  .meta({ id: 'AuditChainLink' });
+  .register(z.globalRegistry, { id: 'AuditChainLink' });
 
 export const auditChainExport = z
   .object({
@@ -34,24 +36,26 @@ export const auditChainExport = z
     serial: z.string(),
     exportedAt: isoTime,
     exportedBy: z.string(),
-    exportedIn: z.string().describe('the region whose table the chains were read from'),
+    exportedIn: z.string().check(z.describe('the region whose table the chains were read from')),
     chains: z.array(
       z.object({
         region: z.string(),
-        firstSeq: z.number().int().min(1).describe('1, unless retention removed older links'),
+        firstSeq: z.int().check(z.gte(1), z.describe('1, unless retention removed older links')),
         links: z.array(chainLink),
       }),
     ),
     signature: z.object({
       algorithm: z.literal('ECDSA_SHA_256'),
       keyId: z.string(),
-      publicKey: z.string().describe('the signing key: SubjectPublicKeyInfo, DER, base64'),
+      publicKey: z.string().check(z.describe('the signing key: SubjectPublicKeyInfo, DER, base64')),
       value: z
         .string()
-        .describe('DER ECDSA signature, base64, of "eat-audit-chain/1\\n" + SHA-256 hex of the rest'),
+        .check(
+          z.describe('DER ECDSA signature, base64, of "eat-audit-chain/1\\n" + SHA-256 hex of the rest'),
+        ),
     }),
   })
-  .meta({ id: 'AuditChainExport' });
+  .register(z.globalRegistry, { id: 'AuditChainExport' });
 
 export const exportAuditChainRoute = {
   operationId: 'exportAuditChain',

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { decodeBase32 } from '../../shared/domain/totp';
 import { MAX_SEED_BYTES, MIN_SEED_BYTES } from '../../shared/use-cases/management';
 import type { RouteDefinition } from '../http/route';
@@ -17,7 +17,7 @@ import {
 /** The administrators' management routes (docs/api.md "Management API"): one route group, `admin-manage`. */
 
 const GROUP = 'admin-manage';
-const displayName = z.string().trim().min(1).max(128);
+const displayName = z.string().check(z.trim(), z.minLength(1), z.maxLength(128));
 
 // Security domains
 
@@ -28,82 +28,92 @@ const characterClass = z.enum(['digits', 'uppercase', 'lowercase']);
  * which answers every failing reason at once. Omitted fields take the product's defaults.
  */
 const offlinePolicyInput = z.strictObject({
-  offlineAuthenticationEnabled: z.boolean().optional(),
-  emergencyCodeDownloadPermitted: z.boolean().optional(),
-  offlineDays: z.number().int().optional(),
-  emergencyCodeLifetimeDays: z.number().int().optional(),
-  emergencyCodeFormat: z
-    .strictObject({ length: z.number().int(), characterClasses: z.array(characterClass).min(1).max(3) })
-    .optional(),
-  singleUse: z.boolean().optional(),
-  offlineTokencodes: z.boolean().optional(),
+  offlineAuthenticationEnabled: z.optional(z.boolean()),
+  emergencyCodeDownloadPermitted: z.optional(z.boolean()),
+  offlineDays: z.optional(z.int()),
+  emergencyCodeLifetimeDays: z.optional(z.int()),
+  emergencyCodeFormat: z.optional(
+    z.strictObject({
+      length: z.int(),
+      characterClasses: z.array(characterClass).check(z.minLength(1), z.maxLength(3)),
+    }),
+  ),
+  singleUse: z.optional(z.boolean()),
+  offlineTokencodes: z.optional(z.boolean()),
 });
 
 /** Types only, as for the offline policy: the ranges are the domain's pinPolicyProblems. */
 const pinPolicyInput = z.strictObject({
-  minLength: z.number().int().optional(),
-  maxLength: z.number().int().optional(),
-  characters: z.enum(['digits', 'alphanumeric']).optional(),
+  minLength: z.optional(z.int()),
+  maxLength: z.optional(z.int()),
+  characters: z.optional(z.enum(['digits', 'alphanumeric'])),
 });
 
 /** Types and bounds of the text; the ticket pattern's syntax and the windows are viewPolicyProblems'. */
 const viewPolicyInput = z.strictObject({
-  reasonRequired: z.boolean().optional(),
-  ticketPattern: z.string().max(64).nullable().optional(),
-  dualControl: z.boolean().optional(),
-  approvalMinutes: z.number().int().optional(),
-  viewMinutes: z.number().int().optional(),
+  reasonRequired: z.optional(z.boolean()),
+  ticketPattern: z.optional(z.nullable(z.string().check(z.maxLength(64)))),
+  dualControl: z.optional(z.boolean()),
+  approvalMinutes: z.optional(z.int()),
+  viewMinutes: z.optional(z.int()),
 });
 
 export const viewPolicyView = z
   .object({
-    reasonRequired: z.boolean().describe('a reason (free text) before a view'),
+    reasonRequired: z.boolean().check(z.describe('a reason (free text) before a view')),
     ticketPattern: z
-      .string()
-      .nullable()
-      .describe(
-        'a ticket reference of this form before a view: # a digit, @ an upper-case letter, #+ and @+ one or more, others literal',
+      .nullable(z.string())
+      .check(
+        z.describe(
+          'a ticket reference of this form before a view: # a digit, @ an upper-case letter, #+ and @+ one or more, others literal',
+        ),
       ),
-    dualControl: z.boolean().describe('a view waits for a second administrator’s approval'),
-    approvalMinutes: z.number().int().describe('how long a view request waits for approval'),
-    viewMinutes: z.number().int().describe('how long after approval the requester may read the code, once'),
+    dualControl: z.boolean().check(z.describe('a view waits for a second administrator’s approval')),
+    approvalMinutes: z.int().check(z.describe('how long a view request waits for approval')),
+    viewMinutes: z.int().check(z.describe('how long after approval the requester may read the code, once')),
   })
-  .meta({ id: 'ViewPolicy' });
+  .register(z.globalRegistry, { id: 'ViewPolicy' });
 
 export const pinPolicyView = z
   .object({
-    minLength: z.number().int(),
-    maxLength: z.number().int(),
+    minLength: z.int(),
+    maxLength: z.int(),
     characters: z.enum(['digits', 'alphanumeric']),
   })
-  .meta({ id: 'PinPolicy' });
+  .register(z.globalRegistry, { id: 'PinPolicy' });
 
 export const offlinePolicyView = z
   .object({
     offlineAuthenticationEnabled: z.boolean(),
     emergencyCodeDownloadPermitted: z.boolean(),
-    offlineDays: z.number().int(),
-    emergencyCodeLifetimeDays: z.number().int(),
-    emergencyCodeFormat: z.object({ length: z.number().int(), characterClasses: z.array(characterClass) }),
+    offlineDays: z.int(),
+    emergencyCodeLifetimeDays: z.int(),
+    emergencyCodeFormat: z.object({
+      length: z.int(),
+      characterClasses: z.array(characterClass),
+    }),
     singleUse: z.boolean(),
     offlineTokencodes: z
-      .boolean()
-      .optional()
-      .describe(
-        'false: offline data carries no tokencode data, only the emergency code (absent on older domains: true)',
+      .optional(z.boolean())
+      .check(
+        z.describe(
+          'false: offline data carries no tokencode data, only the emergency code (absent on older domains: true)',
+        ),
       ),
   })
-  .meta({ id: 'OfflinePolicy' });
+  .register(z.globalRegistry, { id: 'OfflinePolicy' });
 
 export const securityDomainView = z
   .object({
     id: z.string(),
     name: z.string(),
     offlinePolicy: offlinePolicyView,
-    pinPolicy: pinPolicyView.optional(),
-    viewPolicy: viewPolicyView.optional().describe('absent on domains stored before view policies: none'),
+    pinPolicy: z.optional(pinPolicyView),
+    viewPolicy: z
+      .optional(viewPolicyView)
+      .check(z.describe('absent on domains stored before view policies: none')),
   })
-  .meta({ id: 'SecurityDomain' });
+  .register(z.globalRegistry, { id: 'SecurityDomain' });
 
 const domainParams = z.strictObject({ domainId });
 
@@ -140,9 +150,9 @@ export const putSecurityDomainRoute = {
   params: domainParams,
   body: z.strictObject({
     name: displayName,
-    offlinePolicy: offlinePolicyInput.optional(),
-    pinPolicy: pinPolicyInput.optional(),
-    viewPolicy: viewPolicyInput.optional(),
+    offlinePolicy: z.optional(offlinePolicyInput),
+    pinPolicy: z.optional(pinPolicyInput),
+    viewPolicy: z.optional(viewPolicyInput),
   }),
   ifMatch: 'optional',
   response: {
@@ -156,7 +166,7 @@ export const putSecurityDomainRoute = {
 
 export const userView = z
   .object({ userId: z.string(), firstName: z.string(), lastName: z.string(), securityDomain: z.string() })
-  .meta({ id: 'User' });
+  .register(z.globalRegistry, { id: 'User' });
 
 const userParams = z.strictObject({ userId });
 
@@ -191,19 +201,18 @@ export const putUserRoute = {
 
 // Tokens
 
-export const managedToken = tokenDetails
-  .extend({ digits: z.union([z.literal(6), z.literal(8)]), pinSet: z.boolean() })
-  .meta({ id: 'ManagedToken' });
+export const managedToken = z
+  .extend(tokenDetails, { digits: z.union([z.literal(6), z.literal(8)]), pinSet: z.boolean() })
+  .register(z.globalRegistry, { id: 'ManagedToken' });
 
 /**
  * A TOTP seed in base32 (spaces and padding allowed), 128 to 512 bits: RFC 4226 asks for at least 128.
  * The messages never repeat the value.
  */
-const seed = z
-  .string()
-  .max(128, 'a seed is at most 128 characters of base32')
-  .regex(/^[A-Za-z2-7 =]+$/, 'a seed is base32 (A-Z, 2-7)')
-  .refine(
+const seed = z.string().check(
+  z.maxLength(128, 'a seed is at most 128 characters of base32'),
+  z.regex(/^[A-Za-z2-7 =]+$/, 'a seed is base32 (A-Z, 2-7)'),
+  z.refine(
     (text) => {
       // zod runs this even when the pattern failed: text that is not base32 simply does not fit.
       let bytes: Buffer;
@@ -217,7 +226,8 @@ const seed = z
       return fits;
     },
     { message: `a seed is ${MIN_SEED_BYTES * 8} to ${MAX_SEED_BYTES * 8} bits` },
-  );
+  ),
+);
 
 export const importTokenRoute = {
   operationId: 'importToken',
@@ -233,7 +243,7 @@ export const importTokenRoute = {
     seed,
     digits: z.union([z.literal(6), z.literal(8)]),
     securityDomain: domainId,
-    enabled: z.boolean().optional(),
+    enabled: z.optional(z.boolean()),
   }),
   response: {
     status: 201,
@@ -295,7 +305,9 @@ export const setPinRoute = {
   summary: 'Set the PIN of an assigned securid token (only its salted verifier is stored)',
   params: serialParams,
   // The shape any PIN has; the token's security domain PIN policy decides the rest.
-  body: z.strictObject({ pin: z.string().regex(/^[A-Za-z0-9]{4,8}$/, 'a PIN is 4 to 8 letters and digits') }),
+  body: z.strictObject({
+    pin: z.string().check(z.regex(/^[A-Za-z0-9]{4,8}$/, 'a PIN is 4 to 8 letters and digits')),
+  }),
   ifMatch: 'optional',
   response: { status: 200, schema: managedToken, description: 'The token; ETag header' },
   audit: 'token.manage',
@@ -330,7 +342,7 @@ export const unlockTokenRoute = {
 
 export const agentView = z
   .object({ agentId: z.string(), name: z.string(), supportsOfflineAuthentication: z.boolean() })
-  .meta({ id: 'Agent' });
+  .register(z.globalRegistry, { id: 'Agent' });
 
 const agentParams = z.strictObject({ agentId });
 

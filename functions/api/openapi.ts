@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { RouteDefinition } from '../http/route';
 import { errorBody } from './schemas';
 
@@ -33,7 +33,7 @@ const SERVERS = [
 
 /** JSON Schema 2020-12 of a zod schema, with named parts moved to components and referenced there. */
 function schemaOf(
-  schema: z.ZodType,
+  schema: z.ZodMiniType,
   io: 'input' | 'output',
   components: Record<string, JsonSchema>,
 ): JsonSchema {
@@ -56,7 +56,7 @@ function schemaOf(
 }
 
 function parametersOf(
-  schema: z.ZodType | undefined,
+  schema: z.ZodMiniType | undefined,
   where: 'path' | 'query',
   components: Record<string, JsonSchema>,
 ) {

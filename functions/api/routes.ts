@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { RouteDefinition } from '../http/route';
 import { ADMIN_ROUTES } from './admin-routes';
 import { AGENT_ROUTES } from './agent-routes';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { RouteDefinition } from '../http/route';
 import {
   accessReason,
@@ -22,22 +22,22 @@ export const viewRequestView = z
   .object({
     id: z.string(),
     serial: z.string(),
-    user: userRef.nullable(),
+    user: z.nullable(userRef),
     securityDomain: z.string(),
-    region: z.string().describe('the region that holds the request: decide and use it there'),
+    region: z.string().check(z.describe('the region that holds the request: decide and use it there')),
     requestedBy: z.string(),
     requestedAt: isoTime,
     reason: z.string(),
-    ticket: z.string().nullable(),
+    ticket: z.nullable(z.string()),
     approveBy: isoTime,
     status: z.enum(['pending', 'approved', 'denied', 'expired', 'viewed']),
-    decidedBy: z.string().nullable(),
-    decidedAt: isoTime.nullable(),
-    viewBy: isoTime.nullable().describe('once approved: the code may be read once before this'),
-    viewedAt: isoTime.nullable(),
-    yours: z.boolean().describe('you asked: you may read it once approved, and may not decide it'),
+    decidedBy: z.nullable(z.string()),
+    decidedAt: z.nullable(isoTime),
+    viewBy: z.nullable(isoTime).check(z.describe('once approved: the code may be read once before this')),
+    viewedAt: z.nullable(isoTime),
+    yours: z.boolean().check(z.describe('you asked: you may read it once approved, and may not decide it')),
   })
-  .meta({ id: 'ViewRequest' });
+  .register(z.globalRegistry, { id: 'ViewRequest' });
 
 const requestParams = z.strictObject({ serial, requestId: viewRequestId });
 
@@ -49,7 +49,7 @@ export const requestViewRoute = {
   group: GROUP,
   summary: "Ask a second administrator's approval to read the token's offline code (dual control)",
   params: z.strictObject({ serial }),
-  body: z.strictObject({ reason: accessReason, ticket: ticketReference.optional() }),
+  body: z.strictObject({ reason: accessReason, ticket: z.optional(ticketReference) }),
   response: { status: 201, schema: viewRequestView, description: 'The pending request' },
   audit: 'emergency-access.view-requested',
 } as const satisfies RouteDefinition;

@@ -3,7 +3,7 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2, Context } from 'aws-lambda';
-import type { z } from 'zod';
+import type { z } from 'zod/mini';
 import { AppError, isAppError, ValidationError, type ThrottledError } from '../../shared/domain/errors';
 import { logger } from '../logger';
 import { callerOf, requireScope, type Caller } from './claims';
@@ -62,7 +62,7 @@ function toResult(reply: HttpReply, requestId: string): HttpResult {
   };
 }
 
-function issuesOf(error: z.ZodError, part: string): string[] {
+function issuesOf(error: z.core.$ZodError, part: string): string[] {
   return error.issues.map((issue) => {
     const path = [part, ...issue.path.map(String)].join('.');
     return `${path}: ${issue.message}`;
@@ -132,7 +132,7 @@ const validate = (): MiddlewareObj<HttpEvent, HttpResult, Error, ApiContext> => 
   before: (request) => {
     const { route } = request.context.bound!;
     const reasons: string[] = [];
-    const parse = (schema: z.ZodType | undefined, value: unknown, part: string) => {
+    const parse = (schema: z.ZodMiniType | undefined, value: unknown, part: string) => {
       if (schema === undefined) return {};
       const result = schema.safeParse(value);
       if (!result.success) reasons.push(...issuesOf(result.error, part));

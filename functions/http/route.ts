@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type { z } from 'zod/mini';
 import type { Scope } from './claims';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -17,11 +17,11 @@ export interface RouteDefinition {
   /** The function (route group) that serves it: its file is `functions/<group>.ts`. */
   group: string;
   summary: string;
-  params?: z.ZodType;
-  query?: z.ZodType;
-  body?: z.ZodType;
+  params?: z.ZodMiniType;
+  query?: z.ZodMiniType;
+  body?: z.ZodMiniType;
   ifMatch?: 'required' | 'optional';
-  response: { status: number; schema: z.ZodType; description: string };
+  response: { status: number; schema: z.ZodMiniType; description: string };
   /** What the route writes to the audit trail, if anything. */
   audit?: string;
 }

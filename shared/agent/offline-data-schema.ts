@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import {
   SCRYPT_BLOCK_SIZE,
   SCRYPT_MAX_COST,
@@ -16,6 +16,7 @@ import {
 import { MAX_OFFLINE_DAYS } from '../domain/policy';
 import { ACCEPTANCE_WINDOW } from '../domain/totp';
 import { PRODUCTION_KDF_COST, VERIFIER_MAX_SALT_BYTES, type KdfCost } from '../domain/verifier';
+import '../zod-messages';
 
 /**
  * The offline data file (shared/domain/offline-data.ts), as the agent reads it and as the API documents
@@ -24,20 +25,23 @@ import { PRODUCTION_KDF_COST, VERIFIER_MAX_SALT_BYTES, type KdfCost } from '../d
  * between the floor and the ceiling, salts of 16 to 64 bytes, an acceptance window no wider than the
  * product's. Format 2 files (PBKDF2) are read as well as format 3 (scrypt).
  */
-const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64');
+const base64 = z.string().check(z.regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64'));
 const isoTime = z.iso.datetime();
-const salt = base64.refine((s) => {
-  const bytes = Buffer.from(s, 'base64').length;
-  return bytes >= 16 && bytes <= VERIFIER_MAX_SALT_BYTES;
-}, `a salt of 16 to ${VERIFIER_MAX_SALT_BYTES} bytes`);
+const salt = base64.check(
+  z.refine((s) => {
+    const bytes = Buffer.from(s, 'base64').length;
+    return bytes >= 16 && bytes <= VERIFIER_MAX_SALT_BYTES;
+  }, `a salt of 16 to ${VERIFIER_MAX_SALT_BYTES} bytes`),
+);
 
 const scryptParameters = {
   cost: z
-    .number()
     .int()
-    .min(SCRYPT_MIN_COST)
-    .max(SCRYPT_MAX_COST)
-    .refine(scryptCostWithinBounds, 'a scrypt cost is a power of two'),
+    .check(
+      z.gte(SCRYPT_MIN_COST),
+      z.lte(SCRYPT_MAX_COST),
+      z.refine(scryptCostWithinBounds, 'a scrypt cost is a power of two'),
+    ),
   blockSize: z.literal(SCRYPT_BLOCK_SIZE),
   parallelization: z.literal(SCRYPT_PARALLELIZATION),
 };
@@ -47,7 +51,7 @@ const scryptParameters = {
  * `offlineDataSchema`; tests that run the product at a cheap KDF read their files with theirs.
  */
 export function offlineDataSchemaOf(cost: Readonly<KdfCost>) {
-  const iterations = z.number().int().min(cost.floor).max(cost.ceiling);
+  const iterations = z.int().check(z.gte(cost.floor), z.lte(cost.ceiling));
 
   const offlineKeyDerivationSchema = z.discriminatedUnion('derivation', [
     z.object({ derivation: z.literal('pbkdf2-sha256'), iterations, salt }),
@@ -60,23 +64,21 @@ export function offlineDataSchemaOf(cost: Readonly<KdfCost>) {
       digits: z.union([z.literal(6), z.literal(8)]),
       stepSeconds: z.literal(60),
       acceptance: z.object({
-        leadSeconds: z.number().int().min(0).max(ACCEPTANCE_WINDOW.leadSeconds),
-        graceSeconds: z.number().int().min(0).max(ACCEPTANCE_WINDOW.graceSeconds),
+        leadSeconds: z.int().check(z.gte(0), z.lte(ACCEPTANCE_WINDOW.leadSeconds)),
+        graceSeconds: z.int().check(z.gte(0), z.lte(ACCEPTANCE_WINDOW.graceSeconds)),
       }),
-      firstStep: z.number().int().nonnegative(),
-      count: z
-        .number()
-        .int()
-        .min(1)
-        .max((MAX_OFFLINE_DAYS * 86_400) / 60),
+      firstStep: z.int().check(z.nonnegative()),
+      count: z.int().check(z.gte(1), z.lte((MAX_OFFLINE_DAYS * 86_400) / 60)),
       modulus: z.literal(OFFLINE_RESIDUE_MODULUS),
       key: offlineKeyDerivationSchema,
       residues: base64,
     })
-    .refine((t) => Buffer.from(t.residues, 'base64').length === t.count * OFFLINE_RESIDUE_BYTES, {
-      message: `residues must hold count x ${OFFLINE_RESIDUE_BYTES} bytes`,
-      path: ['residues'],
-    });
+    .check(
+      z.refine((t) => Buffer.from(t.residues, 'base64').length === t.count * OFFLINE_RESIDUE_BYTES, {
+        message: `residues must hold count x ${OFFLINE_RESIDUE_BYTES} bytes`,
+        path: ['residues'],
+      }),
+    );
 
   const secretVerifierSchema = z.discriminatedUnion('algorithm', [
     z.object({ algorithm: z.literal('pbkdf2-sha256'), iterations, salt, hash: base64 }),
@@ -84,10 +86,10 @@ export function offlineDataSchemaOf(cost: Readonly<KdfCost>) {
   ]);
 
   const offlineEmergencyAccessSchema = z.object({
-    generation: z.number().int().min(1),
-    issueId: z.string().max(128).nullable(),
+    generation: z.int().check(z.gte(1)),
+    issueId: z.nullable(z.string().check(z.maxLength(128))),
     expiresAt: isoTime,
-    codeLength: z.number().int().min(1).max(64),
+    codeLength: z.int().check(z.gte(1), z.lte(64)),
     singleUse: z.boolean(),
     verifier: secretVerifierSchema,
   });
@@ -102,27 +104,24 @@ export function offlineDataSchemaOf(cost: Readonly<KdfCost>) {
       digits: z.union([z.literal(6), z.literal(8)]),
       agentId: z.string(),
       // Absent in data made before assignment epochs: epoch 0, derived as before.
-      assignmentEpoch: z
-        .number()
-        .int()
-        .min(0)
-        .max(2 ** 31)
-        .default(0),
+      assignmentEpoch: z._default(z.int().check(z.gte(0), z.lte(2 ** 31)), 0),
       issuedAt: isoTime,
       validUntil: isoTime,
-      days: z.number().int().min(1).max(MAX_OFFLINE_DAYS),
-      tokencodes: offlineTokencodesSchema.nullable(),
-      tokencodesWithheld: z.enum(['TOKEN_HAS_NO_PIN', 'DOMAIN_POLICY']).nullable(),
-      emergencyAccess: offlineEmergencyAccessSchema.nullable(),
+      days: z.int().check(z.gte(1), z.lte(MAX_OFFLINE_DAYS)),
+      tokencodes: z.nullable(offlineTokencodesSchema),
+      tokencodesWithheld: z.nullable(z.enum(['TOKEN_HAS_NO_PIN', 'DOMAIN_POLICY'])),
+      emergencyAccess: z.nullable(offlineEmergencyAccessSchema),
     })
-    .refine((d) => (d.tokencodes === null) !== (d.tokencodesWithheld === null), {
-      message: 'either tokencodes or the reason they are withheld',
-      path: ['tokencodesWithheld'],
-    })
-    .refine((d) => d.tokencodes === null || d.requiresPin, {
-      message: 'tokencodes are only ever given for tokens with a PIN',
-      path: ['tokencodes'],
-    }) satisfies z.ZodType<OfflineData, unknown>;
+    .check(
+      z.refine((d) => (d.tokencodes === null) !== (d.tokencodesWithheld === null), {
+        message: 'either tokencodes or the reason they are withheld',
+        path: ['tokencodesWithheld'],
+      }),
+      z.refine((d) => d.tokencodes === null || d.requiresPin, {
+        message: 'tokencodes are only ever given for tokens with a PIN',
+        path: ['tokencodes'],
+      }),
+    ) satisfies z.ZodMiniType<OfflineData, unknown>;
 }
 
 export const offlineDataSchema = offlineDataSchemaOf(PRODUCTION_KDF_COST);

@@ -5,7 +5,7 @@
  * eslint; draft-07, which these schemas keep to).
  */
 import Ajv from 'ajv';
-import type { z } from 'zod';
+import type { z } from 'zod/mini';
 import { exportAuditChainRoute } from '../../../functions/api/audit-export-routes';
 import {
   auditTrailRoute,
@@ -132,7 +132,7 @@ describe.each(ALL_ROUTES.filter(takesInput).map((r) => [r.operationId, r] as con
   '%s: the document’s request schemas refuse what the functions refuse',
   (_id, route) => {
     const example = exampleOf(route);
-    const parts: { part: 'params' | 'query' | 'body'; schema: z.ZodType; documented: () => Json }[] = [];
+    const parts: { part: 'params' | 'query' | 'body'; schema: z.ZodMiniType; documented: () => Json }[] = [];
     if (route.params)
       parts.push({ part: 'params', schema: route.params, documented: () => parametersSchema(route, 'path') });
     if (route.query)

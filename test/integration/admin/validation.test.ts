@@ -5,7 +5,7 @@
  */
 import { ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
-import type { z } from 'zod';
+import type { z } from 'zod/mini';
 import { ALL_ROUTES } from '../../../functions/api/routes';
 import { errorBody } from '../../../functions/api/schemas';
 import type { RouteDefinition } from '../../../functions/http/route';
@@ -84,7 +84,7 @@ function expectValidationFailure(reply: Reply, reasonPrefix?: string): void {
   }
 }
 
-const rejects = (schema: z.ZodType | undefined, value: unknown) =>
+const rejects = (schema: z.ZodMiniType | undefined, value: unknown) =>
   schema !== undefined && !schema.safeParse(value).success;
 
 type Part = 'params' | 'query' | 'body';
