@@ -1,16 +1,19 @@
 /**
  * Real bundling, which the other infra tests skip: one handler (the smallest, the OpenAPI document's)
  * bundled by esbuild on this machine, with no Docker, then loaded as the Lambda runtime would load it
- * and invoked with an API Gateway v2 event.
+ * and invoked with an API Gateway v2 event. Then every deployed function bundled as a deployment bundles
+ * it, to see what it is made of: its validation is `zod/mini`, never classic zod (444 KiB of the bundle).
  */
 import { App, Stack } from 'aws-cdk-lib';
+import { build } from 'esbuild';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ServiceFunction } from '../../infra/constructs/service-function';
+import { esbuildOptionsOf } from '../../bench/bundles';
+import { bundlingOptions, ServiceFunction } from '../../infra/constructs/service-function';
 import { FUNCTIONS_DIR, functionCatalog } from '../../infra/function-catalog';
 
 function bundle(sourceMaps: boolean): string {
@@ -83,4 +86,19 @@ describe('bundling', () => {
     expect(readdirSync(dir)).toEqual(['index.mjs']);
     expect(existsSync(path.join(dir, 'index.mjs.map'))).toBe(false);
   });
+
+  /** zod/mini with its English messages is about 40 KiB of a bundle; classic zod alone is 444 KiB. */
+  const ZOD_BYTES_BOUND = 64 * 1024;
+
+  it.each(functionCatalog().all.map((spec) => [spec.name, spec.entry]))(
+    'bundles %s with zod/mini and no classic zod',
+    async (_name, entry) => {
+      const { metafile } = await build({ ...esbuildOptionsOf(bundlingOptions(false)), entryPoints: [entry] });
+      const inputs = Object.entries(Object.values(metafile!.outputs)[0]!.inputs);
+      const zod = inputs.filter(([file]) => file.includes('node_modules/zod/'));
+      expect(zod.map(([file]) => file)).toContainEqual(expect.stringContaining('node_modules/zod/v4/mini/'));
+      expect(zod.map(([file]) => file).filter((file) => file.includes('/v4/classic/'))).toEqual([]);
+      expect(zod.reduce((bytes, [, input]) => bytes + input.bytesInOutput, 0)).toBeLessThan(ZOD_BYTES_BOUND);
+    },
+  );
 });
