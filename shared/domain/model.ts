@@ -277,10 +277,11 @@ export type AuditAction =
   | 'emergency-access.expired'
   /** A single-use code an agent accepted offline, reported at the user's next online login. */
   | 'emergency-access.used-offline'
-  /** Dual control (view-request.ts): asked, approved, denied, or run out before its use. */
+  /** Dual control (view-request.ts): asked, approved, denied, withdrawn, or run out before its use. */
   | 'emergency-access.view-requested'
   | 'emergency-access.view-approved'
   | 'emergency-access.view-denied'
+  | 'emergency-access.view-cancelled'
   | 'emergency-access.view-expired'
   | 'authenticate.tokencode'
   | 'authenticate.emergency-access'
