@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { AppError, ConflictError, NotFoundError } from '../domain/errors';
+import { AppError, ConflictError, isAppError, NotFoundError } from '../domain/errors';
 import type { AuditAction, AuditDetailValue, OutboxEvent, TokenState } from '../domain/model';
 import { reasonRefusal, viewPolicyOf, type AccessReason, type ViewPolicy } from '../domain/view-policy';
 import {
@@ -322,6 +322,9 @@ export async function decideViewRequest(
 /** Reads again after a lost race: the other writer may have approved it (still withdrawable) or ended it. */
 const CANCEL_ATTEMPTS = 3;
 
+/** A conditional write lost to another writer (by its code: the store may come from another module copy). */
+const lostRace = (error: unknown) => isAppError(error) && error.code === 'ETAG_MISMATCH';
+
 /**
  * Withdraws a request before its use: a pending one, or an approved one not yet used, by the requester or
  * any administrator of its domain, in the region that holds it. Conditional on the version read: a lost
@@ -355,7 +358,7 @@ export async function cancelViewRequest(
       await appendAuditEvents(deps, [event]);
       return viewOf(saved, actor, now);
     } catch (error) {
-      if (!(error instanceof ConflictError) || attempt === CANCEL_ATTEMPTS) throw error;
+      if (!lostRace(error) || attempt === CANCEL_ATTEMPTS) throw error;
       const current = await deps.store.getViewRequest(serial, id);
       if (current === null) throw new NotFoundError('No such view request');
       request = current;
