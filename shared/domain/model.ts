@@ -289,7 +289,9 @@ export type AuditAction =
   /** Offline data (which holds the offline emergency code) downloaded to an agent at an accepted login. */
   | 'offline-data.downloaded'
   | 'token.unlock'
-  | 'token.manage';
+  | 'token.manage'
+  /** A signed export of the token's audit chains was handed out (who, which token; never its contents). */
+  | 'audit.exported';
 
 export type AuditOutcome = 'success' | 'denied' | 'failure';
 
