@@ -1,5 +1,6 @@
 import type { UseCaseDependencies } from '../shared/use-cases/context';
 import {
+  cancelViewRequest,
   decideViewRequest,
   getViewRequest,
   listPendingViewRequests,
@@ -7,6 +8,7 @@ import {
 } from '../shared/use-cases/view-approvals';
 import {
   approveViewRequestRoute,
+  cancelViewRequestRoute,
   denyViewRequestRoute,
   getViewRequestRoute,
   listViewRequestsRoute,
@@ -35,6 +37,11 @@ export const createHandler = (deps: UseCaseDependencies) =>
     }),
     bind<RequestParams, unknown, unknown>(getViewRequestRoute, async (request) =>
       ok(await getViewRequest(deps, adminActorOf(request), request.params.serial, request.params.requestId)),
+    ),
+    bind<RequestParams, unknown, unknown>(cancelViewRequestRoute, async (request) =>
+      ok(
+        await cancelViewRequest(deps, adminActorOf(request), request.params.serial, request.params.requestId),
+      ),
     ),
     ...(
       [

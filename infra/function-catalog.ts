@@ -67,6 +67,12 @@ export interface DataAccess {
   peppers: readonly PepperPurpose[];
   /** kms:Sign and kms:GetPublicKey with the region's audit signing key: the audit export alone. */
   signsAuditExports?: boolean;
+  /**
+   * PutItem in TOKEN# partitions of items made only of an audit event's attributes (`dynamodb:Attributes`):
+   * a read-only function that audits what it hands out (the audit export). IAM cannot pin the sort key,
+   * so the put's own condition (attribute_not_exists) is what keeps it from replacing an item.
+   */
+  appendsAudit?: boolean;
 }
 
 export interface FunctionSizing {
@@ -140,7 +146,10 @@ export const FUNCTION_DECLARATIONS: Readonly<Record<string, FunctionDeclaration>
       ...PAGE_CURSORS,
     },
   },
-  /** The signed audit export: the token's domain, then its chain links; the only signer (issue 17). */
+  /**
+   * The signed audit export: the token's domain, then its chain links; the only signer (issue 17). It
+   * appends the export's own audit event, and writes nothing else.
+   */
   'admin-audit-export': {
     access: {
       ...NO_DATA,
@@ -148,6 +157,7 @@ export const FUNCTION_DECLARATIONS: Readonly<Record<string, FunctionDeclaration>
       partitions: ['TOKEN#'],
       reads: ['tokenDomain', 'auditChain'],
       signsAuditExports: true,
+      appendsAudit: true,
     },
   },
   /**

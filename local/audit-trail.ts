@@ -4,7 +4,6 @@
  * to the same use cases (chained, then published); a pass that fails keeps its events and offers them again, whole, on the next (as
  * the event source retries a batch: at least once).
  */
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { auditEventOfRecord, type AuditStreamRecord } from '../shared/adapters/dynamodb/audit-stream';
 import { DynamoDbTokenStore } from '../shared/adapters/dynamodb/dynamodb-token-store';
 import type { OutboxEvent } from '../shared/domain/model';
@@ -13,59 +12,46 @@ import { DynamoDbAuditChainStore } from '../shared/adapters/dynamodb/dynamodb-au
 import type { AuditChainStore } from '../shared/ports/audit-chain-store';
 import { chainAuditEvents } from '../shared/use-cases/audit-chain';
 import { publishIdentityEvents } from '../shared/use-cases/publish-events';
-import { openStream, readStream, type RegionStream } from './replicator';
+import { readStream, type RegionStream } from './replicator';
+import { openRegionStream, StreamPoller, type StreamPass, type StreamPollerOptions } from './stream-poller';
 
-export interface LocalAuditTrailOptions {
-  client: DynamoDBClient;
-  tableName: string;
-  regionName: string;
+export interface LocalAuditTrailOptions extends StreamPollerOptions {
   publisher: EventPublisher;
   /** The chain store (a DynamoDB one on the table by default). */
   chain?: AuditChainStore;
-  /** `start`: from the oldest record the stream keeps (the default); `now`: only later writes. */
-  from?: 'start' | 'now';
-  /** The pause between passes when it runs on its own (`start`). Default 200 ms. */
-  pollIntervalMs?: number;
 }
 
-export interface AuditTrailPass {
-  records: number;
-  published: number;
-  chained: number;
-  /** Events kept for the next pass after a failure. */
-  retrying: number;
-}
+/** A pass: records read, events published and chained, events kept for the next pass after a failure. */
+export type AuditTrailPass = StreamPass<'published' | 'chained'>;
 
-export class LocalAuditTrail {
+export class LocalAuditTrail extends StreamPoller<'published' | 'chained'> {
   private pending: OutboxEvent[] = [];
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> = Promise.resolve();
-  private stopped = false;
-  lastError: unknown;
+  protected readonly refused = 'published';
 
   private constructor(
-    private readonly stream: RegionStream,
+    stream: RegionStream,
     private readonly deps: {
       store: DynamoDbTokenStore;
       chain: AuditChainStore;
       regionName: string;
       publisher: EventPublisher;
     },
-    private readonly pollIntervalMs: number,
-  ) {}
+    pollIntervalMs?: number,
+  ) {
+    super(stream, pollIntervalMs);
+  }
 
   static async open(options: LocalAuditTrailOptions): Promise<LocalAuditTrail> {
     const { client, tableName, regionName, publisher } = options;
-    const stream = await openStream({ name: regionName, client, tableName }, options.from ?? 'start');
     return new LocalAuditTrail(
-      stream,
+      await openRegionStream(options),
       {
         store: new DynamoDbTokenStore(client, { tableName }),
         chain: options.chain ?? new DynamoDbAuditChainStore(client, tableName),
         regionName,
         publisher,
       },
-      options.pollIntervalMs ?? 200,
+      options.pollIntervalMs,
     );
   }
 
@@ -86,38 +72,5 @@ export class LocalAuditTrail {
       this.lastError = error;
       return { records, published: 0, chained: 0, retrying: batch.length };
     }
-  }
-
-  /** Passes until one reads nothing and has nothing to retry; throws if events are still refused then. */
-  async drain(): Promise<AuditTrailPass> {
-    const total: AuditTrailPass = { records: 0, published: 0, chained: 0, retrying: 0 };
-    for (;;) {
-      const pass = await this.runOnce();
-      total.records += pass.records;
-      total.published += pass.published;
-      total.chained += pass.chained;
-      total.retrying = pass.retrying;
-      if (pass.records === 0 && pass.retrying === 0) return total;
-      if (pass.records === 0) throw new Error(`${pass.retrying} audit events could not be published`);
-    }
-  }
-
-  start(): this {
-    const tick = () => {
-      this.running = this.runOnce()
-        .catch((error: unknown) => (this.lastError = error))
-        .finally(() => {
-          if (!this.stopped) this.timer = setTimeout(tick, this.pollIntervalMs).unref();
-        });
-    };
-    tick();
-    return this;
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
-    this.stream.streams.destroy();
   }
 }

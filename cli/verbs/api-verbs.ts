@@ -1,6 +1,6 @@
 /**
  * The `eatctl` verbs that call the API: administrators' (search, show, view, reset, online use, save,
- * audit, dual control's request-view, approvals, approve, deny), management, the local sweep and an agent's online authentication. Human-readable output by
+ * audit, dual control's request-view, approvals, approve, deny, cancel-view), management, the local sweep and an agent's online authentication. Human-readable output by
  * default, `--json` for scripts. Exit codes: 0 done (an agent accept), 1 an agent reject or lockout,
  * 2 usage, 3 unreachable or a server fault, 4 the API refused the request (4xx).
  */
@@ -178,6 +178,7 @@ function viewRequestText(r: Record<string, unknown>): string {
     ['approve by', r.approveBy],
     ['decided by', r.decidedBy === null ? '-' : `${String(r.decidedBy)} at ${String(r.decidedAt)}`],
     ['view by', r.viewBy ?? '-'],
+    ['cancelled by', r.cancelledBy ? `${String(r.cancelledBy)} at ${String(r.cancelledAt)}` : '-'],
     ['region', r.region],
   ]);
 }
@@ -372,6 +373,15 @@ const VERBS: ApiVerb[] = [
       return { body, text: viewRequestText(body as Record<string, unknown>) };
     },
   })),
+  {
+    name: 'cancel-view',
+    summary: 'withdraw a view request before its use (yours, or one in your domains)',
+    args: ['SERIAL', 'REQUEST'],
+    run: async (c, _v, [serial, id]) => {
+      const { body } = await callApi(c, 'POST', `/v1/tokens/${q(serial!)}/view-requests/${q(id!)}/cancel`);
+      return { body, text: viewRequestText(body as Record<string, unknown>) };
+    },
+  },
   {
     name: 'reset',
     summary: 'a new offline code at the next online login',

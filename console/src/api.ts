@@ -142,7 +142,8 @@ export class Api {
     return this.call<Page<ViewRequest>>('GET', '/v1/view-requests?limit=100');
   }
 
-  decideViewRequest(serial: string, id: string, decision: 'approve' | 'deny') {
+  /** A second administrator's decision, or the withdrawal (`cancel`) of a request before its use. */
+  decideViewRequest(serial: string, id: string, decision: 'approve' | 'deny' | 'cancel') {
     return this.call<ViewRequest>(
       'POST',
       `/v1/tokens/${encodeURIComponent(serial)}/view-requests/${encodeURIComponent(id)}/${decision}`,
@@ -191,6 +192,7 @@ export const VIEW_REQUEST_TEXT: Record<string, string> = {
   VIEW_REQUEST_DENIED: 'It was denied.',
   VIEW_REQUEST_EXPIRED: 'It ran out of time: ask again.',
   VIEW_REQUEST_USED: 'The approved view was used: ask again.',
+  VIEW_REQUEST_CANCELLED: 'It was cancelled: ask again.',
   VIEW_REQUEST_OTHER_REGION: 'It is held by another region: switch region to use it.',
   SELF_APPROVAL: 'A second administrator decides, not the one who asked.',
 };

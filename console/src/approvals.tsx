@@ -1,7 +1,7 @@
 /**
  * Dual control's second pair of eyes: the pending view requests in the administrator's security domains,
  * soonest deadline first, each with its reason and ticket, to approve or deny. One's own requests are
- * listed too, without the buttons: a second administrator decides.
+ * listed too, without those buttons (a second administrator decides), but with Cancel, to withdraw them.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { describeError, type Api, type ViewRequest } from './api';
@@ -36,7 +36,7 @@ export function ApprovalsPage({ api, onBack }: Props) {
     void load();
   }, []);
 
-  const decide = async (request: ViewRequest, decision: 'approve' | 'deny') => {
+  const decide = async (request: ViewRequest, decision: 'approve' | 'deny' | 'cancel') => {
     setBusy(true);
     setMessage(null);
     try {
@@ -46,7 +46,9 @@ export function ApprovalsPage({ api, onBack }: Props) {
         text:
           decision === 'approve'
             ? `Approved: ${decided.requestedBy} may read the code of token ${decided.serial} once, before ${dateTime(decided.viewBy)}.`
-            : `Denied: ${decided.requestedBy} may not read the code of token ${decided.serial}.`,
+            : decision === 'deny'
+              ? `Denied: ${decided.requestedBy} may not read the code of token ${decided.serial}.`
+              : `Cancelled: your request for the code of token ${decided.serial} is withdrawn.`,
       });
     } catch (failure) {
       setMessage({ kind: 'error', text: `Not done: ${describeError(failure)}` });
@@ -104,19 +106,31 @@ export function ApprovalsPage({ api, onBack }: Props) {
                 <td>{request.ticket ?? '-'}</td>
                 <td>{dateTime(request.approveBy)}</td>
                 <td>
-                  {request.yours
-                    ? 'Yours: another administrator decides'
-                    : DECISIONS.map(([decision, label]) => (
-                        <button
-                          key={decision}
-                          type="button"
-                          disabled={busy}
-                          aria-label={`${label} ${request.requestedBy}'s request for token ${request.serial}`}
-                          onClick={() => void decide(request, decision)}
-                        >
-                          {label}
-                        </button>
-                      ))}
+                  {request.yours ? (
+                    <>
+                      Yours: another administrator decides{' '}
+                      <button
+                        type="button"
+                        disabled={busy}
+                        aria-label={`Cancel your request for token ${request.serial}`}
+                        onClick={() => void decide(request, 'cancel')}
+                      >
+                        Cancel
+                      </button>
+                    </>
+                  ) : (
+                    DECISIONS.map(([decision, label]) => (
+                      <button
+                        key={decision}
+                        type="button"
+                        disabled={busy}
+                        aria-label={`${label} ${request.requestedBy}'s request for token ${request.serial}`}
+                        onClick={() => void decide(request, decision)}
+                      >
+                        {label}
+                      </button>
+                    ))
+                  )}
                 </td>
               </tr>
             ))}

@@ -17,7 +17,7 @@ interface Props {
   busy: boolean;
   /** Reads the page again with what the administrator gave; the page says if it was refused again. */
   onView: (access: ViewAccess) => void;
-  /** A request was made: the audit trail has a new event. */
+  /** A request was made or cancelled: the audit trail has a new event. */
   onRequested: () => void;
 }
 
@@ -27,6 +27,7 @@ const STATUS_TEXT: Record<ViewRequest['status'], string> = {
   denied: 'Denied',
   expired: 'Ran out of time',
   viewed: 'Used',
+  cancelled: 'Cancelled',
 };
 
 export function ViewGate({ api, serial, gate, busy, onView, onRequested }: Props) {
@@ -46,6 +47,17 @@ export function ViewGate({ api, serial, gate, busy, onView, onRequested }: Props
     if (gate.kind === 'reason') return onView(given());
     try {
       setRequest((await api.requestView(serial, reason.trim(), ticket.trim())).body);
+      onRequested();
+    } catch (failure) {
+      setProblem(describeError(failure));
+    }
+  };
+
+  const cancel = async () => {
+    if (request === null) return;
+    setProblem(null);
+    try {
+      setRequest((await api.decideViewRequest(serial, request.id, 'cancel')).body);
       onRequested();
     } catch (failure) {
       setProblem(describeError(failure));
@@ -117,18 +129,28 @@ export function ViewGate({ api, serial, gate, busy, onView, onRequested }: Props
             )}
           </dl>
           {request.status === 'approved' ? (
-            <button
-              type="button"
-              class="primary"
-              disabled={busy}
-              onClick={() => onView({ approval: request.id })}
-            >
-              Show the code (once)
-            </button>
+            <>
+              <button
+                type="button"
+                class="primary"
+                disabled={busy}
+                onClick={() => onView({ approval: request.id })}
+              >
+                Show the code (once)
+              </button>
+              <button type="button" disabled={busy} onClick={() => void cancel()}>
+                Cancel the request
+              </button>
+            </>
           ) : request.status === 'pending' ? (
-            <button type="button" onClick={() => void refresh()}>
-              Check again
-            </button>
+            <>
+              <button type="button" onClick={() => void refresh()}>
+                Check again
+              </button>
+              <button type="button" disabled={busy} onClick={() => void cancel()}>
+                Cancel the request
+              </button>
+            </>
           ) : (
             <button type="button" onClick={() => setRequest(null)}>
               Ask again

@@ -66,6 +66,7 @@ export const exportAuditChainRoute = {
   summary: "The token's audit events as hash chains, one per region, signed by the service's key",
   params: serialParams,
   response: { status: 200, schema: auditChainExport, description: 'The signed chains (eat-audit-chain/1)' },
+  audit: 'audit.exported',
 } as const satisfies RouteDefinition;
 
 export const AUDIT_EXPORT_ROUTES: readonly RouteDefinition[] = [exportAuditChainRoute];

@@ -30,11 +30,13 @@ export const viewRequestView = z
     reason: z.string(),
     ticket: z.nullable(z.string()),
     approveBy: isoTime,
-    status: z.enum(['pending', 'approved', 'denied', 'expired', 'viewed']),
+    status: z.enum(['pending', 'approved', 'denied', 'expired', 'viewed', 'cancelled']),
     decidedBy: z.nullable(z.string()),
     decidedAt: z.nullable(isoTime),
     viewBy: z.nullable(isoTime).check(z.describe('once approved: the code may be read once before this')),
     viewedAt: z.nullable(isoTime),
+    cancelledBy: z.nullable(z.string()).check(z.describe('who withdrew it before its use')),
+    cancelledAt: z.nullable(isoTime),
     yours: z.boolean().check(z.describe('you asked: you may read it once approved, and may not decide it')),
   })
   .register(z.globalRegistry, { id: 'ViewRequest' });
@@ -100,10 +102,24 @@ export const denyViewRequestRoute = {
   audit: 'emergency-access.view-denied, emergency-access.view-expired',
 } as const satisfies RouteDefinition;
 
+export const cancelViewRequestRoute = {
+  operationId: 'cancelViewRequest',
+  method: 'POST',
+  path: '/v1/tokens/{serial}/view-requests/{requestId}/cancel',
+  scope: 'eat/admin',
+  group: GROUP,
+  summary:
+    'Withdraw a view request before its use (pending, or approved and not yet used): the requester or an administrator of its domain, in its region',
+  params: requestParams,
+  response: { status: 200, schema: viewRequestView, description: 'The cancelled request' },
+  audit: 'emergency-access.view-cancelled, emergency-access.view-expired',
+} as const satisfies RouteDefinition;
+
 export const VIEW_APPROVAL_ROUTES: readonly RouteDefinition[] = [
   requestViewRoute,
   listViewRequestsRoute,
   getViewRequestRoute,
   approveViewRequestRoute,
   denyViewRequestRoute,
+  cancelViewRequestRoute,
 ];

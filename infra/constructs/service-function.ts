@@ -27,7 +27,7 @@ import {
 import { functionName, functionRoleName, perStackInstanceName } from '../names';
 import { BUDGET_PK_PREFIX } from '../../shared/adapters/dynamodb/dynamodb-client-budget';
 import { readableAttributes, type ProjectionPurpose } from '../../shared/adapters/dynamodb/keys';
-import { KEY_ATTRIBUTES } from '../../shared/adapters/dynamodb/table-schema';
+import { KEY, KEY_ATTRIBUTES, TTL_ATTRIBUTE } from '../../shared/adapters/dynamodb/table-schema';
 import { PEPPER_MAC_CONDITIONS } from './pepper-key-policy';
 import { sealingContextConditions } from './sealing-key-policy';
 
@@ -95,6 +95,12 @@ export const attributeConditions = (purposes: readonly ProjectionPurpose[]) => (
   StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
   Null: { 'dynamodb:Attributes': 'false' },
 });
+
+/** An audit item's attributes (audit-items.ts): its keys, its TTL and the event's fields, nothing else. */
+export const AUDIT_ITEM_ATTRIBUTES = readableAttributes(
+  ['auditEvents'],
+  [KEY.partition, KEY.sort, TTL_ATTRIBUTE],
+);
 
 /** The token table as a function sees it: names and ARNs in its own region. */
 export interface TokenTableRef {
@@ -238,6 +244,22 @@ export class ServiceFunction extends Construct {
           actions: ['dynamodb:UpdateItem'],
           resources: [table.tableArn],
           conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${BUDGET_PK_PREFIX}*`] } },
+        }),
+      );
+    }
+    if (access.appendsAudit === true) {
+      if (access.table !== 'read')
+        throw new Error(`${this.spec.name}: appendsAudit is for a read-only function`);
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'AppendAuditEvents',
+          actions: ['dynamodb:PutItem'],
+          resources: [table.tableArn],
+          conditions: {
+            ...leadingKeys(['TOKEN#']),
+            'ForAllValues:StringEquals': { 'dynamodb:Attributes': AUDIT_ITEM_ATTRIBUTES },
+            StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
+          },
         }),
       );
     }

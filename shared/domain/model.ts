@@ -277,10 +277,11 @@ export type AuditAction =
   | 'emergency-access.expired'
   /** A single-use code an agent accepted offline, reported at the user's next online login. */
   | 'emergency-access.used-offline'
-  /** Dual control (view-request.ts): asked, approved, denied, or run out before its use. */
+  /** Dual control (view-request.ts): asked, approved, denied, withdrawn, or run out before its use. */
   | 'emergency-access.view-requested'
   | 'emergency-access.view-approved'
   | 'emergency-access.view-denied'
+  | 'emergency-access.view-cancelled'
   | 'emergency-access.view-expired'
   | 'authenticate.tokencode'
   | 'authenticate.emergency-access'
@@ -288,7 +289,9 @@ export type AuditAction =
   /** Offline data (which holds the offline emergency code) downloaded to an agent at an accepted login. */
   | 'offline-data.downloaded'
   | 'token.unlock'
-  | 'token.manage';
+  | 'token.manage'
+  /** A signed export of the token's audit chains was handed out (who, which token; never its contents). */
+  | 'audit.exported';
 
 export type AuditOutcome = 'success' | 'denied' | 'failure';
 

@@ -1,7 +1,8 @@
 /**
  * Dual control of a view (view-policy.ts): an administrator asks to read a token's offline code, a second
  * administrator approves or denies within the domain's time limit, and the requester alone may then read
- * the code once, within the view window. Plain data and the state rules, no I/O.
+ * the code once, within the view window. Until it is used, the requester or an administrator of its domain
+ * may withdraw it (`cancelled`). Plain data and the state rules, no I/O.
  *
  * Regions: a request lives in the region it was made in (`region`), and only that region writes it:
  * approvals, denials and the view are refused elsewhere (`VIEW_REQUEST_OTHER_REGION`). Its one item then
@@ -10,7 +11,7 @@
  * is listed and read.
  */
 
-export type ViewRequestStatus = 'pending' | 'approved' | 'denied' | 'expired' | 'viewed';
+export type ViewRequestStatus = 'pending' | 'approved' | 'denied' | 'expired' | 'viewed' | 'cancelled';
 
 export interface ViewRequest {
   /** 32 hex characters, random. */
@@ -35,8 +36,14 @@ export interface ViewRequest {
   /** Set on approval: the code may be read once before this. */
   viewBy: string | null;
   viewedAt: string | null;
+  /** Set when withdrawn before its use (by the requester, or an administrator of its domain). */
+  cancelledBy?: string;
+  cancelledAt?: string;
   version: number;
 }
+
+/** What may still be withdrawn: a request not yet decided, or approved and not yet used. */
+export const isCancellable = (status: ViewRequestStatus) => status === 'pending' || status === 'approved';
 
 /** The status at `now`: a request whose deadline passed is expired, whatever it said. */
 export function statusAt(request: ViewRequest, now: Date): ViewRequestStatus {
@@ -55,6 +62,7 @@ export const VIEW_REQUEST_REASONS = {
   denied: 'VIEW_REQUEST_DENIED',
   expired: 'VIEW_REQUEST_EXPIRED',
   viewed: 'VIEW_REQUEST_USED',
+  cancelled: 'VIEW_REQUEST_CANCELLED',
   otherRegion: 'VIEW_REQUEST_OTHER_REGION',
   dualControlOff: 'DUAL_CONTROL_OFF',
 } as const;

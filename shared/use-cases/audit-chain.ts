@@ -11,6 +11,7 @@ import { ConflictError, DependencyUnavailableError, NotFoundError } from '../dom
 import type { OutboxEvent } from '../domain/model';
 import type { AuditChainStore } from '../ports/audit-chain-store';
 import type { Signer } from '../ports/signer';
+import { appendAuditEvents, auditEventOf } from './audit';
 import { canSeeDomain, type AdminActor, type UseCaseDependencies } from './context';
 
 const ATTEMPTS = 5;
@@ -68,7 +69,12 @@ export type ExportDependencies = Pick<UseCaseDependencies, 'store' | 'clock' | '
   signer?: Signer;
 };
 
-/** Every region's chain of a token, as this region's table holds them, signed; 404 outside the actor's domains. */
+/**
+ * Every region's chain of a token, as this region's table holds them, signed; 404 outside the actor's domains.
+ * The export is itself audited (`audit.exported`: who, which token, how many links), after the file is
+ * signed and before it is handed out: no export leaves without its event, and that event is not in the file
+ * it records (the trail chains it like any other, so the next export holds it).
+ */
 export async function exportAuditChain(
   deps: ExportDependencies,
   actor: AdminActor,
@@ -101,6 +107,21 @@ export async function exportAuditChain(
     deps.signer.sign(signedPayloadOf(unsigned)),
     deps.signer.publicKey(),
   ]);
+  const event = auditEventOf(deps, {
+    serial,
+    action: 'audit.exported',
+    actor: actor.id,
+    via: actor.via,
+    requestId: actor.requestId,
+    outcome: 'success',
+    details: {
+      links: chains.reduce((sum, c) => sum + c.links.length, 0),
+      regions: chains.length,
+      exportedAt: unsigned.exportedAt,
+      keyId,
+    },
+  });
+  await appendAuditEvents(deps, [event]);
   return {
     ...unsigned,
     signature: {

@@ -21,7 +21,10 @@ export interface AuditEntry {
  * hold a secret. A change passes its events to the store's write (its outbox), then appends them
  * (`appendAuditEvents`): the event exists if, and only if, the change does.
  */
-export function auditEventOf(deps: UseCaseDependencies, entry: AuditEntry): OutboxEvent {
+export function auditEventOf(
+  deps: Pick<UseCaseDependencies, 'clock' | 'regionName'>,
+  entry: AuditEntry,
+): OutboxEvent {
   return {
     eventId: randomBytes(12).toString('hex'),
     serial: entry.serial,

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { AppError, ConflictError, NotFoundError } from '../domain/errors';
+import { AppError, ConflictError, isAppError, NotFoundError } from '../domain/errors';
 import type { AuditAction, AuditDetailValue, OutboxEvent, TokenState } from '../domain/model';
 import { reasonRefusal, viewPolicyOf, type AccessReason, type ViewPolicy } from '../domain/view-policy';
 import {
+  isCancellable,
   minutesAfter,
   statusAt,
   VIEW_REQUEST_REASONS,
@@ -104,6 +105,7 @@ async function refuseStatus(
     denied: 'The request was denied',
     expired: 'The request ran out of time: ask again',
     viewed: 'The approved view was used: ask again',
+    cancelled: 'The request was cancelled: ask again',
   };
   throw stateRefused(VIEW_REQUEST_REASONS[status], messages[status]);
 }
@@ -154,13 +156,21 @@ export async function viewGate(
 }
 
 /** A request as the API shows it; `yours` says whether the caller made it (and so may not decide it). */
-export interface ViewRequestView extends Omit<ViewRequest, 'version'> {
+export interface ViewRequestView extends Omit<ViewRequest, 'version' | 'cancelledBy' | 'cancelledAt'> {
+  cancelledBy: string | null;
+  cancelledAt: string | null;
   yours: boolean;
 }
 
 function viewOf(request: ViewRequest, actor: AdminActor, now: Date): ViewRequestView {
-  const { version: _version, ...rest } = request;
-  return { ...rest, status: statusAt(request, now), yours: request.requestedBy === actor.id };
+  const { version: _version, cancelledBy, cancelledAt, ...rest } = request;
+  return {
+    ...rest,
+    status: statusAt(request, now),
+    cancelledBy: cancelledBy ?? null,
+    cancelledAt: cancelledAt ?? null,
+    yours: request.requestedBy === actor.id,
+  };
 }
 
 async function visibleTokenDomain(deps: UseCaseDependencies, actor: AdminActor, serial: string) {
@@ -307,4 +317,51 @@ export async function decideViewRequest(
   const saved = await deps.store.saveViewRequest(decided, [event]);
   await appendAuditEvents(deps, [event]);
   return viewOf(saved, actor, now);
+}
+
+/** Reads again after a lost race: the other writer may have approved it (still withdrawable) or ended it. */
+const CANCEL_ATTEMPTS = 3;
+
+/** A conditional write lost to another writer (by its code: the store may come from another module copy). */
+const lostRace = (error: unknown) => isAppError(error) && error.code === 'ETAG_MISMATCH';
+
+/**
+ * Withdraws a request before its use: a pending one, or an approved one not yet used, by the requester or
+ * any administrator of its domain, in the region that holds it. Conditional on the version read: a lost
+ * race reads the request again; still pending or approved (it was just approved), it is withdrawn; used,
+ * denied, cancelled or run out meanwhile, it is `409` with what it became, and nothing is written.
+ */
+export async function cancelViewRequest(
+  deps: UseCaseDependencies,
+  actor: AdminActor,
+  serial: string,
+  id: string,
+): Promise<ViewRequestView> {
+  let request = await visibleRequest(deps, actor, serial, id);
+  requireHomeRegion(deps, request);
+  for (let attempt = 1; ; attempt += 1) {
+    const now = deps.clock();
+    const status = statusAt(request, now);
+    if (!isCancellable(status)) return refuseStatus(deps, actor, request, status);
+    const event = eventOf(deps, actor, request, 'emergency-access.view-cancelled', {
+      requestedBy: request.requestedBy,
+      was: status,
+    });
+    const cancelled: ViewRequest = {
+      ...request,
+      status: 'cancelled',
+      cancelledBy: actor.id,
+      cancelledAt: now.toISOString(),
+    };
+    try {
+      const saved = await deps.store.saveViewRequest(cancelled, [event]);
+      await appendAuditEvents(deps, [event]);
+      return viewOf(saved, actor, now);
+    } catch (error) {
+      if (!lostRace(error) || attempt === CANCEL_ATTEMPTS) throw error;
+      const current = await deps.store.getViewRequest(serial, id);
+      if (current === null) throw new NotFoundError('No such view request');
+      request = current;
+    }
+  }
 }

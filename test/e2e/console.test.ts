@@ -340,6 +340,35 @@ test('a reason before the code, then dual control: the approvals list, a request
   await page.getByRole('button', { name: ALICE.serial }).click();
   await page.getByRole('heading', { name: 'Dual control' }).waitFor();
   expect(await page.content()).not.toContain(code);
+
+  // She withdraws a request on the token page: it can no longer be approved.
+  const pendingIds = async () =>
+    ((await api(helpdesk, 'GET', '/v1/view-requests')).body.items as { id: string; requestedBy: string }[])
+      .filter((r) => r.requestedBy === 'jane.admin')
+      .map((r) => r.id);
+  await page.getByLabel('Reason (why you read this code)').fill('Alice may have found her token');
+  await page.getByLabel('Ticket reference').fill('INC45');
+  await page.getByRole('button', { name: 'Request approval' }).click();
+  await page.getByText('Waiting for a second administrator').waitFor();
+  const [withdrawn] = await pendingIds();
+  await page.getByRole('button', { name: 'Cancel the request' }).click();
+  await page.getByText('Cancelled', { exact: true }).waitFor();
+  await page.getByRole('cell', { name: 'emergency-access.view-cancelled' }).first().waitFor();
+  const late = await api(helpdesk, 'POST', `/v1/tokens/${ALICE.serial}/view-requests/${withdrawn}/approve`);
+  expect(late).toMatchObject({ status: 409, body: { error: { reasons: ['VIEW_REQUEST_CANCELLED'] } } });
+
+  // And one from her approvals list, where her own requests have Cancel instead of Approve and Deny.
+  await page.getByRole('button', { name: 'Ask again' }).click();
+  await page.getByLabel('Reason (why you read this code)').fill('Alice may have found her token');
+  await page.getByLabel('Ticket reference').fill('INC46');
+  await page.getByRole('button', { name: 'Request approval' }).click();
+  await page.getByText('Waiting for a second administrator').waitFor();
+  await page.getByRole('button', { name: '← Back to the search' }).click();
+  await page.getByRole('button', { name: 'Approvals' }).click();
+  await page.getByRole('button', { name: `Cancel your request for token ${ALICE.serial}` }).click();
+  await page.getByRole('status').filter({ hasText: 'Cancelled: your request for the code' }).waitFor();
+  await page.getByText('No request is waiting.').waitFor();
+  expect(await pendingIds()).toEqual([]);
   await jane.context.close();
   await setSystemDomainViewPolicy(helpdesk, {});
 });

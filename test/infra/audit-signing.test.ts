@@ -1,8 +1,10 @@
 /**
  * The audit export's signing key in the synthesized app: an ECC_NIST_P256 SIGN_VERIFY key per region, whose
- * kms:Sign only the export function's role has (with ECDSA_SHA_256), and the audit trail function's
- * append-only grant on chain link items.
+ * kms:Sign only the export function's role has (with ECDSA_SHA_256), the export function's grant to
+ * append its own audit event (audit items only), and the audit trail function's append-only grant on chain
+ * link items.
  */
+import { AUDIT_ITEM_ATTRIBUTES } from '../../infra/constructs/service-function';
 import { AUDIT_CHAIN_ITEM_ATTRIBUTES } from '../../infra/stacks/regional-api-stack';
 import { AUDIT_TRAIL_FUNCTION } from '../../infra/constructs/identity-events';
 import { functionName, functionRoleName } from '../../infra/names';
@@ -54,6 +56,43 @@ describe('the audit signing key', () => {
         JSON.stringify(f.Properties.Environment ?? {}).includes('AUDIT_SIGNING_KEY_ARN'),
       );
       expect(told).toHaveLength(1);
+    }
+  });
+
+  it('the export function may put audit event items only (it audits each export): their attributes, token partitions', () => {
+    for (const { region, json } of regional) {
+      const [role] = resourcesOf(json, 'AWS::IAM::Role').filter(
+        (r) => r.Properties.RoleName === functionRoleName(config.namePrefix, 'admin-audit-export', region),
+      );
+      const puts = statementsAttachedTo(json, role!.id).filter((s) =>
+        [s.Action].flat().includes('dynamodb:PutItem'),
+      );
+      expect(puts).toEqual([
+        expect.objectContaining({
+          Sid: 'AppendAuditEvents',
+          Action: 'dynamodb:PutItem',
+          Condition: {
+            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TOKEN#*'] },
+            'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...AUDIT_ITEM_ATTRIBUTES] },
+            StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
+          },
+        }),
+      ]);
+      expect([...AUDIT_ITEM_ATTRIBUTES].sort()).toEqual(
+        [
+          'action',
+          'actor',
+          'at',
+          'details',
+          'outcome',
+          'pk',
+          'region',
+          'requestId',
+          'serial',
+          'sk',
+          'ttl',
+        ].sort(),
+      );
     }
   });
 

@@ -207,7 +207,7 @@ describe('least privilege', () => {
         ];
         const { access } = spec;
         if (access.table !== 'none') expected.push('dynamodb:GetItem', 'dynamodb:Query');
-        if (access.table === 'read-write') expected.push('dynamodb:PutItem');
+        if (access.table === 'read-write' || access.appendsAudit === true) expected.push('dynamodb:PutItem');
         if (access.deletes) expected.push('dynamodb:DeleteItem');
         if (access.clientBudget === true) expected.push('dynamodb:UpdateItem');
         if (access.indexes.length > 0) expected.push('dynamodb:Query');

@@ -71,6 +71,7 @@ export const ROUTE_EXAMPLES: Record<string, RouteExample> = {
   getViewRequest: { params: viewRequest },
   approveViewRequest: { params: viewRequest },
   denyViewRequest: { params: viewRequest },
+  cancelViewRequest: { params: viewRequest },
   agentAuthenticate: { body: { userId: 'alice', passcode: '2468123456', heldOffline: { generation: 1 } } },
   getOpenApi: {},
 };

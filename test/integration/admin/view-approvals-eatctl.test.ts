@@ -1,7 +1,7 @@
 /**
  * Dual control from the command line, through the local gateway: the domain's view policy with
- * `eatctl domain put --view-policy`, `eatctl request-view`, `approvals`, `approve`, and the one
- * `eatctl view --approval`.
+ * `eatctl domain put --view-policy`, `eatctl request-view`, `approvals`, `approve`, the one
+ * `eatctl view --approval`, and `eatctl cancel-view`.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -99,4 +99,25 @@ it('requests, lists, approves, then views once', async () => {
   const again = await eatctl('jane.admin', 'view', serial, '--approval', id);
   expect(again).toMatchObject({ exit: 4, err: expect.stringContaining('VIEW_REQUEST_USED') });
   expect(again.err + again.out).not.toContain(CODE);
+});
+
+it('cancels a request: its approval then opens nothing', async () => {
+  const asked = await eatctl(
+    'jane.admin',
+    'request-view',
+    serial,
+    '--reason',
+    'Alice called back: no longer needed',
+    '--ticket',
+    'INC43',
+  );
+  const id = /^request\s+([0-9a-f]{32})$/m.exec(asked.out)![1]!;
+  const cancelled = await eatctl('jane.admin', 'cancel-view', serial, id);
+  expect(cancelled.exit).toBe(0);
+  expect(cancelled.out).toMatch(/^status\s+cancelled$/m);
+  expect(cancelled.out).toMatch(/^cancelled by\s+jane\.admin at /m);
+  const approve = await eatctl('helpdesk', 'approve', serial, id);
+  expect(approve).toMatchObject({ exit: 4, err: expect.stringContaining('VIEW_REQUEST_CANCELLED') });
+  const again = await eatctl('jane.admin', 'cancel-view', serial, id);
+  expect(again).toMatchObject({ exit: 4, err: expect.stringContaining('409') });
 });

@@ -9,6 +9,7 @@ import { getSecurityDomainRoute, putSecurityDomainRoute } from '../../../functio
 import { emergencyAccessPage, errorBody, pageOf } from '../../../functions/api/schemas';
 import {
   approveViewRequestRoute,
+  cancelViewRequestRoute,
   denyViewRequestRoute,
   getViewRequestRoute,
   listViewRequestsRoute,
@@ -68,7 +69,7 @@ const ask = (body: object, claims: Claims = JANE) =>
   system.call(requestViewRoute, { params: { serial: alice.serial }, body, claims });
 
 const decide = (
-  route: typeof approveViewRequestRoute | typeof denyViewRequestRoute,
+  route: typeof approveViewRequestRoute | typeof denyViewRequestRoute | typeof cancelViewRequestRoute,
   id: string,
   claims: Claims,
 ) => system.call(route, { params: { serial: alice.serial, requestId: id }, claims });
@@ -331,6 +332,58 @@ describe('dual control', () => {
     ]);
     expect(views.filter((r) => r.body?.offline?.tokencode === CODE)).toHaveLength(1);
     for (const lost of views.filter((r) => r.status !== 200)) expect([409, 412]).toContain(lost.status);
+  });
+});
+
+describe('cancelling a request, on DynamoDB', () => {
+  it('withdraws a pending and an approved request: neither can then be approved or used, and the trail says who', async () => {
+    const pending = (await ask({ reason: REASON, ticket: 'INC84' })).body.id;
+    const cancelled = await decide(cancelViewRequestRoute, pending, JANE);
+    expect(viewRequestView.parse(cancelled.body)).toMatchObject({
+      status: 'cancelled',
+      cancelledBy: 'jane.admin',
+    });
+    expectError(await decide(approveViewRequestRoute, pending, ADMIN), 409, 'PRECONDITION_NOT_MET', [
+      'VIEW_REQUEST_CANCELLED',
+    ]);
+    const list = await system.call(listViewRequestsRoute, { claims: ADMIN });
+    expect(list.body.items.map((r: { id: string }) => r.id)).not.toContain(pending);
+
+    const approved = (await ask({ reason: REASON, ticket: 'INC85' })).body.id;
+    expect((await decide(approveViewRequestRoute, approved, ADMIN)).status).toBe(200);
+    expect((await decide(cancelViewRequestRoute, approved, ADMIN)).body).toMatchObject({
+      status: 'cancelled',
+      cancelledBy: 'helpdesk',
+    });
+    expectError(await view({ approval: approved }), 409, 'PRECONDITION_NOT_MET', ['VIEW_REQUEST_CANCELLED']);
+    const [event] = (await auditOf(alice.serial)).filter((e) => e.details.request === approved);
+    expect(event).toMatchObject({
+      action: 'emergency-access.view-cancelled',
+      actor: 'helpdesk',
+      details: { requestedBy: 'jane.admin', was: 'approved' },
+    });
+  });
+
+  it('of a cancel and the view at once, one wins: the code is shown and the cancel is 409, or neither shows it', async () => {
+    for (const ticket of ['INC86', 'INC87', 'INC88']) {
+      const id = (await ask({ reason: REASON, ticket })).body.id;
+      expect((await decide(approveViewRequestRoute, id, ADMIN)).status).toBe(200);
+      const [seen, cancelled] = await Promise.all([
+        view({ approval: id }),
+        decide(cancelViewRequestRoute, id, JANE),
+      ]);
+      const stored = (await system.deps.store.getViewRequest(alice.serial, id))!;
+      if (seen.status === 200) {
+        expect(seen.body.offline.tokencode).toBe(CODE);
+        expectError(cancelled, 409, 'PRECONDITION_NOT_MET', ['VIEW_REQUEST_USED']);
+        expect(stored.status).toBe('viewed');
+      } else {
+        expect(cancelled.status).toBe(200);
+        expect([409, 412]).toContain(seen.status);
+        expect(seen.raw).not.toContain(CODE);
+        expect(stored.status).toBe('cancelled');
+      }
+    }
   });
 });
 

@@ -1,7 +1,7 @@
 /**
  * The per-region hash chain of a token's audit events, built from the table's real stream (DynamoDB
- * Local) by the audit trail consumer, exported signed through the real route, and checked offline by
- * `eatctl audit verify`: a batch delivered again chains nothing twice, two writers at once never fork a
+ * Local) by the audit trail consumer, exported signed through the real route (each export audited), and
+ * checked offline by `eatctl audit verify`: a batch delivered again chains nothing twice, two writers at once never fork a
  * chain, another domain's administrator gets 404, and an edited or shortened file is caught.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -19,7 +19,7 @@ import type { UseCaseDependencies } from '../../../shared/use-cases/context';
 import { changeEmergencyAccess, viewEmergencyAccess } from '../../../shared/use-cases/emergency-access';
 import { auditVerify } from '../../../cli/verbs/audit-verify';
 import { seedDemo, USERS } from '../../support/demo';
-import { SALES_ADMIN } from '../../support/events';
+import { JANE, SALES_ADMIN } from '../../support/events';
 import { startTestSystem, type TestSystem } from '../../support/system';
 
 const [alice, bob] = USERS;
@@ -77,12 +77,12 @@ describe('the audit chain', () => {
     await viewEmergencyAccess(deps, jane('chain-view-2'), alice.serial);
     await trail.drain();
 
+    const { items } = await deps.store.listAudit(alice.serial, { limit: 100 });
     const reply = await system.call(exportAuditChainRoute, { params: { serial: alice.serial } });
     expect(reply.status).toBe(200);
     expect(auditChainExport.parse(reply.body)).toEqual(reply.body);
     exported = reply.body as AuditChainExport;
     expect(exported.chains.map((c) => c.region)).toEqual([deps.regionName]);
-    const { items } = await deps.store.listAudit(alice.serial, { limit: 100 });
     const links = exported.chains[0]!.links;
     expect(links.map((l) => l.seq)).toEqual(items.map((_, i) => i + 1));
     // In the order the events were written (the stream's), each once.
@@ -97,6 +97,49 @@ describe('the audit chain', () => {
     const verified = await eatctlVerify(file);
     expect(verified.code).toBe(0);
     expect(verified.out).toContain('intact');
+  });
+
+  it('each export is audited: who exported which token, no secret; in the next export, not in its own', async () => {
+    const exportsOf = async () =>
+      (await deps.store.listAudit(alice.serial, { limit: 100 })).items.filter(
+        (e) => e.action === 'audit.exported',
+      );
+    const before = await exportsOf();
+    const reply = await system.call(exportAuditChainRoute, {
+      params: { serial: alice.serial },
+      claims: JANE,
+    });
+    expect(reply.status).toBe(200);
+    const file = reply.body as AuditChainExport;
+    const recorded = await exportsOf();
+    expect(recorded).toHaveLength(before.length + 1);
+    const [event] = recorded;
+    expect(event).toEqual({
+      serial: alice.serial,
+      at: expect.any(String),
+      action: 'audit.exported',
+      actor: 'jane.admin',
+      region: deps.regionName,
+      outcome: 'success',
+      requestId: expect.any(String),
+      details: {
+        links: file.chains[0]!.links.length,
+        regions: 1,
+        exportedAt: file.exportedAt,
+        keyId: file.signature.keyId,
+        via: 'eat-console',
+      },
+    });
+    expect(JSON.stringify(recorded)).not.toContain(file.signature.value);
+    // Not in the file it records (written after the file was signed); chained, it is in the next one.
+    const exportLinks = (f: AuditChainExport) =>
+      f.chains.flatMap((c) => c.links).filter((l) => l.event.action === 'audit.exported');
+    expect(exportLinks(file).map((l) => l.event.details.exportedAt)).not.toContain(file.exportedAt);
+    await trail.drain();
+    const next = (await system.call(exportAuditChainRoute, { params: { serial: alice.serial } }))
+      .body as AuditChainExport;
+    expect(exportLinks(next).map((l) => l.event.details.exportedAt)).toContain(file.exportedAt);
+    expect(verifyAuditExport(next)).toMatchObject({ ok: true, faults: [] });
   });
 
   it('an event edited in the file: `eatctl audit verify` names it and exits 1', async () => {
