@@ -1,5 +1,5 @@
 /**
- * The local system's identity events end to end: `npm start` (`tsx local/start.ts --fresh`) with
+ * The local system's identity events end to end: `npm start` (`node --import tsx local/start.ts --fresh`) with
  * `EAT_EVENTS_WEBHOOK` naming a webhook on a loopback port of this test; an agent's login issues alice's
  * code, an administrator views and resets it through the API, and the webhook receives each act as
  * EventBridge's envelope (docs/identity-events.md), with no code in any of them. The webhook refuses its

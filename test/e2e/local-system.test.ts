@@ -1,5 +1,5 @@
 /**
- * The local system as a user starts it (`tsx local/start.ts --fresh`, what `npm start -- --fresh` runs),
+ * The local system as a user starts it (`node --import tsx local/start.ts --fresh`, what `npm start -- --fresh` runs),
  * driven over HTTP on both ports through the whole scenario, then stopped with Ctrl-C (SIGINT). The replica
  * is a real replica: what one region writes reaches the other after the replication delay, so the scenario
  * waits for replication (POST /local/replication/settle) wherever it crosses regions.

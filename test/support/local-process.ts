@@ -1,5 +1,5 @@
 /**
- * The local system started as a user starts it (`tsx local/start.ts --fresh`, what `npm start -- --fresh`
+ * The local system started as a user starts it (`node --import tsx local/start.ts --fresh`, what `npm start -- --fresh`
  * runs) on free ports with its own data directory; `stop` presses Ctrl-C (SIGINT), waits for it to close
  * (SIGKILL after 20 s), removes the data and gives the exit code (null when it had to be killed).
  */
@@ -21,7 +21,7 @@ export interface LocalProcess {
 export async function startLocalProcess(env: Record<string, string> = {}): Promise<LocalProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'eat-e2e-'));
   const ports: [number, number] = [await freePort(), await freePort()];
-  const child = spawn(join(projectRoot(), 'node_modules', '.bin', 'tsx'), ['local/start.ts', '--fresh'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts', '--fresh'], {
     cwd: projectRoot(),
     env: {
       ...process.env,
