@@ -4,6 +4,7 @@ import type { Pepper } from '../ports/pepper';
 import type { ClientBudget } from '../ports/client-budget';
 import type { Sealer } from '../ports/sealer';
 import type { TokenStore } from '../ports/token-store';
+import type { ReplicaReader } from '../ports/replica-reader';
 import type { PolicyCaps } from '../domain/policy';
 import type { KdfCost } from '../domain/verifier';
 
@@ -25,6 +26,8 @@ export interface UseCaseDependencies {
   auditChain?: AuditChainStore;
   /** The audit export's signing key; the export fails closed (503) without it. */
   signer?: Signer;
+  /** Every region's copy of a token's regional items: the regions' view of a change (replication-status.ts). */
+  replicas?: ReplicaReader;
 }
 
 /** An administrator acting through the API. */

@@ -172,6 +172,11 @@ export const PROJECTION = {
   auditEvents: ['serial', 'at', 'action', 'actor', 'region', 'outcome', 'requestId', 'details'],
   /** A token's audit chain links (dynamodb-audit-chain.ts). */
   auditChain: ['serial', 'region', 'seq', 'prevHash', 'hash', 'event'],
+  /**
+   * A region's copy of the items another region writes alone (dynamodb-replica-reader.ts): their versions
+   * and the times their registers and reset request were changed; never the PIN register.
+   */
+  replication: ['version', 'registers.enabled.at', 'registers.onlineUse.at', 'reset.at'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type ProjectionPurpose = keyof typeof PROJECTION;
