@@ -169,6 +169,7 @@ export function buildEmergencyAccessApp(
       sweepEnabled: config.sweepRegions.includes(region),
       alarmTopicName: config.alarmTopicName,
       identityEventBus: config.identityEventBus,
+      regions: config.regions,
     });
     stack.addStackDependency(tokenTable, 'the functions use the table replica of their region');
     regionalApis.set(region, stack);

@@ -73,6 +73,11 @@ export interface DataAccess {
    * so the put's own condition (attribute_not_exists) is what keeps it from replacing an item.
    */
   appendsAudit?: boolean;
+  /**
+   * GetItem and Query, as `reads` and `partitions` allow, on the table's replica in every other region of
+   * the deployment too (told REPLICATION_REGIONS): the regions' view of a change alone.
+   */
+  readsReplicaTables?: boolean;
 }
 
 export interface FunctionSizing {
@@ -158,6 +163,19 @@ export const FUNCTION_DECLARATIONS: Readonly<Record<string, FunctionDeclaration>
       reads: ['tokenDomain', 'auditChain'],
       signsAuditExports: true,
       appendsAudit: true,
+    },
+  },
+  /**
+   * The regions' view of a change (issue 17): the token's domain, then each region's copy of the token's
+   * regionally written items, versions and change times only, in this region's table and every replica.
+   */
+  'admin-replication': {
+    access: {
+      ...NO_DATA,
+      table: 'read',
+      partitions: ['TOKEN#'],
+      reads: ['tokenDomain', 'replication'],
+      readsReplicaTables: true,
     },
   },
   /**

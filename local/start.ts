@@ -44,6 +44,7 @@ import { LocalAuditMaterializer } from './audit-materializer';
 import { LocalAuditTrail } from './audit-trail';
 import { DynamoDbAuditChainStore } from '../shared/adapters/dynamodb/dynamodb-audit-chain';
 import { LocalEventPublisher } from './identity-events';
+import { DynamoDbReplicaReader } from '../shared/adapters/dynamodb/dynamodb-replica-reader';
 import { DEFAULT_REPLICATION_DELAY_MS, Replicator, type ReplicationEvent } from './replicator';
 
 const TABLE_NAME = 'emergency-access-local';
@@ -203,8 +204,13 @@ async function main(): Promise<void> {
   });
   const { dependenciesFrom } = await import('../functions/dependencies');
   const { loadConfig } = await import('../functions/config');
-  const primaryDeps = dependenciesFrom(loadConfig());
   const admin = new DynamoDBClient({ endpoint: dynamoDb.endpoint, region: 'us-east-1' });
+  // The regions' view of a change reads both regions' tables, as the deployed function reads each replica.
+  const replicas = new DynamoDbReplicaReader([
+    { region: PRIMARY_REGION, client: admin, tableName: TABLE_NAME },
+    { region: REPLICA_REGION, client: admin, tableName: REPLICA_TABLE_NAME },
+  ]);
+  const primaryDeps: UseCaseDependencies = { ...dependenciesFrom(loadConfig()), replicas };
   const replicaDeps: UseCaseDependencies = {
     ...primaryDeps,
     store: new DynamoDbTokenStore(admin, { tableName: REPLICA_TABLE_NAME }),

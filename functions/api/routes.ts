@@ -4,6 +4,7 @@ import { ADMIN_ROUTES } from './admin-routes';
 import { AGENT_ROUTES } from './agent-routes';
 import { AUDIT_EXPORT_ROUTES } from './audit-export-routes';
 import { MANAGEMENT_ROUTES } from './management-routes';
+import { REPLICATION_ROUTES } from './replication-routes';
 import { VIEW_APPROVAL_ROUTES } from './view-approval-routes';
 
 export const openApiRoute = {
@@ -22,6 +23,7 @@ export const ALL_ROUTES: readonly RouteDefinition[] = [
   ...AUDIT_EXPORT_ROUTES,
   ...MANAGEMENT_ROUTES,
   ...VIEW_APPROVAL_ROUTES,
+  ...REPLICATION_ROUTES,
   ...AGENT_ROUTES,
   openApiRoute,
 ];

@@ -195,6 +195,9 @@ export class ServiceFunction extends Construct {
    * all three), and exactly the table, index and key permissions `access` declares.
    */
   bindTokenStore(table: TokenTableRef, key: SealingKeyRef, access: DataAccess): void {
+    if (access.readsReplicaTables === true && access.table !== 'read') {
+      throw new Error(`${this.spec.name}: only a read-only function may read the other regions' replicas`);
+    }
     if (access.table === 'none') {
       const keys = access.opens.length + access.seals.length + access.peppers.length;
       if (access.indexes.length > 0 || keys > 0 || access.deletes) {
@@ -324,5 +327,32 @@ export class ServiceFunction extends Construct {
         }),
       );
     }
+  }
+
+  /**
+   * The other regions' replicas of the table, for a function that declares `readsReplicaTables`: GetItem
+   * and Query on each one's table ARN, under the same partition and attribute conditions as its own
+   * region's reads, and REPLICATION_REGIONS naming every region (functions/replication-config.ts).
+   */
+  bindReplicaTables(
+    tableArnIn: (region: string) => string,
+    regions: readonly string[],
+    access: DataAccess,
+  ): void {
+    if (access.readsReplicaTables !== true) return;
+    this.function.addEnvironment('REPLICATION_REGIONS', regions.join(','));
+    const others = regions.filter((r) => r !== Stack.of(this).region);
+    if (others.length === 0) return;
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadReplicaTables',
+        actions: ['dynamodb:GetItem', 'dynamodb:Query'],
+        resources: others.map(tableArnIn),
+        conditions: {
+          ...leadingKeys(access.partitions ?? ALL_PARTITIONS),
+          ...(access.reads === undefined ? {} : attributeConditions(access.reads)),
+        },
+      }),
+    );
   }
 }

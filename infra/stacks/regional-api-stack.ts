@@ -54,6 +54,8 @@ export interface RegionalApiStackProps extends StackProps {
   alarmTopicName: string | undefined;
   /** Where identity events go: this region's own bus (the default) or the account's default bus. */
   identityEventBus?: 'own' | 'default';
+  /** Every region of the deployment: the regions' view of a change reads the table's replica in each. */
+  regions?: readonly string[];
 }
 
 /** How far the audit outbox materializer may fall behind its stream before it alarms (the stream keeps 24 h). */
@@ -111,6 +113,9 @@ export class RegionalApiStack extends Stack {
         logRetention: props.logRetention,
       });
       fn.bindTokenStore(table, key, spec.access);
+      const replicaArnIn = (region: string) =>
+        Arn.format({ service: 'dynamodb', region, resource: 'table', resourceName: props.tableName }, this);
+      fn.bindReplicaTables(replicaArnIn, props.regions ?? [this.region], spec.access);
       if (!spec.declared) {
         Annotations.of(fn).addWarningV2(
           'eat:undeclared-data-access',

@@ -1,0 +1,27 @@
+import { DependencyUnavailableError } from '../shared/domain/errors';
+import type { UseCaseDependencies } from '../shared/use-cases/context';
+import { replicationStatus } from '../shared/use-cases/replication-status';
+import { replicationStatusRoute } from './api/replication-routes';
+import { loadConfig } from './config';
+import { productionDependencies } from './dependencies';
+import { adminActorOf } from './http/actors';
+import { bind, httpHandler } from './http/http-handler';
+import { ok } from './http/responses';
+import { replicaReaderFrom } from './replication-config';
+
+/** The regions' view of a change: reads each region's table, versions and times only (issue 17). */
+export const createHandler = (deps: UseCaseDependencies) =>
+  httpHandler([
+    bind<{ serial: string }, unknown, unknown>(replicationStatusRoute, async (request) => {
+      const replicas = deps.replicas;
+      if (replicas === undefined) {
+        throw new DependencyUnavailableError("the regions' tables", { retryable: false });
+      }
+      return ok(await replicationStatus({ ...deps, replicas }, adminActorOf(request), request.params.serial));
+    }),
+  ]);
+
+export const handler = createHandler({
+  ...productionDependencies(),
+  replicas: replicaReaderFrom(loadConfig()),
+});
