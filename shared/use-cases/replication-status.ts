@@ -1,4 +1,4 @@
-import { AppError, NotFoundError } from '../domain/errors';
+import { isAppError, NotFoundError } from '../domain/errors';
 import { replicationView, type RegionCopy, type ReplicationView } from '../domain/replication';
 import type { ReplicaReader } from '../ports/replica-reader';
 import { canSeeDomain, type AdminActor, type UseCaseDependencies } from './context';
@@ -25,7 +25,7 @@ export async function replicationStatus(
       try {
         return { region, items: await deps.replicas.regionalItems(region, serial, here) };
       } catch (error) {
-        if (error instanceof AppError && error.code === 'DEPENDENCY_UNAVAILABLE') return { region, items: null };
+        if (isAppError(error) && error.code === 'DEPENDENCY_UNAVAILABLE') return { region, items: null };
         throw error;
       }
     }),

@@ -5,7 +5,7 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { DependencyUnavailableError } from '../../domain/errors';
+import { DependencyUnavailableError, isAppError } from '../../domain/errors';
 import { settingsChangedAt, type ItemVersion } from '../../domain/replication';
 import type { ReplicaReader } from '../../ports/replica-reader';
 import { adminSk, lockoutSk, PROJECTION, tokenPk } from './keys';
@@ -52,7 +52,7 @@ export class DynamoDbReplicaReader implements ReplicaReader {
     } catch (error) {
       // Whatever stops a region's replica from answering (an outage, a replica not there yet) reads as
       // "not answering": the page then shows that region unreachable.
-      if (error instanceof DependencyUnavailableError) throw error;
+      if (isAppError(error)) throw error;
       throw new DependencyUnavailableError(`the table of ${region}`, { cause: error });
     }
     const versionOf = (item: Item | null) => (typeof item?.version === 'number' ? item.version : 0);
