@@ -7,6 +7,7 @@
 import Ajv from 'ajv';
 import type { z } from 'zod/mini';
 import { exportAuditChainRoute } from '../../../functions/api/audit-export-routes';
+import { replicationStatusRoute } from '../../../functions/api/replication-routes';
 import {
   auditTrailRoute,
   getTokenRoute,
@@ -171,6 +172,7 @@ describe('replies match the document’s response schemas', () => {
     [viewEmergencyAccessRoute, { params: serial }],
     [auditTrailRoute, { params: serial }],
     [exportAuditChainRoute, { params: serial }],
+    [replicationStatusRoute, { params: serial }],
     [listSecurityDomainsRoute, {}],
     [getSecurityDomainRoute, { params: { domainId: 'Sales' } }],
     [getUserRoute, { params: { userId: 'alice' } }],

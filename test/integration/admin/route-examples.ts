@@ -27,6 +27,7 @@ export const ROUTE_EXAMPLES: Record<string, RouteExample> = {
   setOnlineUse: { params: serial, body: { allowed: true } },
   getAuditTrail: { params: serial, query: { limit: '5' } },
   exportAuditChain: { params: serial },
+  getReplicationStatus: { params: serial },
   listSecurityDomains: { query: { limit: '5' } },
   getSecurityDomain: { params: { domainId: 'Sales' } },
   putSecurityDomain: {

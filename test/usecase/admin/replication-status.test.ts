@@ -5,7 +5,7 @@
 import { setOnlineUseRoute } from '../../../functions/api/admin-routes';
 import { setTokenEnabledRoute } from '../../../functions/api/management-routes';
 import { replicationStatus, replicationStatusRoute } from '../../../functions/api/replication-routes';
-import { StoreReplicaReader } from '../../../shared/adapters/memory/memory-replica-reader';
+import { StoreReplicaReader } from '../../../shared/adapters/store-replica-reader';
 import { MemoryTokenStore } from '../../../shared/adapters/memory/memory-token-store';
 import { DependencyUnavailableError } from '../../../shared/domain/errors';
 import type { TokenStore } from '../../../shared/ports/token-store';
@@ -183,8 +183,10 @@ describe("the regions' view of a change", () => {
     );
   });
 
-  it('fails closed (503) when the function has no reader of the regions', async () => {
+  it('shows this region alone when the function is given no reader of the regions', async () => {
     const reply = await status(alice.serial, JANE, system.deps);
-    expect(reply.status).toBe(503);
+    expect(reply.status).toBe(200);
+    expect(stateOf(reply.body)).toEqual({ [HERE]: 'origin' });
+    expect(reply.body.replicatedEverywhere).toBe(true);
   });
 });

@@ -1,9 +1,12 @@
-import { DependencyUnavailableError } from '../../domain/errors';
-import { settingsChangedAt, type ItemVersion } from '../../domain/replication';
-import type { ReplicaReader } from '../../ports/replica-reader';
-import type { TokenStore } from '../../ports/token-store';
+import { DependencyUnavailableError } from '../domain/errors';
+import { settingsChangedAt, type ItemVersion } from '../domain/replication';
+import type { ReplicaReader } from '../ports/replica-reader';
+import type { TokenStore } from '../ports/token-store';
 
-/** The regions' copies read from one token store per region (the in-memory stores of the use-case tests). */
+/**
+ * The regions' copies read through one token store per region: the in-memory stores of the use-case tests,
+ * and a function's own store alone when it is given no reader of the regions (a deployment of one region).
+ */
 export class StoreReplicaReader implements ReplicaReader {
   readonly regions: readonly string[];
 
