@@ -215,6 +215,8 @@ describe('least privilege', () => {
         if (access.seals.length > 0) expected.push('kms:Encrypt');
         if (access.peppers.length > 0) expected.push('kms:GenerateMac');
         if (access.signsAuditExports === true) expected.push('kms:Sign', 'kms:GetPublicKey');
+        // The regions' view of a change: the table's replicas in the other regions (replication-view.test.ts).
+        if (access.readsReplicaTables === true) expected.push('dynamodb:GetItem', 'dynamodb:Query');
         // The sweep hands its failed runs to its dead-letter queue (Lambda's asynchronous on-failure).
         if (spec.name === 'sweep')
           expected.push('sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage');

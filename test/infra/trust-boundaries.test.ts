@@ -106,6 +106,7 @@ describe('item-level least privilege on the token table', () => {
     expect(readOnly.map((spec) => spec.name).sort()).toEqual([
       'admin-audit',
       'admin-audit-export',
+      'admin-replication',
       'admin-search',
     ]);
     const secrets = [
@@ -121,8 +122,9 @@ describe('item-level least privilege on the token table', () => {
         const reads = roleStatements(json, region, spec.name).filter((s) =>
           actionsOf(s).some((a) => a === 'dynamodb:GetItem' || a === 'dynamodb:Query'),
         );
-        // The table, and the indexes when it queries any.
-        expect(reads.length).toBe(spec.access.indexes.length > 0 ? 2 : 1);
+        // The table, and the indexes when it queries any (and the other regions' replicas when it reads them).
+        const replicas = spec.access.readsReplicaTables === true ? 1 : 0;
+        expect(reads.length).toBe((spec.access.indexes.length > 0 ? 2 : 1) + replicas);
         for (const statement of reads) {
           const condition = (statement as { Condition?: Record<string, Record<string, unknown>> }).Condition!;
           expect(condition).toMatchObject(attributeConditions(spec.access.reads!));
