@@ -7,10 +7,11 @@ import { createInterface } from 'node:readline/promises';
 import { agentVerify } from './verbs/agent-verify';
 import { auditVerify } from './verbs/audit-verify';
 import { API_VERBS } from './verbs/api-verbs';
+import { regionsVerb } from './verbs/regions';
 import { totpVerb } from './verbs/totp';
 import { EXIT, UsageError, type Io, type Verb } from './verb';
 
-export const VERBS: readonly Verb[] = [...API_VERBS, agentVerify, auditVerify, totpVerb];
+export const VERBS: readonly Verb[] = [...API_VERBS, regionsVerb, agentVerify, auditVerify, totpVerb];
 
 function help(): string {
   const lines = VERBS.map((verb) => `  ${verb.name.padEnd(20)} ${verb.summary}`);

@@ -22,7 +22,7 @@ import { readLedger } from './agent-verify';
 
 type Values = Record<string, string | boolean | undefined>;
 
-interface ApiVerb {
+export interface ApiVerb {
   name: string;
   summary: string;
   /** Positional arguments, in order. */
@@ -764,7 +764,7 @@ function usageOf(spec: ApiVerb): string {
   return [`eatctl ${spec.name} ${first} ${CONNECTION_USAGE}`.replace(/ {2,}/g, ' '), ...notes].join('\n');
 }
 
-function toVerb(spec: ApiVerb): Verb {
+export function toVerb(spec: ApiVerb): Verb {
   const args = spec.args ?? [];
   return {
     name: spec.name,

@@ -9,6 +9,7 @@ import type {
   tokenDetails,
   tokenSummary,
 } from '../../functions/api/schemas';
+import type { replicationStatus } from '../../functions/api/replication-routes';
 import type { viewRequestView } from '../../functions/api/view-approval-routes';
 import type { IneligibilityReason } from '../../shared/domain/eligibility';
 
@@ -17,6 +18,7 @@ export type TokenDetails = z.infer<typeof tokenDetails>;
 export type EmergencyAccessPage = z.infer<typeof emergencyAccessPage>;
 export type AuditEvent = z.infer<typeof auditEvent>;
 export type ViewRequest = z.infer<typeof viewRequestView>;
+export type ReplicationStatus = z.infer<typeof replicationStatus>;
 
 /** What a view brings where the domain asks (docs/api.md): a reason and ticket, or an approved request. */
 export interface ViewAccess {
@@ -160,6 +162,11 @@ export class Api {
       `/v1/tokens/${encodeURIComponent(serial)}/emergency-access`,
       { body: change, ifMatch: etag },
     );
+  }
+
+  /** The regions' view of a change: whether each region already has what was saved here. */
+  replication(serial: string) {
+    return this.call<ReplicationStatus>('GET', `/v1/tokens/${encodeURIComponent(serial)}/replication`);
   }
 
   unlock(serial: string) {

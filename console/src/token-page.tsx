@@ -16,6 +16,7 @@ import {
   type ViewAccess,
 } from './api';
 import { dateTime, STATE_TEXT, timeLeft } from './format';
+import { RegionsPanel } from './regions-panel';
 import { ViewGate, type Gate } from './view-gate';
 
 /** The refusals that a reason, a ticket or an approval lift: the page shows the gate instead. */
@@ -52,6 +53,8 @@ export function TokenPage({ api, serial, onBack }: Props) {
   const [now, setNow] = useState(Date.now());
   const [gate, setGate] = useState<Gate | null>(null);
   const [access, setAccess] = useState<ViewAccess>({});
+  /** Which save the regions' view follows (RegionsPanel), or null before the first save. */
+  const [lastSave, setLastSave] = useState<number | null>(null);
   const heading = useRef<HTMLHeadingElement>(null);
 
   const loadTrail = async () => {
@@ -140,6 +143,7 @@ export function TokenPage({ api, serial, onBack }: Props) {
           `the offline code ${change.onlineUseAllowed ? 'may now' : 'may no longer'} be used online`,
         );
       setMessage({ kind: 'saved', text: `Saved: ${parts.join('; ')}.` });
+      setLastSave(Date.now());
       await loadTrail();
     } catch (failure) {
       if (failure instanceof ApiError && failure.status === 412) {
@@ -167,6 +171,7 @@ export function TokenPage({ api, serial, onBack }: Props) {
     try {
       setDetails((await api.unlock(serial)).body);
       setMessage({ kind: 'saved', text: 'Unlocked: both failure counters are back to zero.' });
+      setLastSave(Date.now());
       await loadTrail();
     } catch (failure) {
       setMessage({ kind: 'error', text: `Not unlocked: ${describeError(failure)}` });
@@ -360,6 +365,7 @@ export function TokenPage({ api, serial, onBack }: Props) {
           </form>
         </section>
       )}
+      {lastSave !== null && <RegionsPanel key={lastSave} api={api} serial={serial} />}
       {details && (
         <section aria-labelledby="audit-heading" class="panel">
           <h2 id="audit-heading">Audit trail (newest first)</h2>
