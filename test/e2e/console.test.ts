@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { decodeBase32, totp } from '../../shared/domain/totp';
+import { main } from '../../cli/eatctl';
 import { axeViolations, launchChromium } from '../support/browser';
 import { projectRoot } from '../../local/engines';
 import { startLocalProcess, type LocalProcess } from '../support/local-process';
@@ -204,6 +205,66 @@ test('the help-desk procedure in the console, end to end, as jane.admin', async 
 
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByText('You are signed out.').waitFor();
+  await jane.context.close();
+});
+
+test('after a save, the Regions panel says which region has the change yet, and eatctl regions too', async () => {
+  const partition = (action: 'hold' | 'release') =>
+    fetch(`${system.primary}/local/replication/${action}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ from: 'local-primary', to: 'local-replica' }),
+    });
+  const eatctl = async (...argv: string[]) => {
+    const io = {
+      out: '',
+      stdout: (text: string) => void (io.out += text),
+      stderr: (text: string) => void (io.out += text),
+      readStdin: async () => '',
+    };
+    const token = await clientToken('helpdesk');
+    const exit = await main([...argv, '--endpoint', system.primary, '--token', token], io);
+    return { exit, out: io.out };
+  };
+  const jane = await signIn('jane.admin', 'jane-password');
+  const { page } = jane;
+  await search(page, { 'Last name (beginning of)': 'arch' });
+  await page.getByRole('button', { name: ALICE.serial }).click();
+  await page.getByLabel('Offline emergency code').waitFor();
+  expect(await page.getByRole('heading', { name: 'Regions' }).count()).toBe(0);
+
+  // A partition: the save cannot reach the replica until it heals, however fast the machine.
+  expect((await partition('hold')).status).toBe(200);
+  const onlineUse = page.getByLabel('Use offline code for online access');
+  await onlineUse.setChecked(!(await onlineUse.isChecked()));
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page
+    .getByRole('status')
+    .filter({ hasText: /^Saved:/ })
+    .waitFor();
+  const replicaRow = page.locator('table.regions tr[data-region="local-replica"]');
+  await page.locator('table.regions tr[data-region="local-replica"][data-state="pending"]').waitFor();
+  await expect(replicaRow.textContent()).resolves.toMatch(/Not yet \(waiting \d+ s\)/);
+  await expect(
+    page.locator('table.regions tr[data-region="local-primary"]').textContent(),
+  ).resolves.toContain('Saved here');
+  await page.getByText(/Saved in local-primary; not every region has it yet\. Saved \d+ s ago\./).waitFor();
+  await expectAccessible(page);
+  await page.screenshot({ path: join(SCREENSHOTS, 'console-regions-pending.png'), fullPage: true });
+  const pending = await eatctl('regions', ALICE.serial);
+  expect(pending.exit).toBe(0);
+  expect(pending.out).toMatch(/local-replica\s+pending/);
+  expect(pending.out).toMatch(/everywhere\s+not yet/);
+
+  // Healed: the panel, still asking every second, turns without a reload.
+  expect((await partition('release')).status).toBe(200);
+  await page.locator('table.regions tr[data-region="local-replica"][data-state="replicated"]').waitFor();
+  await page.getByText('Every region has the change.').waitFor();
+  await page.screenshot({ path: join(SCREENSHOTS, 'console-regions.png'), fullPage: true });
+  const replicated = await eatctl('regions', ALICE.serial, '--wait', '30');
+  expect(replicated.exit).toBe(0);
+  expect(replicated.out).toMatch(/local-replica\s+replicated/);
+  expect(replicated.out).toMatch(/everywhere\s+yes/);
   await jane.context.close();
 });
 
