@@ -9,7 +9,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutCommand, UpdateCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { auditTrailRoute, getTokenRoute, searchTokensRoute } from '../../../functions/api/admin-routes';
+import { replicationStatusRoute } from '../../../functions/api/replication-routes';
 import { FUNCTION_DECLARATIONS } from '../../../infra/function-catalog';
+import { DynamoDbReplicaReader } from '../../../shared/adapters/dynamodb/dynamodb-replica-reader';
 import { attributeConditions } from '../../../infra/constructs/service-function';
 import { DynamoDbTokenStore } from '../../../shared/adapters/dynamodb/dynamodb-token-store';
 import { PIN_REGISTER_ATTRIBUTE, PROJECTION, adminSk, tokenPk } from '../../../shared/adapters/dynamodb/keys';
@@ -206,6 +208,38 @@ describe('the read-only functions read no secret attribute', () => {
     expectNoSecret(recorded);
     // Nothing of the token item but its domain.
     expect(recorded[0]).toMatchObject({ command: 'GetItemCommand', attributes: ['securityDomain'] });
+    client.destroy();
+  });
+});
+
+describe("the regions' view of a change reads no secret attribute, at home or in another region", () => {
+  it('answers under its policy, from versions and change times only', async () => {
+    const { recorded, deps, client } = confined('admin-replication');
+    // The same table as this region's and as another region's replica: the policy is the same for both.
+    const replicas = new DynamoDbReplicaReader(
+      ['test-primary', 'test-replica'].map((region) => ({
+        region,
+        client,
+        tableName: system.table.tableName,
+      })),
+    );
+    const reply = await system.callWith({ ...deps, replicas }, replicationStatusRoute, {
+      claims: ADMIN,
+      params: { serial: SERIAL },
+    });
+    expect(reply.status).toBe(200);
+    expect(reply.body).toMatchObject({
+      writtenIn: 'test-primary',
+      written: [
+        { item: 'administrators-settings', version: 1, changedAt: '2026-12-01T00:00:00.000Z' },
+        { item: 'lockout', version: 1, changedAt: null },
+      ],
+      regions: [
+        { region: 'test-primary', state: 'origin' },
+        { region: 'test-replica', state: 'replicated' },
+      ],
+    });
+    expectNoSecret(recorded);
     client.destroy();
   });
 });
