@@ -90,9 +90,8 @@ export function settingsChangedAt(item: {
   registers?: Partial<Record<string, { at?: string } | undefined>>;
   reset?: { at?: string } | null;
 }): string | null {
-  const times = [
-    ...Object.values(item.registers ?? {}).map((entry) => entry?.at),
-    item.reset?.at,
-  ].filter((at): at is string => typeof at === 'string');
+  const times = [...Object.values(item.registers ?? {}).map((entry) => entry?.at), item.reset?.at].filter(
+    (at): at is string => typeof at === 'string',
+  );
   return times.reduce<string | null>((a, b) => (a === null || b > a ? b : a), null);
 }
