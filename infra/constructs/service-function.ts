@@ -340,7 +340,8 @@ export class ServiceFunction extends Construct {
     access: DataAccess,
   ): void {
     if (access.readsReplicaTables !== true) return;
-    this.function.addEnvironment('REPLICATION_REGIONS', regions.join(','));
+    // Sorted: a move of the primary region reorders the configuration's list, and must change no function.
+    this.function.addEnvironment('REPLICATION_REGIONS', [...regions].sort().join(','));
     const others = regions.filter((r) => r !== Stack.of(this).region);
     if (others.length === 0) return;
     this.role.addToPrincipalPolicy(
