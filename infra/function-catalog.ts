@@ -11,8 +11,8 @@
  */
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { ALL_ROUTES } from '../functions/api/routes';
-import type { RouteDefinition } from '../functions/http/route';
+import { ALL_ROUTES } from '../functions/api/contract/routes';
+import type { RouteDefinition } from '../functions/api/contract/route';
 import type { ProjectionPurpose } from '../shared/adapters/dynamodb/keys';
 import { INDEX } from '../shared/adapters/dynamodb/table-schema';
 import type { PepperPurpose } from '../shared/ports/pepper';

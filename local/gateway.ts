@@ -19,7 +19,7 @@ import formBody from '@fastify/formbody';
 import { requireScope } from '../functions/http/claims';
 import { errorResult, type HttpResult } from '../functions/http/http-handler';
 import { API_GATEWAY_MAX_BODY_BYTES, payloadTooLarge } from '../functions/http/request-limits';
-import type { RouteDefinition } from '../functions/http/route';
+import type { RouteDefinition } from '../functions/api/contract/route';
 import { AppError, isAppError, ValidationError } from '../shared/domain/errors';
 import type { LocalIssuer } from './jwt';
 

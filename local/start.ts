@@ -20,7 +20,7 @@ import {
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 import type { FastifyInstance } from 'fastify';
-import { ALL_ROUTES } from '../functions/api/routes';
+import { ALL_ROUTES } from '../functions/api/contract/routes';
 import { DynamoDbClientBudget } from '../shared/adapters/dynamodb/dynamodb-client-budget';
 import { DynamoDbTokenStore } from '../shared/adapters/dynamodb/dynamodb-token-store';
 import { ensureLocalKeyFile } from '../shared/adapters/sealing';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { RouteDefinition } from '../http/route';
-import { errorBody } from './schemas';
+import type { RouteDefinition } from './contract/route';
+import { errorBody } from './contract/schemas';
 
 type JsonSchema = Record<string, unknown>;
 

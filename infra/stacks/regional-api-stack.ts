@@ -24,7 +24,7 @@ import { PublicOpenApiDocument } from '../constructs/public-openapi-document';
 import { AUDIT_TRAIL_FUNCTION, IdentityEvents } from '../constructs/identity-events';
 import { ServiceFunction, type TokenTableRef } from '../constructs/service-function';
 import { openApiDocument } from '../../functions/api/openapi';
-import { ALL_ROUTES, openApiRoute } from '../../functions/api/routes';
+import { ALL_ROUTES, openApiRoute } from '../../functions/api/contract/routes';
 import { CHAIN_LINK_ATTRIBUTES } from '../../shared/adapters/dynamodb/dynamodb-audit-chain';
 import { KEY, TTL_ATTRIBUTE } from '../../shared/adapters/dynamodb/table-schema';
 

@@ -1,5 +1,5 @@
 import { evaluateEligibility } from '../domain/eligibility';
-import { AppError } from '../domain/errors';
+import { AppError, isConflict } from '../domain/errors';
 import { isCodeUsable } from '../domain/issuance';
 import {
   countFailure,
@@ -27,7 +27,7 @@ import { readPasscode } from '../domain/passcode';
 import { appendAuditEvents, auditEventOf, recordAudit, type AuditEntry } from './audit';
 import { requireClientBudget } from './client-budget';
 import type { UseCaseDependencies } from './context';
-import { isConflict, updateCounters } from './lockout-counters';
+import { updateCounters } from './lockout-counters';
 import { deliverOfflineData } from './offline-delivery';
 import {
   checkCode,

@@ -1,8 +1,7 @@
 import { DEFAULT_VIEW_POLICY, viewPolicyProblems, type ViewPolicy } from '../domain/view-policy';
 import { assignmentEpochOf, nextAssignmentEpoch } from '../domain/assignment';
-import { etagMatches } from '../domain/etag';
 import { isResetPending } from '../domain/emergency-access';
-import { AppError, NotFoundError, ValidationError } from '../domain/errors';
+import { AppError, isConflict, NotFoundError, ValidationError } from '../domain/errors';
 import type {
   Agent,
   AuditDetailValue,
@@ -11,6 +10,7 @@ import type {
   SecurityDomain,
   Token,
   TokenKind,
+  TokenOverview,
   TokenState,
   User,
   UserRef,
@@ -26,14 +26,13 @@ import {
   type AdminChange,
 } from '../domain/regional-state';
 import { decodeBase32 } from '../domain/totp';
+import { versionMatches, type ExpectedVersion } from '../domain/version';
 import { createPinVerifier } from './code-verifier';
 import type { Page, PageRequest } from '../ports/token-store';
 import { appendAuditEvents, auditEventOf, recordAudit, type AuditEntry } from './audit';
 import { canSeeDomain, type AdminActor, type UseCaseDependencies } from './context';
 import { loadVisibleTokenState } from './emergency-access';
 import { invalidCursor, PageCursors } from './page-cursors';
-import { isConflict } from './lockout-counters';
-import { tokenDetailsOf, type TokenDetails } from './views';
 
 /**
  * Management: security domains, users, token import and assignment, PINs, agents (docs/api.md "Management
@@ -47,38 +46,35 @@ import { tokenDetailsOf, type TokenDetails } from './views';
 export const MIN_SEED_BYTES = 16;
 export const MAX_SEED_BYTES = 64;
 
-/** An entity as stored, with the ETag of its version; `created` when the call made it. */
+/** An entity as stored, with its version; `created` when the call made it. */
 export interface Stored<T> {
   value: T;
-  etag: string;
+  version: string;
   created: boolean;
 }
 
-export const etagOfVersion = (version: number): string => `"${version}"`;
-
 /**
- * If-Match against what was read. Replacing an existing domain, user or agent needs it (`required`);
- * the single-setting token changes take it optionally, as reset and online use do. A resource that
- * does not exist matches no ETag.
+ * The version the caller read against the one stored. Replacing an existing domain, user or agent needs
+ * it (`required`); the single-setting token changes take it optionally, as reset and online use do.
+ * Something that does not exist matches no version.
  */
-function checkIfMatch(
+function checkExpectedVersion(
   current: { version: number } | null,
-  ifMatch: string | undefined,
+  expected: ExpectedVersion | undefined,
   required: boolean,
 ): void {
-  const given = ifMatch === '' ? undefined : ifMatch;
   if (current === null) {
-    if (given !== undefined)
+    if (expected !== undefined)
       throw new AppError('ETAG_MISMATCH', 'It does not exist, so If-Match cannot match');
     return;
   }
-  if (given === undefined) {
+  if (expected === undefined) {
     if (required) {
       throw new AppError('IF_MATCH_REQUIRED', 'Replacing it needs an If-Match header with the ETag you read');
     }
     return;
   }
-  if (!etagMatches(given, etagOfVersion(current.version))) {
+  if (!versionMatches(expected, String(current.version))) {
     throw new AppError('ETAG_MISMATCH', 'It changed since it was read');
   }
 }
@@ -105,7 +101,7 @@ const withoutVersion = <T extends { version: number }>({
 }: T): Omit<T, 'version'> => rest;
 
 function stored<T extends { version: number }>(entity: T, created = false): Stored<Omit<T, 'version'>> {
-  return { value: withoutVersion(entity), etag: etagOfVersion(entity.version), created };
+  return { value: withoutVersion(entity), version: String(entity.version), created };
 }
 
 // Security domains
@@ -168,7 +164,7 @@ export async function putSecurityDomain(
   actor: AdminActor,
   id: string,
   input: SecurityDomainInput,
-  ifMatch: string | undefined,
+  expected: ExpectedVersion | undefined,
 ): Promise<Stored<SecurityDomainView>> {
   requireAllDomains(actor, 'Changing security domains');
   const offlinePolicy: OfflinePolicy = { ...DEFAULT_OFFLINE_POLICY, ...input.offlinePolicy };
@@ -182,7 +178,7 @@ export async function putSecurityDomain(
   if (problems.length > 0)
     throw new ValidationError('The security domain policy is not acceptable', problems);
   const existing = await deps.store.getSecurityDomain(id);
-  checkIfMatch(existing, ifMatch, true);
+  checkExpectedVersion(existing, expected, true);
   const saved = await deps.store.saveSecurityDomain({
     id,
     name: input.name,
@@ -236,14 +232,14 @@ export async function putUser(
   actor: AdminActor,
   userId: string,
   input: UserInput,
-  ifMatch: string | undefined,
+  expected: ExpectedVersion | undefined,
 ): Promise<Stored<UserView>> {
   const existing = await deps.store.getUser(userId);
   if (existing !== null && !canSeeDomain(actor, existing.securityDomain)) {
     throw new NotFoundError('No such user');
   }
   await requireVisibleDomain(deps, actor, input.securityDomain);
-  checkIfMatch(existing, ifMatch, true);
+  checkExpectedVersion(existing, expected, true);
   const saved = await deps.store.saveUser({
     userId: existing?.userId ?? userId,
     firstName: input.firstName,
@@ -292,32 +288,30 @@ const sameRef = (a: UserRef | null, b: UserRef) =>
 
 // Tokens
 
-/** A token as management shows it: its details, TOTP digits, and whether a PIN is set (never the PIN). */
-export interface ManagedToken extends TokenDetails {
+/** A token as management shows it: its overview, TOTP digits, and whether a PIN is set (never the PIN). */
+export interface ManagedToken extends TokenOverview {
   digits: Token['digits'];
   pinSet: boolean;
 }
 
-function managedTokenOf(state: TokenState, now: Date): ManagedToken {
-  return {
-    ...tokenDetailsOf(state, now),
+/** A token's management version: a tag of its token item and the regions' admin items. */
+const tokenVersionOf = (state: TokenState): string => tagOf(state.items, false);
+
+function storedToken(state: TokenState, created = false): Stored<ManagedToken> {
+  const value = {
+    token: state.token,
+    issued: state.issued,
+    lockout: state.lockout,
     digits: state.token.digits,
     pinSet: state.token.pinVerifier !== null,
   };
+  return { value, version: tokenVersionOf(state), created };
 }
 
-/** A token's management ETag: a tag of its token item and the regions' admin items. */
-const tokenEtagOf = (state: TokenState): string => `"${tagOf(state.items, false)}"`;
-
-function storedToken(state: TokenState, now: Date, created = false): Stored<ManagedToken> {
-  return { value: managedTokenOf(state, now), etag: tokenEtagOf(state), created };
-}
-
-/** If-Match, optional, against a token's management ETag. */
-function checkTokenIfMatch(state: TokenState, ifMatch: string | undefined): void {
-  if (ifMatch === undefined || ifMatch === '' || ifMatch === '*') return;
-  if (!etagMatches(ifMatch, tokenEtagOf(state)))
-    throw new AppError('ETAG_MISMATCH', 'It changed since it was read');
+/** The version read, optional, against a token's management version. */
+function checkTokenVersion(state: TokenState, expected: ExpectedVersion | undefined): void {
+  if (expected === undefined || versionMatches(expected, tokenVersionOf(state))) return;
+  throw new AppError('ETAG_MISMATCH', 'It changed since it was read');
 }
 
 function manageEntry(
@@ -379,7 +373,7 @@ async function commit(
   const serial = state.token.serial;
   if (!changed) {
     await auditManage(deps, actor, serial, 'success', { ...details, changed });
-    return storedToken(mergeTokenState(state.items), deps.clock());
+    return storedToken(mergeTokenState(state.items));
   }
   const eventOf = (d: Record<string, AuditDetailValue>) =>
     auditEventOf(deps, manageEntry(actor, serial, 'success', { ...d, changed }));
@@ -398,7 +392,7 @@ async function commit(
     items = { ...items, token: await deps.store.saveToken(change.token, events) };
     await appendAuditEvents(deps, events);
   }
-  return storedToken(mergeTokenState(items), deps.clock());
+  return storedToken(mergeTokenState(items));
 }
 
 export interface TokenImport {
@@ -462,7 +456,7 @@ export async function importToken(
     throw error;
   }
   await appendAuditEvents(deps, events);
-  return storedToken(mergeTokenState(itemsOfNewToken(token)), deps.clock(), true);
+  return storedToken(mergeTokenState(itemsOfNewToken(token)), true);
 }
 
 async function sealSeed(deps: UseCaseDependencies, serial: string, base32: string) {
@@ -495,10 +489,10 @@ export async function assignToken(
   actor: AdminActor,
   serial: string,
   userId: string,
-  ifMatch: string | undefined,
+  expected: ExpectedVersion | undefined,
 ): Promise<Stored<ManagedToken>> {
   const state = await loadVisibleTokenState(deps, actor, serial);
-  checkTokenIfMatch(state, ifMatch);
+  checkTokenVersion(state, expected);
   const user = await loadVisibleUser(deps, actor, userId);
   const details = {
     change: 'assign',
@@ -528,10 +522,10 @@ export async function unassignToken(
   deps: UseCaseDependencies,
   actor: AdminActor,
   serial: string,
-  ifMatch: string | undefined,
+  expected: ExpectedVersion | undefined,
 ): Promise<Stored<ManagedToken>> {
   const state = await loadVisibleTokenState(deps, actor, serial);
-  checkTokenIfMatch(state, ifMatch);
+  checkTokenVersion(state, expected);
   const previous = state.token.user;
   if (previous === null) return commit(deps, actor, state, {}, { change: 'unassign' });
   const { settings, issued } = state;
@@ -566,10 +560,10 @@ export async function setTokenEnabled(
   actor: AdminActor,
   serial: string,
   enabled: boolean,
-  ifMatch: string | undefined,
+  expected: ExpectedVersion | undefined,
 ): Promise<Stored<ManagedToken>> {
   const state = await loadVisibleTokenState(deps, actor, serial);
-  checkTokenIfMatch(state, ifMatch);
+  checkTokenVersion(state, expected);
   return commit(deps, actor, state, state.token.enabled !== enabled ? { admin: { enabled } } : {}, {
     change: enabled ? 'enable' : 'disable',
   });
@@ -592,10 +586,10 @@ export async function setPin(
   actor: AdminActor,
   serial: string,
   pin: string,
-  ifMatch: string | undefined,
+  expected: ExpectedVersion | undefined,
 ): Promise<Stored<ManagedToken>> {
   const state = await loadVisibleTokenState(deps, actor, serial);
-  checkTokenIfMatch(state, ifMatch);
+  checkTokenVersion(state, expected);
   const details = { change: 'pin-set' };
   if (state.token.kind !== 'securid') return refuse(deps, actor, serial, 'TOKEN_KIND_HAS_NO_PIN', details);
   if (state.token.user === null) return refuse(deps, actor, serial, 'TOKEN_UNASSIGNED', details);
@@ -608,10 +602,10 @@ export async function clearPin(
   deps: UseCaseDependencies,
   actor: AdminActor,
   serial: string,
-  ifMatch: string | undefined,
+  expected: ExpectedVersion | undefined,
 ): Promise<Stored<ManagedToken>> {
   const state = await loadVisibleTokenState(deps, actor, serial);
-  checkTokenIfMatch(state, ifMatch);
+  checkTokenVersion(state, expected);
   const details = { change: 'pin-clear' };
   if (state.token.kind !== 'securid') return refuse(deps, actor, serial, 'TOKEN_KIND_HAS_NO_PIN', details);
   return commit(
@@ -665,11 +659,11 @@ export async function putAgent(
   actor: AdminActor,
   agentId: string,
   input: AgentInput,
-  ifMatch: string | undefined,
+  expected: ExpectedVersion | undefined,
 ): Promise<Stored<AgentView>> {
   requireAllDomains(actor, 'Managing agents');
   const existing = await deps.store.getAgent(agentId);
-  checkIfMatch(existing, ifMatch, true);
+  checkExpectedVersion(existing, expected, true);
   const saved = await deps.store.saveAgent({
     agentId,
     name: input.name,

@@ -153,15 +153,19 @@ export async function viewGate(
   return { details: reasonDetails(access) };
 }
 
-/** A request as the API shows it; `yours` says whether the caller made it (and so may not decide it). */
-export interface ViewRequestView extends Omit<ViewRequest, 'version'> {
+/** A request as the caller sees it now: its status at this time, and whether the caller made it. */
+export interface SeenViewRequest {
+  request: ViewRequest;
+  status: ViewRequestStatus;
+  /** The caller asked: they may read the code once approved, and may not decide the request. */
   yours: boolean;
 }
 
-function viewOf(request: ViewRequest, actor: AdminActor, now: Date): ViewRequestView {
-  const { version: _version, ...rest } = request;
-  return { ...rest, status: statusAt(request, now), yours: request.requestedBy === actor.id };
-}
+const seenBy = (request: ViewRequest, actor: AdminActor, now: Date): SeenViewRequest => ({
+  request,
+  status: statusAt(request, now),
+  yours: request.requestedBy === actor.id,
+});
 
 async function visibleTokenDomain(deps: UseCaseDependencies, actor: AdminActor, serial: string) {
   const domain = await deps.store.getTokenDomain(serial);
@@ -189,7 +193,7 @@ export async function requestView(
   actor: AdminActor,
   serial: string,
   given: AccessReason,
-): Promise<ViewRequestView> {
+): Promise<SeenViewRequest> {
   const state = await deps.store.getTokenState(serial);
   if (state === null || !canSeeDomain(actor, state.token.securityDomain)) {
     throw new NotFoundError('No such token');
@@ -227,7 +231,7 @@ export async function requestView(
   });
   const saved = await deps.store.saveViewRequest(request, [event]);
   await appendAuditEvents(deps, [event]);
-  return viewOf(saved, actor, now);
+  return seenBy(saved, actor, now);
 }
 
 /**
@@ -238,7 +242,7 @@ export async function listPendingViewRequests(
   deps: UseCaseDependencies,
   actor: AdminActor,
   page: PageRequest,
-): Promise<Page<ViewRequestView>> {
+): Promise<Page<SeenViewRequest>> {
   const cursors = new PageCursors(deps.sealer, deps.clock);
   const scope = { operation: 'listViewRequests', actor, query: {} };
   const inner = await cursors.open(scope, page.cursor);
@@ -251,7 +255,7 @@ export async function listPendingViewRequests(
   return {
     items: found.items
       .filter((request) => canSeeDomain(actor, request.securityDomain))
-      .map((request) => viewOf(request, actor, now)),
+      .map((request) => seenBy(request, actor, now)),
     cursor: await cursors.seal(scope, found.cursor),
   };
 }
@@ -261,8 +265,8 @@ export async function getViewRequest(
   actor: AdminActor,
   serial: string,
   id: string,
-): Promise<ViewRequestView> {
-  return viewOf(await visibleRequest(deps, actor, serial, id), actor, deps.clock());
+): Promise<SeenViewRequest> {
+  return seenBy(await visibleRequest(deps, actor, serial, id), actor, deps.clock());
 }
 
 /**
@@ -275,7 +279,7 @@ export async function decideViewRequest(
   serial: string,
   id: string,
   decision: 'approve' | 'deny',
-): Promise<ViewRequestView> {
+): Promise<SeenViewRequest> {
   const request = await visibleRequest(deps, actor, serial, id);
   if (request.requestedBy === actor.id) {
     throw new AppError('FORBIDDEN', 'A second administrator decides: not the one who asked', {
@@ -306,5 +310,5 @@ export async function decideViewRequest(
   );
   const saved = await deps.store.saveViewRequest(decided, [event]);
   await appendAuditEvents(deps, [event]);
-  return viewOf(saved, actor, now);
+  return seenBy(saved, actor, now);
 }

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { ALL_ROUTES } from '../../functions/api/routes';
-import type { RouteDefinition } from '../../functions/http/route';
+import { ALL_ROUTES } from '../../functions/api/contract/routes';
+import type { RouteDefinition } from '../../functions/api/contract/route';
 import { INDEX } from '../../shared/adapters/dynamodb/table-schema';
 import {
   FUNCTION_DECLARATIONS,

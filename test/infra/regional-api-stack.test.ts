@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { openApiDocument } from '../../functions/api/openapi';
-import { ALL_ROUTES, openApiRoute } from '../../functions/api/routes';
-import { routeKeyOf } from '../../functions/http/route';
+import { ALL_ROUTES, openApiRoute } from '../../functions/api/contract/routes';
+import { routeKeyOf } from '../../functions/api/contract/route';
 import { AUDIT_OUTBOX_FUNCTION } from '../../infra/constructs/audit-outbox-materializer';
 import { AUDIT_TRAIL_FUNCTION } from '../../infra/constructs/identity-events';
 import { SWEEP_MAX_EVENT_AGE, SWEEP_RETRY_ATTEMPTS } from '../../infra/constructs/expiry-sweep-schedule';

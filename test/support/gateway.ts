@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { importJWK, SignJWT, type JWK, type JWTPayload } from 'jose';
-import { ALL_ROUTES } from '../../functions/api/routes';
+import { ALL_ROUTES } from '../../functions/api/contract/routes';
 import { LOCAL_CLIENTS, LOCAL_USERS } from '../../local/clients';
 import { createGateway, type LambdaHandler } from '../../local/gateway';
 import { createLocalIssuer, LOCAL_AUDIENCE, type LocalIssuer } from '../../local/jwt';

@@ -13,7 +13,7 @@ import { DynamoDbClientBudget } from '../../shared/adapters/dynamodb/dynamodb-cl
 import { LocalSigner } from '../../shared/adapters/signing/local-signer';
 import { ensureLocalKeyFile, LocalSealer } from '../../shared/adapters/sealing';
 import type { UseCaseDependencies } from '../../shared/use-cases/context';
-import type { RouteDefinition } from '../../functions/http/route';
+import type { RouteDefinition } from '../../functions/api/contract/route';
 import { httpEvent, lambdaContext, type RequestSpec } from './events';
 import { MemoryClientBudget } from '../../shared/adapters/memory/memory-client-budget';
 import { MemoryTokenStore } from '../../shared/adapters/memory/memory-token-store';

@@ -9,10 +9,10 @@
  * function would receive if the request got past API Gateway (no claims, an expired token's claims).
  */
 import { connect } from 'node:net';
-import { ALL_ROUTES } from '../../../functions/api/routes';
-import { errorBody } from '../../../functions/api/schemas';
+import { ALL_ROUTES } from '../../../functions/api/contract/routes';
+import { errorBody } from '../../../functions/api/contract/schemas';
 import { MAX_BODY_BYTES } from '../../../functions/http/request-limits';
-import type { RouteDefinition } from '../../../functions/http/route';
+import type { RouteDefinition } from '../../../functions/api/contract/route';
 import { giveOfflineCode, seedDemo, USERS } from '../../support/demo';
 import { ADMIN, AGENT, type Claims } from '../../support/events';
 import { startTestGateway, type TestGateway } from '../../support/gateway';

@@ -4,7 +4,7 @@
  */
 import { currentCode } from '../../support/fixtures';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { viewEmergencyAccessRoute } from '../../../functions/api/admin-routes';
+import { viewEmergencyAccessRoute } from '../../../functions/api/contract/admin-routes';
 import type { UseCaseDependencies } from '../../../shared/use-cases/context';
 import { authenticate } from '../../../shared/use-cases/authenticate';
 import { allowOnlineUse, giveOfflineCode, seedDemo, USERS } from '../../support/demo';

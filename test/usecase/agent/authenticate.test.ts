@@ -3,8 +3,11 @@ import {
   resetEmergencyAccessRoute,
   setOnlineUseRoute,
   viewEmergencyAccessRoute,
-} from '../../../functions/api/admin-routes';
-import { agentAuthenticateRoute, agentAuthenticationReply } from '../../../functions/api/agent-routes';
+} from '../../../functions/api/contract/admin-routes';
+import {
+  agentAuthenticateRoute,
+  agentAuthenticationReply,
+} from '../../../functions/api/contract/agent-routes';
 import { EMERGENCY_ACCESS_FAILURE_LIMIT, TOKENCODE_FAILURE_LIMIT } from '../../../shared/domain/lockout';
 import type { UseCaseDependencies } from '../../../shared/use-cases/context';
 import { unlockToken } from '../../../shared/use-cases/unlock';

@@ -4,7 +4,7 @@
  * verify FILE` checks it offline.
  */
 import { z } from 'zod';
-import type { RouteDefinition } from '../http/route';
+import type { RouteDefinition } from './route';
 import { isoTime, serialParams } from './schemas';
 
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/);

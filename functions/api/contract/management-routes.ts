@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { decodeBase32 } from '../../shared/domain/totp';
-import { MAX_SEED_BYTES, MIN_SEED_BYTES } from '../../shared/use-cases/management';
-import type { RouteDefinition } from '../http/route';
+import { decodeBase32 } from '../../../shared/domain/totp';
+import { MAX_SEED_BYTES, MIN_SEED_BYTES } from '../../../shared/use-cases/management';
+import type { RouteDefinition } from './route';
 import {
   agentId,
   domainId,

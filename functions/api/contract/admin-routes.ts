@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { RouteDefinition } from '../http/route';
+import type { RouteDefinition } from './route';
 import {
   accessReason,
   auditEvent,
