@@ -21,6 +21,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { FastifyInstance } from 'fastify';
 import { ALL_ROUTES } from '../functions/api/contract/routes';
+import { routeHandlerOf } from '../functions/registry';
 import { DynamoDbClientBudget } from '../shared/adapters/dynamodb/dynamodb-client-budget';
 import { DynamoDbTokenStore } from '../shared/adapters/dynamodb/dynamodb-token-store';
 import { ensureLocalKeyFile } from '../shared/adapters/sealing';
@@ -87,23 +88,16 @@ function replicationLine(e: ReplicationEvent): string {
   return `replication: ${e.from} -> ${e.to}  ${e.pk} ${e.sk}  ${what}`;
 }
 
-interface FunctionModule {
-  handler: LambdaHandler;
-  createHandler?: (deps: UseCaseDependencies) => LambdaHandler;
-}
-
-/** Each route group's handler module, built around this region's dependencies where it takes them. */
+/** Each route group's handler (functions/registry.ts), built around this region's dependencies where it takes them. */
 function handlersFor(deps: UseCaseDependencies): (group: string) => LambdaHandler {
-  const handlers = new Map<string, LambdaHandler>();
-  return (group) => {
+  const handlers = new Map<string, Promise<LambdaHandler>>();
+  return (group) => async (event, context) => {
     let handler = handlers.get(group);
     if (handler === undefined) {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const module = require(`../functions/${group}`) as FunctionModule;
-      handler = module.createHandler ? module.createHandler(deps) : module.handler;
+      handler = routeHandlerOf(group, deps);
       handlers.set(group, handler);
     }
-    return handler;
+    return (await handler)(event, context);
   };
 }
 

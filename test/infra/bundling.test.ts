@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ServiceFunction } from '../../infra/constructs/service-function';
-import { FUNCTIONS_DIR, functionCatalog } from '../../infra/function-catalog';
+import { FUNCTION_ENTRIES } from '../../functions/registry';
+import { functionCatalog } from '../../infra/function-catalog';
 
 function bundle(sourceMaps: boolean): string {
   const outdir = mkdtempSync(path.join(tmpdir(), 'eat-bundle-'));
@@ -19,7 +20,7 @@ function bundle(sourceMaps: boolean): string {
   const app = new App({ outdir });
   const stack = new Stack(app, 'Bundling', { env: { region: 'us-east-1' } });
   // Deployed, the document is a static file; its handler still serves it in the local gateway.
-  const spec = { ...functionCatalog().sweep, name: 'openapi', entry: path.join(FUNCTIONS_DIR, 'openapi.ts') };
+  const spec = { ...functionCatalog().sweep, name: 'openapi', entry: FUNCTION_ENTRIES.openapi };
   new ServiceFunction(stack, 'Openapi', {
     spec,
     namePrefix: 'eat',

@@ -3,6 +3,20 @@ import type { z } from 'zod';
 /** The OAuth scopes of the API's callers. */
 export type Scope = 'eat/admin' | 'eat/agent';
 
+/** The functions that serve the routes, one per group; functions/registry.ts has each one's module. */
+export const ROUTE_GROUPS = [
+  'admin-search',
+  'admin-view',
+  'admin-change',
+  'admin-audit',
+  'admin-audit-export',
+  'admin-manage',
+  'admin-view-approvals',
+  'agent-authenticate',
+  'openapi',
+] as const;
+export type RouteGroup = (typeof ROUTE_GROUPS)[number];
+
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /**
@@ -17,7 +31,7 @@ export interface RouteDefinition {
   /** The scope a caller needs; null for the public OpenAPI document. */
   scope: Scope | null;
   /** The function (route group) that serves it: its entry in functions/registry.ts. */
-  group: string;
+  group: RouteGroup;
   summary: string;
   params?: z.ZodType;
   query?: z.ZodType;
