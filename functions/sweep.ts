@@ -1,5 +1,8 @@
 import { getNumberFromEnv } from '@aws-lambda-powertools/commons/utils/env';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { isAppError, ValidationError } from '../shared/domain/errors';
@@ -69,7 +72,8 @@ function logFailure(failure: SweepFailure): void {
   });
 }
 
-function publish(metrics: Metrics, result: SweepResult): void {
+/** The run's counts; the metrics middleware publishes them when the run ends, failed or not. */
+function addCounts(metrics: Metrics, result: SweepResult): void {
   const counts: [string, number][] = [
     ['Due', result.due],
     ['Expired', result.expired],
@@ -82,7 +86,6 @@ function publish(metrics: Metrics, result: SweepResult): void {
     ['StoppedEarly', result.stoppedEarly ? 1 : 0],
   ];
   for (const [name, value] of counts) metrics.addMetric(name, MetricUnit.Count, value);
-  metrics.publishStoredMetrics();
 }
 
 export function createHandler(
@@ -97,8 +100,7 @@ export function createHandler(
       serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'emergency-access',
     });
 
-  return async (event: unknown, context: Context): Promise<SweepReply> => {
-    logger.addContext(context);
+  const sweep = async (event: unknown, context: Context): Promise<SweepReply> => {
     const parsed = sweepEvent.safeParse(event ?? {});
     if (!parsed.success) throw new ValidationError('The sweep event is not valid', ['now']);
     const clockNow = deps.clock();
@@ -116,7 +118,7 @@ export function createHandler(
       requestId: context.awsRequestId,
       onFailure: logFailure,
     });
-    publish(metrics, result);
+    addCounts(metrics, result);
     const { downloads, ...counts } = result;
     logger.info('sweep finished', { now: now.toISOString(), ...counts, downloads });
     // A run that could not read the index fails, so that the function's error alarm sees it; what it did
@@ -126,6 +128,9 @@ export function createHandler(
     }
     return { now: now.toISOString(), ...result };
   };
+  return middy(sweep)
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics));
 }
 
 export const handler = createHandler(productionDependencies(), { settings: sweepSettingsFromEnv() });
