@@ -36,7 +36,10 @@ function capturedMetrics() {
   const metrics = new Metrics({ namespace: 'EmergencyAccess', serviceName: 'sweep-test' });
   const flushed: Record<string, unknown>[] = [];
   jest.spyOn(metrics, 'publishStoredMetrics').mockImplementation(() => {
-    flushed.push(metrics.serializeMetrics() as unknown as Record<string, unknown>);
+    // As the real flush: nothing is written when no metric was added (a refused run).
+    const output = metrics.serializeMetrics() as unknown as Record<string, unknown>;
+    const named = (output._aws as { CloudWatchMetrics: { Metrics: unknown[] }[] }).CloudWatchMetrics[0]!;
+    if (named.Metrics.length > 0) flushed.push(output);
     metrics.clearMetrics();
     return metrics;
   });
