@@ -215,9 +215,11 @@ describe('finding 5: the same bounded work and the same answer for every user id
     expect((await login('nobody', '1234567890', WEB_AGENT, tight)).reply.status).toBe(200);
   });
 
-  it('will not start the agent function without a budget', () => {
+  it('will not start the agent function without a budget', async () => {
     const { clientBudget: _none, ...without } = deps;
-    expect(() => system.callWith(without, agentAuthenticateRoute, { claims: AGENT })).toThrow(/budget/);
+    await expect(system.callWith(without, agentAuthenticateRoute, { claims: AGENT })).rejects.toThrow(
+      /budget/,
+    );
   });
 });
 
