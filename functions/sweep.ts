@@ -1,7 +1,5 @@
 import { getNumberFromEnv } from '@aws-lambda-powertools/commons/utils/env';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
@@ -15,6 +13,7 @@ import {
 } from '../shared/use-cases/sweep-expired';
 import { productionDependencies } from './dependencies';
 import { logger } from './logger';
+import { newMetrics, observe } from './observability';
 
 /**
  * The expiry sweep, invoked by EventBridge Scheduler in every region. The schedule's payload may carry
@@ -36,8 +35,6 @@ export const DEFAULT_SWEEP_SETTINGS: SweepSettings = {
   lookBackDays: undefined,
   timeMarginMs: 10_000,
 };
-
-export const METRICS_NAMESPACE = 'EmergencyAccess';
 
 /** The settings from the environment, read once at cold start; a malformed value stops the cold start. */
 export function sweepSettingsFromEnv(): SweepSettings {
@@ -93,12 +90,7 @@ export function createHandler(
   options: { settings?: Partial<SweepSettings>; metrics?: Metrics } = {},
 ) {
   const settings = { ...DEFAULT_SWEEP_SETTINGS, ...options.settings };
-  const metrics =
-    options.metrics ??
-    new Metrics({
-      namespace: METRICS_NAMESPACE,
-      serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'emergency-access',
-    });
+  const metrics = options.metrics ?? newMetrics();
 
   const sweep = async (event: unknown, context: Context): Promise<SweepReply> => {
     const parsed = sweepEvent.safeParse(event ?? {});
@@ -128,9 +120,7 @@ export function createHandler(
     }
     return { now: now.toISOString(), ...result };
   };
-  return middy(sweep)
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics));
+  return observe(middy(sweep), metrics);
 }
 
 export const handler = createHandler(productionDependencies(), { settings: sweepSettingsFromEnv() });

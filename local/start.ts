@@ -194,6 +194,9 @@ async function main(): Promise<void> {
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     POWERTOOLS_LOG_LEVEL: process.env.LOG_LEVEL ?? 'WARN',
     POWERTOOLS_SERVICE_NAME: 'emergency-access-local',
+    // No X-Ray here, and the metrics would only print to the terminal.
+    POWERTOOLS_TRACE_ENABLED: 'false',
+    POWERTOOLS_METRICS_DISABLED: 'true',
   });
   const { dependenciesFrom } = await import('../functions/dependencies');
   const { loadConfig } = await import('../functions/config');

@@ -1,4 +1,4 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import middy, { type MiddlewareObj } from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2, Context } from 'aws-lambda';
@@ -16,6 +16,7 @@ import {
 } from '../api/contract/route';
 import { statusOf } from '../api/contract/statuses';
 import { logger } from '../logger';
+import { newMetrics, observe } from '../observability';
 import { callerOf, requireScope, type Caller } from './claims';
 import { bodyBytes, MAX_BODY_BYTES, payloadTooLarge } from './request-limits';
 import type { HttpReply } from './responses';
@@ -255,13 +256,29 @@ const shareState = (): Middleware => ({
   },
 });
 
+/** Each request counted once, by the class of its status. */
+function replyMetricOf(status: number): string {
+  if (status >= 500) return 'ServerErrors';
+  if (status >= 400) return 'ClientErrors';
+  return 'Replies';
+}
+
+const countReplies = (metrics: Metrics): Middleware => {
+  // Returns nothing: a value a middleware returns is middy's early response.
+  const count = (request: Request): void => {
+    metrics.addMetric(replyMetricOf(request.response?.statusCode ?? 500), MetricUnit.Count, 1);
+  };
+  return { after: count, onError: count };
+};
+
 /**
  * A function serving a group of routes: normalize headers, pick the route, authorize, parse the body,
  * validate, call the route, shape the reply; the error handler last.
  */
 export function httpHandler(routes: readonly BoundRoute[]) {
-  return middy<HttpEvent, HttpResult, Error, Context, Partial<RequestState>>()
-    .use(injectLambdaContext(logger, { resetKeys: true }))
+  const metrics = newMetrics();
+  return observe(middy<HttpEvent, HttpResult, Error, Context, Partial<RequestState>>(), metrics)
+    .use(countReplies(metrics))
     .use(shareState())
     .use(httpHeaderNormalizer())
     .use(selectRoute(routes))

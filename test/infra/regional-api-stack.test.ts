@@ -85,6 +85,21 @@ describe('functions', () => {
     }
   });
 
+  it('traces every function, the stream consumers included, and keeps replies and errors out of the traces', () => {
+    const names = [...catalog.all.map((spec) => spec.name), AUDIT_OUTBOX_FUNCTION, AUDIT_TRAIL_FUNCTION];
+    for (const { json } of regional) {
+      for (const name of names) {
+        const fn = lambdaOf(json, { name } as FunctionSpec).Properties;
+        expect(fn.TracingConfig).toEqual({ Mode: 'Active' });
+        // A reply may hold an emergency code: the handler's segment never records it.
+        expect((fn.Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({
+          POWERTOOLS_TRACER_CAPTURE_RESPONSE: 'false',
+          POWERTOOLS_TRACER_CAPTURE_ERROR: 'false',
+        });
+      }
+    }
+  });
+
   it("names the table and its region's key in the environment of every function that uses data", () => {
     for (const { region, json } of regional) {
       const keyStack = region === config.primaryRegion ? names.sealingKey : names.sealingKeyReplica(region);

@@ -24,12 +24,12 @@ export function checkExpectedVersion(
 ): void {
   if (current === null) {
     if (expected !== undefined)
-      throw new AppError('ETAG_MISMATCH', 'It does not exist, so If-Match cannot match');
+      throw new AppError('ETAG_MISMATCH', 'It does not exist, so no version you read can match');
     return;
   }
   if (expected === undefined) {
     if (required) {
-      throw new AppError('IF_MATCH_REQUIRED', 'Replacing it needs an If-Match header with the ETag you read');
+      throw new AppError('IF_MATCH_REQUIRED', 'Replacing it needs the version you read');
     }
     return;
   }
