@@ -31,7 +31,7 @@ export type LambdaHandler = (
 export interface GatewayOptions {
   regionName: string;
   routes: readonly RouteDefinition[];
-  /** The handler of each route group (`functions/<group>.ts`). */
+  /** The handler of each route group (its entry in functions/registry.ts). */
   handlerOf: (group: string) => LambdaHandler;
   issuer: LocalIssuer;
   /** Extra local-only routes (token issuer, sweep, console). */
