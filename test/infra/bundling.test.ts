@@ -35,8 +35,14 @@ function bundle(sourceMaps: boolean): string {
   return path.join(assembly.directory, assets[0]!);
 }
 
-/** Loads the bundle in a fresh Node process, as the Lambda runtime does, and invokes its handler once. */
-function invoke(file: string, event: unknown): { statusCode: number; body: string } {
+/**
+ * Loads the bundle in a fresh Node process, as the Lambda runtime does, and invokes its handler once: its
+ * reply, and the lines it printed before (the metrics' EMF, as Lambda's stdout receives it).
+ */
+function invoke(
+  file: string,
+  event: unknown,
+): { reply: { statusCode: number; body: string }; printed: string[] } {
   const script = `
     const { handler } = await import(${JSON.stringify(pathToFileURL(file).href)});
     const context = { awsRequestId: 'bundling-test', getRemainingTimeInMillis: () => 10000 };
@@ -45,7 +51,11 @@ function invoke(file: string, event: unknown): { statusCode: number; body: strin
     encoding: 'utf8',
     env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1', NODE_OPTIONS: '--enable-source-maps' },
   });
-  return JSON.parse(output) as { statusCode: number; body: string };
+  const lines = output.split('\n');
+  return {
+    reply: JSON.parse(lines.at(-1)!) as { statusCode: number; body: string },
+    printed: lines.slice(0, -1),
+  };
 }
 
 const outdirs: string[] = [];
@@ -61,7 +71,7 @@ describe('bundling', () => {
     expect(size).toBeGreaterThan(10_000);
     expect(size).toBeLessThan(3_000_000);
 
-    const reply = invoke(path.join(dir, 'index.mjs'), {
+    const { reply, printed } = invoke(path.join(dir, 'index.mjs'), {
       version: '2.0',
       routeKey: 'GET /v1/openapi.json',
       rawPath: '/v1/openapi.json',
@@ -77,6 +87,9 @@ describe('bundling', () => {
     });
     expect(reply.statusCode).toBe(200);
     expect(JSON.parse(reply.body)).toMatchObject({ openapi: expect.stringMatching(/^3\.1/) });
+    // The bundle runs the Powertools middlewares: the request's count is flushed as EMF.
+    const emf = printed.map((line) => JSON.parse(line) as { _aws?: unknown; Replies?: number });
+    expect(emf).toContainEqual(expect.objectContaining({ _aws: expect.anything(), Replies: 1 }));
   });
 
   it('leaves the source map out when it is not wanted', () => {
