@@ -38,6 +38,10 @@ export default tseslint.config(
         {
           patterns: [
             { group: ['@aws-sdk/*', 'aws-cdk-lib', 'aws-cdk-lib/*'], message: 'No AWS in the domain.' },
+            {
+              group: ['**/functions/**'],
+              message: 'The core knows no HTTP: the edge imports it, not the reverse.',
+            },
           ],
         },
       ],
@@ -65,6 +69,25 @@ export default tseslint.config(
   {
     files: ['shared/**/*.ts', 'functions/**/*.ts', 'infra/**/*.ts'],
     rules: { 'no-console': 'error' },
+  },
+  {
+    // The use cases take expected versions and return domain results; the contract, statuses, ETags and
+    // views are the edge's (functions/).
+    files: ['shared/use-cases/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/functions/**'],
+              message: 'The core knows no HTTP: the edge imports it, not the reverse.',
+            },
+            { group: ['**/test/**'], message: 'Product code does not import test code.' },
+          ],
+        },
+      ],
+    },
   },
   {
     // Product tooling never imports test code (the tests import it). shared/ and functions/ have their own

@@ -10,6 +10,7 @@ const common = {
   // where needed and compile them to CommonJS like our own code.
   moduleNameMapper: { '^@middy/([a-z-]+)$': '<rootDir>/node_modules/@middy/$1/index.js' },
   transformIgnorePatterns: ['/node_modules/(?!(@middy|jose)/)'],
+  setupFiles: ['<rootDir>/test/support/powertools-env.js'],
 };
 
 module.exports = {

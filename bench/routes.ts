@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import type { FastifyInstance } from 'fastify';
-import { ALL_ROUTES } from '../functions/api/routes';
+import { ALL_ROUTES } from '../functions/api/contract/routes';
 import { DynamoDbClientBudget } from '../shared/adapters/dynamodb/dynamodb-client-budget';
 import { DynamoDbTokenStore } from '../shared/adapters/dynamodb/dynamodb-token-store';
 import { SK, tokenPk } from '../shared/adapters/dynamodb/keys';

@@ -6,6 +6,14 @@
  * EATCTL_CLIENT_SECRET). Both from `--token-url` (EATCTL_TOKEN_URL; the local system's issuer by default).
  */
 import { createHash, randomBytes } from 'node:crypto';
+import {
+  pathOf,
+  type BodyInputOf,
+  type ParamsInputOf,
+  type QueryInputOf,
+  type ReplyOf,
+  type RouteDefinition,
+} from '../functions/api/contract/route';
 import { localDataDir, readLocalEndpoints } from '../local/endpoints';
 
 /** The local issuer's public console client, and the loopback redirect eatctl names (RFC 8252). */
@@ -175,4 +183,41 @@ export async function callApi(
   }
   if (!response.ok) throw new ApiError(response.status, body);
   return { status: response.status, headers: response.headers, body };
+}
+
+/** A call of one route of the contract: its path, query and body typed by the route's schemas. */
+export interface RouteCall<R extends RouteDefinition> {
+  params?: ParamsInputOf<R>;
+  query?: { [K in keyof QueryInputOf<R>]?: QueryInputOf<R>[K] | undefined };
+  body?: BodyInputOf<R>;
+  headers?: Record<string, string>;
+  /** Through the agent's client credentials rather than a person's sign-in. */
+  asAgent?: boolean;
+}
+
+export interface RouteReply<R extends RouteDefinition> {
+  status: number;
+  headers: Headers;
+  /** The route's reply as the contract's schema describes it (the service is trusted to keep to it). */
+  body: ReplyOf<R>;
+}
+
+/** One call of a route of the contract; throws ApiError for an error status. */
+export async function callRoute<R extends RouteDefinition>(
+  connection: Connection,
+  route: R,
+  call: RouteCall<R> = {},
+): Promise<RouteReply<R>> {
+  const query = new URLSearchParams();
+  for (const [name, value] of Object.entries(call.query ?? {})) {
+    if (value !== undefined) query.set(name, String(value));
+  }
+  const path = pathOf(route, (call.params ?? {}) as ParamsInputOf<R>);
+  const reply = await callApi(
+    call.asAgent ? { ...connection, asAgent: true } : connection,
+    route.method,
+    `${path}${query.size ? `?${query}` : ''}`,
+    { body: call.body, headers: call.headers, anonymous: route.scope === null },
+  );
+  return { ...reply, body: reply.body as ReplyOf<R> };
 }

@@ -1,6 +1,12 @@
 import type { UseCaseDependencies } from '../shared/use-cases/context';
 import { changeEmergencyAccess, type EmergencyAccessChange } from '../shared/use-cases/emergency-access';
-import { resetEmergencyAccessRoute, saveEmergencyAccessRoute, setOnlineUseRoute } from './api/admin-routes';
+import {
+  resetEmergencyAccessRoute,
+  saveEmergencyAccessRoute,
+  setOnlineUseRoute,
+} from './api/contract/admin-routes';
+import { etagOf } from './api/contract/etag';
+import { emergencyAccessPageOf } from './api/views';
 import { productionDependencies } from './dependencies';
 import { adminActorOf } from './http/actors';
 import { bind, httpHandler, type RouteRequest } from './http/http-handler';
@@ -8,28 +14,22 @@ import { ok } from './http/responses';
 
 export const createHandler = (deps: UseCaseDependencies) => {
   const change = async (
-    request: RouteRequest<{ serial: string }, unknown, unknown>,
+    request: Pick<RouteRequest, 'caller' | 'requestId' | 'expectedVersion'> & { params: { serial: string } },
     wanted: EmergencyAccessChange,
   ) => {
-    const { page, etag } = await changeEmergencyAccess(
+    const result = await changeEmergencyAccess(
       deps,
       adminActorOf(request),
       request.params.serial,
       wanted,
-      request.ifMatch,
+      request.expectedVersion,
     );
-    return ok(page, { etag });
+    return ok(emergencyAccessPageOf(result), { etag: etagOf(result.version) });
   };
   return httpHandler([
-    bind<{ serial: string }, unknown, EmergencyAccessChange>(saveEmergencyAccessRoute, (request) =>
-      change(request, request.body),
-    ),
-    bind<{ serial: string }, unknown, unknown>(resetEmergencyAccessRoute, (request) =>
-      change(request, { resetOffline: true }),
-    ),
-    bind<{ serial: string }, unknown, { allowed: boolean }>(setOnlineUseRoute, (request) =>
-      change(request, { onlineUseAllowed: request.body.allowed }),
-    ),
+    bind(saveEmergencyAccessRoute, (request) => change(request, request.body)),
+    bind(resetEmergencyAccessRoute, (request) => change(request, { resetOffline: true })),
+    bind(setOnlineUseRoute, (request) => change(request, { onlineUseAllowed: request.body.allowed })),
   ]);
 };
 

@@ -1,4 +1,3 @@
-import type { z } from 'zod/mini';
 import type { UseCaseDependencies } from '../shared/use-cases/context';
 import {
   assignToken,
@@ -15,9 +14,11 @@ import {
   setPin,
   setTokenEnabled,
   unassignToken,
+  type ManagedToken,
   type Stored,
 } from '../shared/use-cases/management';
 import { unlockToken } from '../shared/use-cases/unlock';
+import { etagOf } from './api/contract/etag';
 import {
   assignTokenRoute,
   clearPinRoute,
@@ -34,109 +35,130 @@ import {
   setTokenEnabledRoute,
   unassignTokenRoute,
   unlockTokenRoute,
-} from './api/management-routes';
+} from './api/contract/management-routes';
+import { pathOf } from './api/contract/route';
+import { getTokenRoute } from './api/contract/admin-routes';
+import { managedTokenOf, tokenDetailsOf } from './api/views';
 import { productionDependencies } from './dependencies';
 import { adminActorOf } from './http/actors';
 import { bind, httpHandler } from './http/http-handler';
+import { pageReplyOf, pageRequestOf } from './http/pages';
 import { created, ok, type HttpReply } from './http/responses';
 
-type In<S extends z.ZodMiniType> = z.output<S>;
-type Serial = { serial: string };
-type PageQuery = { limit?: number; cursor?: string };
-
-const pageRequestOf = (query: PageQuery) => ({ limit: query.limit ?? 25, cursor: query.cursor });
-
 /** 201 for what the call created, 200 otherwise; the ETag of the version stored. */
-const replyOf = <T>(result: Stored<T>, location?: string): HttpReply =>
+const replyOf = <T>(result: Stored<T>, location?: string): HttpReply<T> =>
   result.created
-    ? created(result.value, { etag: result.etag, ...(location ? { location } : {}) })
-    : ok(result.value, { etag: result.etag });
+    ? created(result.value, { etag: etagOf(result.version), ...(location ? { location } : {}) })
+    : ok(result.value, { etag: etagOf(result.version) });
 
-export const createHandler = (deps: UseCaseDependencies) =>
-  httpHandler([
-    bind<unknown, PageQuery, unknown>(listSecurityDomainsRoute, async (request) => {
-      const page = await listSecurityDomains(deps, adminActorOf(request), pageRequestOf(request.query));
-      return ok({ items: page.items, nextCursor: page.cursor });
-    }),
-    bind<{ domainId: string }, unknown, unknown>(getSecurityDomainRoute, async (request) =>
+export const createHandler = (deps: UseCaseDependencies) => {
+  const tokenReplyOf = (result: Stored<ManagedToken>, location?: string) =>
+    replyOf({ ...result, value: managedTokenOf(result.value, deps.clock()) }, location);
+  return httpHandler([
+    bind(listSecurityDomainsRoute, async (request) =>
+      ok(pageReplyOf(await listSecurityDomains(deps, adminActorOf(request), pageRequestOf(request.query)))),
+    ),
+    bind(getSecurityDomainRoute, async (request) =>
       replyOf(await getSecurityDomain(deps, adminActorOf(request), request.params.domainId)),
     ),
-    bind<{ domainId: string }, unknown, In<typeof putSecurityDomainRoute.body>>(
-      putSecurityDomainRoute,
-      async (request) =>
-        replyOf(
-          await putSecurityDomain(
-            deps,
-            adminActorOf(request),
-            request.params.domainId,
-            request.body,
-            request.ifMatch,
-          ),
-        ),
-    ),
-
-    bind<{ userId: string }, unknown, unknown>(getUserRoute, async (request) =>
-      replyOf(await getUser(deps, adminActorOf(request), request.params.userId)),
-    ),
-    bind<{ userId: string }, unknown, In<typeof putUserRoute.body>>(putUserRoute, async (request) =>
+    bind(putSecurityDomainRoute, async (request) =>
       replyOf(
-        await putUser(deps, adminActorOf(request), request.params.userId, request.body, request.ifMatch),
+        await putSecurityDomain(
+          deps,
+          adminActorOf(request),
+          request.params.domainId,
+          request.body,
+          request.expectedVersion,
+        ),
       ),
     ),
 
-    bind<unknown, unknown, In<typeof importTokenRoute.body>>(importTokenRoute, async (request) => {
-      const result = await importToken(deps, adminActorOf(request), request.body);
-      return replyOf(result, `/v1/tokens/${encodeURIComponent(request.body.serial)}`);
-    }),
-    bind<Serial, unknown, In<typeof assignTokenRoute.body>>(assignTokenRoute, async (request) =>
+    bind(getUserRoute, async (request) =>
+      replyOf(await getUser(deps, adminActorOf(request), request.params.userId)),
+    ),
+    bind(putUserRoute, async (request) =>
       replyOf(
+        await putUser(
+          deps,
+          adminActorOf(request),
+          request.params.userId,
+          request.body,
+          request.expectedVersion,
+        ),
+      ),
+    ),
+
+    bind(importTokenRoute, async (request) =>
+      tokenReplyOf(
+        await importToken(deps, adminActorOf(request), request.body),
+        pathOf(getTokenRoute, { serial: request.body.serial }),
+      ),
+    ),
+    bind(assignTokenRoute, async (request) =>
+      tokenReplyOf(
         await assignToken(
           deps,
           adminActorOf(request),
           request.params.serial,
           request.body.userId,
-          request.ifMatch,
+          request.expectedVersion,
         ),
       ),
     ),
-    bind<Serial, unknown, unknown>(unassignTokenRoute, async (request) =>
-      replyOf(await unassignToken(deps, adminActorOf(request), request.params.serial, request.ifMatch)),
+    bind(unassignTokenRoute, async (request) =>
+      tokenReplyOf(
+        await unassignToken(deps, adminActorOf(request), request.params.serial, request.expectedVersion),
+      ),
     ),
-    bind<Serial, unknown, In<typeof setTokenEnabledRoute.body>>(setTokenEnabledRoute, async (request) =>
-      replyOf(
+    bind(setTokenEnabledRoute, async (request) =>
+      tokenReplyOf(
         await setTokenEnabled(
           deps,
           adminActorOf(request),
           request.params.serial,
           request.body.enabled,
-          request.ifMatch,
+          request.expectedVersion,
         ),
       ),
     ),
-    bind<Serial, unknown, In<typeof setPinRoute.body>>(setPinRoute, async (request) =>
-      replyOf(
-        await setPin(deps, adminActorOf(request), request.params.serial, request.body.pin, request.ifMatch),
+    bind(setPinRoute, async (request) =>
+      tokenReplyOf(
+        await setPin(
+          deps,
+          adminActorOf(request),
+          request.params.serial,
+          request.body.pin,
+          request.expectedVersion,
+        ),
       ),
     ),
-    bind<Serial, unknown, unknown>(clearPinRoute, async (request) =>
-      replyOf(await clearPin(deps, adminActorOf(request), request.params.serial, request.ifMatch)),
+    bind(clearPinRoute, async (request) =>
+      tokenReplyOf(
+        await clearPin(deps, adminActorOf(request), request.params.serial, request.expectedVersion),
+      ),
     ),
-    bind<Serial, unknown, unknown>(unlockTokenRoute, async (request) =>
-      ok(await unlockToken(deps, adminActorOf(request), request.params.serial)),
+    bind(unlockTokenRoute, async (request) =>
+      ok(tokenDetailsOf(await unlockToken(deps, adminActorOf(request), request.params.serial), deps.clock())),
     ),
 
-    bind<unknown, PageQuery, unknown>(listAgentsRoute, async (request) => {
-      const page = await listAgents(deps, adminActorOf(request), pageRequestOf(request.query));
-      return ok({ items: page.items, nextCursor: page.cursor });
-    }),
-    bind<{ agentId: string }, unknown, unknown>(getAgentRoute, async (request) =>
+    bind(listAgentsRoute, async (request) =>
+      ok(pageReplyOf(await listAgents(deps, adminActorOf(request), pageRequestOf(request.query)))),
+    ),
+    bind(getAgentRoute, async (request) =>
       replyOf(await getAgent(deps, adminActorOf(request), request.params.agentId)),
     ),
-    bind<{ agentId: string }, unknown, In<typeof putAgentRoute.body>>(putAgentRoute, async (request) =>
+    bind(putAgentRoute, async (request) =>
       replyOf(
-        await putAgent(deps, adminActorOf(request), request.params.agentId, request.body, request.ifMatch),
+        await putAgent(
+          deps,
+          adminActorOf(request),
+          request.params.agentId,
+          request.body,
+          request.expectedVersion,
+        ),
       ),
     ),
   ]);
+};
 
 export const handler = createHandler(productionDependencies());

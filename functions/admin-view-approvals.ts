@@ -13,53 +13,46 @@ import {
   getViewRequestRoute,
   listViewRequestsRoute,
   requestViewRoute,
-} from './api/view-approval-routes';
+} from './api/contract/view-approval-routes';
+import { viewRequestViewOf } from './api/views';
 import { productionDependencies } from './dependencies';
 import { adminActorOf } from './http/actors';
 import { bind, httpHandler } from './http/http-handler';
+import { pageReplyOf, pageRequestOf } from './http/pages';
 import { created, ok } from './http/responses';
-
-type Serial = { serial: string };
-type RequestParams = Serial & { requestId: string };
-type PageQuery = { limit?: number; cursor?: string };
 
 export const createHandler = (deps: UseCaseDependencies) =>
   httpHandler([
-    bind<Serial, unknown, { reason: string; ticket?: string }>(requestViewRoute, async (request) =>
-      created(await requestView(deps, adminActorOf(request), request.params.serial, request.body)),
-    ),
-    bind<unknown, PageQuery, unknown>(listViewRequestsRoute, async (request) => {
-      const page = await listPendingViewRequests(deps, adminActorOf(request), {
-        limit: request.query.limit ?? 25,
-        cursor: request.query.cursor,
-      });
-      return ok({ items: page.items, nextCursor: page.cursor });
-    }),
-    bind<RequestParams, unknown, unknown>(getViewRequestRoute, async (request) =>
-      ok(await getViewRequest(deps, adminActorOf(request), request.params.serial, request.params.requestId)),
-    ),
-    bind<RequestParams, unknown, unknown>(cancelViewRequestRoute, async (request) =>
-      ok(
-        await cancelViewRequest(deps, adminActorOf(request), request.params.serial, request.params.requestId),
+    bind(requestViewRoute, async (request) =>
+      created(
+        viewRequestViewOf(
+          await requestView(deps, adminActorOf(request), request.params.serial, request.body),
+        ),
       ),
     ),
+    bind(listViewRequestsRoute, async (request) => {
+      const page = await listPendingViewRequests(deps, adminActorOf(request), pageRequestOf(request.query));
+      return ok(pageReplyOf(page, viewRequestViewOf));
+    }),
+    bind(getViewRequestRoute, async (request) => {
+      const { serial, requestId } = request.params;
+      return ok(viewRequestViewOf(await getViewRequest(deps, adminActorOf(request), serial, requestId)));
+    }),
+    bind(cancelViewRequestRoute, async (request) => {
+      const { serial, requestId } = request.params;
+      return ok(viewRequestViewOf(await cancelViewRequest(deps, adminActorOf(request), serial, requestId)));
+    }),
     ...(
       [
         [approveViewRequestRoute, 'approve'],
         [denyViewRequestRoute, 'deny'],
       ] as const
     ).map(([route, decision]) =>
-      bind<RequestParams, unknown, unknown>(route, async (request) =>
-        ok(
-          await decideViewRequest(
-            deps,
-            adminActorOf(request),
-            request.params.serial,
-            request.params.requestId,
-            decision,
-          ),
-        ),
-      ),
+      bind(route, async (request) => {
+        const { serial, requestId } = request.params;
+        const seen = await decideViewRequest(deps, adminActorOf(request), serial, requestId, decision);
+        return ok(viewRequestViewOf(seen));
+      }),
     ),
   ]);
 

@@ -1,7 +1,8 @@
 import type { UseCaseDependencies } from '../shared/use-cases/context';
 import { viewEmergencyAccess } from '../shared/use-cases/emergency-access';
-import type { ViewAccess } from '../shared/use-cases/view-approvals';
-import { viewEmergencyAccessRoute } from './api/admin-routes';
+import { viewEmergencyAccessRoute } from './api/contract/admin-routes';
+import { etagOf } from './api/contract/etag';
+import { emergencyAccessPageOf } from './api/views';
 import { productionDependencies } from './dependencies';
 import { adminActorOf } from './http/actors';
 import { bind, httpHandler } from './http/http-handler';
@@ -9,14 +10,14 @@ import { ok } from './http/responses';
 
 export const createHandler = (deps: UseCaseDependencies) =>
   httpHandler([
-    bind<{ serial: string }, ViewAccess, unknown>(viewEmergencyAccessRoute, async (request) => {
-      const { page, etag } = await viewEmergencyAccess(
+    bind(viewEmergencyAccessRoute, async (request) => {
+      const result = await viewEmergencyAccess(
         deps,
         adminActorOf(request),
         request.params.serial,
         request.query,
       );
-      return ok(page, { etag });
+      return ok(emergencyAccessPageOf(result), { etag: etagOf(result.version) });
     }),
   ]);
 

@@ -1,6 +1,7 @@
 import { getStringFromEnv } from '@aws-lambda-powertools/commons/utils/env';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import middy from '@middy/core';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { auditEventsOfRecords, type AuditStreamRecord } from '../shared/adapters/dynamodb/audit-stream';
 import { DynamoDbTokenStore } from '../shared/adapters/dynamodb/dynamodb-token-store';
@@ -14,6 +15,7 @@ import {
   type PublishResult,
 } from '../shared/use-cases/publish-events';
 import { logger } from './logger';
+import { addCounts, newMetrics, observe, traced } from './observability';
 
 export type AuditTrailDependencies = PublishDependencies & { chain: AuditChainStore };
 
@@ -25,7 +27,10 @@ export type AuditTrailDependencies = PublishDependencies & { chain: AuditChainSt
  * batch, which the event source delivers again (at least once; `detail.eventId` deduplicates).
  */
 export function createHandler(deps: AuditTrailDependencies) {
-  return async (event: Pick<DynamoDBStreamEvent, 'Records'>): Promise<PublishResult & ChainResult> => {
+  const metrics = newMetrics();
+  const chainAndPublish = async (
+    event: Pick<DynamoDBStreamEvent, 'Records'>,
+  ): Promise<PublishResult & ChainResult> => {
     const events = auditEventsOfRecords(event.Records as AuditStreamRecord[]);
     const chained = await chainAuditEvents(deps, events);
     const published = await publishIdentityEvents(deps, events);
@@ -34,8 +39,10 @@ export function createHandler(deps: AuditTrailDependencies) {
       ...chained,
       ...published,
     });
+    addCounts(metrics, { ...chained, ...published });
     return { ...chained, ...published };
   };
+  return observe(middy(chainAndPublish), metrics);
 }
 
 /** Read once at cold start. */
@@ -47,12 +54,12 @@ function dependencies(): AuditTrailDependencies {
     errorMessage: 'EVENT_BUS_NAME is required',
   });
   const endpoint = process.env.DYNAMODB_ENDPOINT?.trim();
-  const client = new DynamoDBClient({ region, ...(endpoint ? { endpoint } : {}) });
+  const client = traced(new DynamoDBClient({ region, ...(endpoint ? { endpoint } : {}) }));
   return {
     store: new DynamoDbTokenStore(client, { tableName }),
     chain: new DynamoDbAuditChainStore(client, tableName),
     regionName: process.env.REGION_NAME?.trim() || region,
-    publisher: new EventBridgePublisher(new EventBridgeClient({ region }), eventBusName),
+    publisher: new EventBridgePublisher(traced(new EventBridgeClient({ region })), eventBusName),
   };
 }
 

@@ -13,6 +13,7 @@ import type { Signer } from '../shared/ports/signer';
 import type { Sealer } from '../shared/ports/sealer';
 import type { UseCaseDependencies } from '../shared/use-cases/context';
 import { loadConfig, type FunctionConfig } from './config';
+import { traced } from './observability';
 import { PRODUCTION_KDF_COST } from '../shared/domain/verifier';
 
 /** A sealer built on first use (the local key file is read asynchronously), then kept for the process. */
@@ -57,14 +58,15 @@ function lazySigner(build: () => Promise<Signer>): Signer {
 /** The clients and adapters of one process, made once at cold start from the configuration. */
 export function dependenciesFrom(config: FunctionConfig): UseCaseDependencies {
   const region = process.env.AWS_REGION ?? 'us-east-1';
-  const dynamoDb = new DynamoDBClient({
-    region,
-    ...(config.dynamoDbEndpoint ? { endpoint: config.dynamoDbEndpoint } : {}),
-  });
+  const dynamoDb = traced(
+    new DynamoDBClient({ region, ...(config.dynamoDbEndpoint ? { endpoint: config.dynamoDbEndpoint } : {}) }),
+  );
   const sealerConfig = config.sealer;
   let kms: KMSClient | undefined;
   const kmsClient = () =>
-    (kms ??= new KMSClient({ region, ...(config.kmsEndpoint ? { endpoint: config.kmsEndpoint } : {}) }));
+    (kms ??= traced(
+      new KMSClient({ region, ...(config.kmsEndpoint ? { endpoint: config.kmsEndpoint } : {}) }),
+    ));
   const sealer =
     sealerConfig.kind === 'kms'
       ? lazySealer(() => createSealer({ kind: 'kms', keyArn: sealerConfig.keyArn, client: kmsClient() }))

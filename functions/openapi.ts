@@ -1,5 +1,5 @@
 import { openApiDocument } from './api/openapi';
-import { ALL_ROUTES, openApiRoute } from './api/routes';
+import { ALL_ROUTES, openApiRoute } from './api/contract/routes';
 import { bind, httpHandler } from './http/http-handler';
 import { ok } from './http/responses';
 

@@ -1,5 +1,6 @@
 import { getNumberFromEnv } from '@aws-lambda-powertools/commons/utils/env';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
+import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { isAppError, ValidationError } from '../shared/domain/errors';
@@ -12,6 +13,7 @@ import {
 } from '../shared/use-cases/sweep-expired';
 import { productionDependencies } from './dependencies';
 import { logger } from './logger';
+import { newMetrics, observe } from './observability';
 
 /**
  * The expiry sweep, invoked by EventBridge Scheduler in every region. The schedule's payload may carry
@@ -33,8 +35,6 @@ export const DEFAULT_SWEEP_SETTINGS: SweepSettings = {
   lookBackDays: undefined,
   timeMarginMs: 10_000,
 };
-
-export const METRICS_NAMESPACE = 'EmergencyAccess';
 
 /** The settings from the environment, read once at cold start; a malformed value stops the cold start. */
 export function sweepSettingsFromEnv(): SweepSettings {
@@ -69,7 +69,8 @@ function logFailure(failure: SweepFailure): void {
   });
 }
 
-function publish(metrics: Metrics, result: SweepResult): void {
+/** The run's counts; the metrics middleware publishes them when the run ends, failed or not. */
+function addCounts(metrics: Metrics, result: SweepResult): void {
   const counts: [string, number][] = [
     ['Due', result.due],
     ['Expired', result.expired],
@@ -82,7 +83,6 @@ function publish(metrics: Metrics, result: SweepResult): void {
     ['StoppedEarly', result.stoppedEarly ? 1 : 0],
   ];
   for (const [name, value] of counts) metrics.addMetric(name, MetricUnit.Count, value);
-  metrics.publishStoredMetrics();
 }
 
 export function createHandler(
@@ -90,15 +90,9 @@ export function createHandler(
   options: { settings?: Partial<SweepSettings>; metrics?: Metrics } = {},
 ) {
   const settings = { ...DEFAULT_SWEEP_SETTINGS, ...options.settings };
-  const metrics =
-    options.metrics ??
-    new Metrics({
-      namespace: METRICS_NAMESPACE,
-      serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'emergency-access',
-    });
+  const metrics = options.metrics ?? newMetrics();
 
-  return async (event: unknown, context: Context): Promise<SweepReply> => {
-    logger.addContext(context);
+  const sweep = async (event: unknown, context: Context): Promise<SweepReply> => {
     const parsed = sweepEvent.safeParse(event ?? {});
     if (!parsed.success) throw new ValidationError('The sweep event is not valid', ['now']);
     const clockNow = deps.clock();
@@ -116,7 +110,7 @@ export function createHandler(
       requestId: context.awsRequestId,
       onFailure: logFailure,
     });
-    publish(metrics, result);
+    addCounts(metrics, result);
     const { downloads, ...counts } = result;
     logger.info('sweep finished', { now: now.toISOString(), ...counts, downloads });
     // A run that could not read the index fails, so that the function's error alarm sees it; what it did
@@ -126,6 +120,7 @@ export function createHandler(
     }
     return { now: now.toISOString(), ...result };
   };
+  return observe(middy(sweep), metrics);
 }
 
 export const handler = createHandler(productionDependencies(), { settings: sweepSettingsFromEnv() });

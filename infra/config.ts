@@ -273,7 +273,7 @@ export function readConfig(read: ContextReader, defaultAccount?: string): Deploy
       throw new ConfigError('cognitoAgentClients', 'must list one or more names of letters, digits, - and _');
     }
     const adminDomains = list(read, 'cognitoAdminDomains', DEFAULTS.cognitoAdminDomains);
-    // A Cognito group name is at most 128 characters; a domain id at most 64 (functions/api/schemas.ts).
+    // A Cognito group name is at most 128 characters; a domain id at most 64 (functions/api/contract/schemas.ts).
     if (adminDomains.some((d) => !/^[A-Za-z0-9._-]{1,64}$/.test(d))) {
       throw new ConfigError('cognitoAdminDomains', 'must list domain ids of letters, digits, ., _ and -');
     }

@@ -1,7 +1,8 @@
 /**
  * The Lambda functions of a region, derived at synth time from the API's route table (ALL_ROUTES): one
- * function per route group, whose handler is `functions/<group>.ts`, plus the scheduled expiry sweep
- * (`functions/sweep.ts`). A route added to ALL_ROUTES is wired with no change here.
+ * function per route group, whose handler module is its entry in the function registry
+ * (functions/registry.ts), plus the scheduled expiry sweep. A route added to ALL_ROUTES is wired with no
+ * change here.
  *
  * What each function may touch is declared below, once: the table and the indexes it queries, whether it
  * writes or deletes, and which sealing purposes it may open (kms:Decrypt) or seal (kms:Encrypt). The IAM
@@ -9,17 +10,16 @@
  * declarations, so the two cannot drift apart. A route group that has no declaration yet still gets its
  * function, with the narrowest useful access (see `undeclaredAccess`) and a synth-time warning.
  */
-import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { ALL_ROUTES } from '../functions/api/routes';
-import type { RouteDefinition } from '../functions/http/route';
+import { ALL_ROUTES } from '../functions/api/contract/routes';
+import type { RouteDefinition, RouteGroup } from '../functions/api/contract/route';
+import { FUNCTION_ENTRIES, type FunctionName } from '../functions/registry';
 import type { ProjectionPurpose } from '../shared/adapters/dynamodb/keys';
 import { INDEX } from '../shared/adapters/dynamodb/table-schema';
 import type { PepperPurpose } from '../shared/ports/pepper';
 import type { SealingPurpose } from '../shared/ports/sealer';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
-export const FUNCTIONS_DIR = path.join(PROJECT_ROOT, 'functions');
 
 export type IndexName = keyof typeof INDEX;
 
@@ -236,11 +236,11 @@ export const FUNCTION_DECLARATIONS: Readonly<Record<string, FunctionDeclaration>
  * bucket at deployment and the HTTP API proxies to it (constructs/public-openapi-document.ts). Their
  * handler modules serve the same routes in the local gateway.
  */
-export const STATIC_ROUTE_GROUPS: ReadonlySet<string> = new Set(['openapi']);
+export const STATIC_ROUTE_GROUPS: ReadonlySet<string> = new Set(['openapi' satisfies RouteGroup]);
 
 export const DEFAULT_SIZING: FunctionSizing = { memorySizeMb: 1024, timeoutSeconds: 10 };
 
-export const SWEEP_FUNCTION = 'sweep';
+export const SWEEP_FUNCTION = 'sweep' satisfies FunctionName;
 
 /**
  * The access of a route group nobody has declared yet: its routes' reads (GetItem, Query on the table),
@@ -257,7 +257,7 @@ export function undeclaredAccess(routes: readonly RouteDefinition[]): DataAccess
 export interface FunctionSpec {
   /** The route group (`admin-view`), or `sweep`. */
   name: string;
-  /** The handler module, `functions/<name>.ts`; it exports `handler`. */
+  /** The handler module (functions/registry.ts); it exports `handler`. */
   entry: string;
   /** The routes it serves (none for the sweep). */
   routes: readonly RouteDefinition[];
@@ -268,15 +268,18 @@ export interface FunctionSpec {
 }
 
 export class MissingHandlerError extends Error {
-  constructor(name: string, entry: string) {
-    super(`function "${name}" has no handler module: ${path.relative(PROJECT_ROOT, entry)} does not exist`);
+  constructor(name: string) {
+    super(`function "${name}" has no handler module in the function registry (functions/registry.ts)`);
     this.name = 'MissingHandlerError';
   }
 }
 
-function specOf(name: string, routes: readonly RouteDefinition[], functionsDir: string): FunctionSpec {
-  const entry = path.join(functionsDir, `${name}.ts`);
-  if (!existsSync(entry)) throw new MissingHandlerError(name, entry);
+/** Each function's handler module by name: the registry's, or a test's own. */
+export type FunctionEntries = Readonly<Record<string, string>>;
+
+function specOf(name: string, routes: readonly RouteDefinition[], entries: FunctionEntries): FunctionSpec {
+  const entry = Object.hasOwn(entries, name) ? entries[name] : undefined;
+  if (entry === undefined) throw new MissingHandlerError(name);
   const declaration = FUNCTION_DECLARATIONS[name];
   return {
     name,
@@ -312,16 +315,16 @@ export interface FunctionCatalog {
 /** The functions of one region. Throws MissingHandlerError when a handler module does not exist. */
 export function functionCatalog(
   routes: readonly RouteDefinition[] = ALL_ROUTES,
-  functionsDir: string = FUNCTIONS_DIR,
+  entries: FunctionEntries = FUNCTION_ENTRIES,
 ): FunctionCatalog {
   const groups = [...routeGroupsOf(routes)];
   const routeGroups = groups
     .filter(([name]) => !STATIC_ROUTE_GROUPS.has(name))
-    .map(([name, groupRoutes]) => specOf(name, groupRoutes, functionsDir));
+    .map(([name, groupRoutes]) => specOf(name, groupRoutes, entries));
   const staticRoutes = groups.filter(([name]) => STATIC_ROUTE_GROUPS.has(name)).flatMap(([, r]) => r);
   if (routeGroups.some((spec) => spec.name === SWEEP_FUNCTION)) {
     throw new Error(`"${SWEEP_FUNCTION}" is the scheduled sweep's name; no route group may use it`);
   }
-  const sweep = specOf(SWEEP_FUNCTION, [], functionsDir);
+  const sweep = specOf(SWEEP_FUNCTION, [], entries);
   return { routeGroups, staticRoutes, sweep, all: [...routeGroups, sweep] };
 }

@@ -19,7 +19,7 @@ import formBody from '@fastify/formbody';
 import { requireScope } from '../functions/http/claims';
 import { errorResult, type HttpResult } from '../functions/http/http-handler';
 import { API_GATEWAY_MAX_BODY_BYTES, payloadTooLarge } from '../functions/http/request-limits';
-import type { RouteDefinition } from '../functions/http/route';
+import type { RouteDefinition } from '../functions/api/contract/route';
 import { AppError, isAppError, ValidationError } from '../shared/domain/errors';
 import type { LocalIssuer } from './jwt';
 
@@ -31,7 +31,7 @@ export type LambdaHandler = (
 export interface GatewayOptions {
   regionName: string;
   routes: readonly RouteDefinition[];
-  /** The handler of each route group (`functions/<group>.ts`). */
+  /** The handler of each route group (its entry in functions/registry.ts). */
   handlerOf: (group: string) => LambdaHandler;
   issuer: LocalIssuer;
   /** Extra local-only routes (token issuer, sweep, console). */

@@ -20,7 +20,8 @@ import {
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 import type { FastifyInstance } from 'fastify';
-import { ALL_ROUTES } from '../functions/api/routes';
+import { ALL_ROUTES } from '../functions/api/contract/routes';
+import { routeHandlerOf } from '../functions/registry';
 import { DynamoDbClientBudget } from '../shared/adapters/dynamodb/dynamodb-client-budget';
 import { DynamoDbTokenStore } from '../shared/adapters/dynamodb/dynamodb-token-store';
 import { ensureLocalKeyFile } from '../shared/adapters/sealing';
@@ -88,23 +89,16 @@ function replicationLine(e: ReplicationEvent): string {
   return `replication: ${e.from} -> ${e.to}  ${e.pk} ${e.sk}  ${what}`;
 }
 
-interface FunctionModule {
-  handler: LambdaHandler;
-  createHandler?: (deps: UseCaseDependencies) => LambdaHandler;
-}
-
-/** Each route group's handler module, built around this region's dependencies where it takes them. */
+/** Each route group's handler (functions/registry.ts), built around this region's dependencies where it takes them. */
 function handlersFor(deps: UseCaseDependencies): (group: string) => LambdaHandler {
-  const handlers = new Map<string, LambdaHandler>();
-  return (group) => {
+  const handlers = new Map<string, Promise<LambdaHandler>>();
+  return (group) => async (event, context) => {
     let handler = handlers.get(group);
     if (handler === undefined) {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const module = require(`../functions/${group}`) as FunctionModule;
-      handler = module.createHandler ? module.createHandler(deps) : module.handler;
+      handler = routeHandlerOf(group, deps);
       handlers.set(group, handler);
     }
-    return handler;
+    return (await handler)(event, context);
   };
 }
 
@@ -201,6 +195,9 @@ async function main(): Promise<void> {
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     POWERTOOLS_LOG_LEVEL: process.env.LOG_LEVEL ?? 'WARN',
     POWERTOOLS_SERVICE_NAME: 'emergency-access-local',
+    // No X-Ray here, and the metrics would only print to the terminal.
+    POWERTOOLS_TRACE_ENABLED: 'false',
+    POWERTOOLS_METRICS_DISABLED: 'true',
   });
   const { dependenciesFrom } = await import('../functions/dependencies');
   const { loadConfig } = await import('../functions/config');

@@ -1,14 +1,54 @@
 /**
  * The `eatctl` verbs that call the API: administrators' (search, show, view, reset, online use, save,
- * audit, dual control's request-view, approvals, approve, deny, cancel-view), management, the local sweep and an agent's online authentication. Human-readable output by
+ * audit, dual control's request-view, approvals, approve, deny, cancel-view, the signed audit export),
+ * management, the local sweep and an agent's online authentication. Human-readable output by
  * default, `--json` for scripts. Exit codes: 0 done (an agent accept), 1 an agent reject or lockout,
  * 2 usage, 3 unreachable or a server fault, 4 the API refused the request (4xx).
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { z } from 'zod';
+import {
+  auditTrailRoute,
+  getTokenRoute,
+  resetEmergencyAccessRoute,
+  saveEmergencyAccessRoute,
+  searchTokensRoute,
+  setOnlineUseRoute,
+  viewEmergencyAccessRoute,
+} from '../../functions/api/contract/admin-routes';
+import { agentAuthenticateRoute } from '../../functions/api/contract/agent-routes';
+import { exportAuditChainRoute } from '../../functions/api/contract/audit-export-routes';
+import {
+  assignTokenRoute,
+  clearPinRoute,
+  importTokenRoute,
+  listAgentsRoute,
+  listSecurityDomainsRoute,
+  putAgentRoute,
+  putSecurityDomainRoute,
+  putUserRoute,
+  setPinRoute,
+  setTokenEnabledRoute,
+  unassignTokenRoute,
+  unlockTokenRoute,
+  type agentView,
+  type securityDomainView,
+} from '../../functions/api/contract/management-routes';
+import type { BodyInputOf, ReplyOf } from '../../functions/api/contract/route';
+import {
+  approveViewRequestRoute,
+  cancelViewRequestRoute,
+  denyViewRequestRoute,
+  listViewRequestsRoute,
+  requestViewRoute,
+  type viewRequestView,
+} from '../../functions/api/contract/view-approval-routes';
+import type { tokenSummary, userRef } from '../../functions/api/contract/schemas';
 import {
   ApiError,
   callApi,
+  callRoute,
   connectionFrom,
   CONNECTION_OPTIONS,
   CONNECTION_USAGE,
@@ -37,7 +77,12 @@ export interface ApiVerb {
   ): Promise<{ body: unknown; text: string; exit?: number }>;
 }
 
-const q = (value: string) => encodeURIComponent(value);
+type TokenSummary = z.output<typeof tokenSummary>;
+type EmergencyAccessPage = ReplyOf<typeof viewEmergencyAccessRoute>;
+
+/** A body as eatctl sends it: a flag not given is left out, and the API says what is missing. */
+type Given<T> = { [K in keyof T]?: T[K] | undefined };
+
 const str = (values: Values, name: string) => values[name] as string | undefined;
 
 async function secretArg(value: string | undefined, io: Io, what: string): Promise<string> {
@@ -70,12 +115,11 @@ async function heldOfflineArg(v: Values): Promise<ReturnType<typeof heldOfflineO
   return heldOfflineOf(data, ledgerPath === undefined ? {} : await readLedger(ledgerPath));
 }
 
-function summaryRows(items: Record<string, unknown>[]): string {
+function summaryRows(items: readonly TokenSummary[]): string {
   return table(
     ['serial', 'kind', 'enabled', 'user', 'name', 'domain', 'offline code', 'expires'],
     items.map((t) => {
-      const user = t.user as { userId: string; firstName: string; lastName: string } | null;
-      const offline = t.offlineEmergencyAccess as { state: string; expiresAt: string | null };
+      const { user, offlineEmergencyAccess: offline } = t;
       return [
         t.serial,
         t.kind,
@@ -90,11 +134,11 @@ function summaryRows(items: Record<string, unknown>[]): string {
   );
 }
 
-function domainRows(items: Record<string, unknown>[]): string {
+function domainRows(items: readonly z.output<typeof securityDomainView>[]): string {
   return table(
     ['id', 'name', 'offline', 'code download', 'days', 'code lifetime'],
     items.map((d) => {
-      const p = d.offlinePolicy as Record<string, unknown>;
+      const p = d.offlinePolicy;
       return [
         d.id,
         d.name,
@@ -107,23 +151,20 @@ function domainRows(items: Record<string, unknown>[]): string {
   );
 }
 
-const agentRows = (items: Record<string, unknown>[]) =>
+const agentRows = (items: readonly z.output<typeof agentView>[]) =>
   table(
     ['agent', 'name', 'offline authentication'],
     items.map((a) => [a.agentId, a.name, a.supportsOfflineAuthentication].map(String)),
   );
 
-function pageText(
-  body: { items: Record<string, unknown>[]; nextCursor: string | null },
-  rows: string,
-): string {
+function pageText(body: { nextCursor: string | null }, rows: string): string {
   return `${rows}${body.nextCursor ? `\nmore: --cursor ${body.nextCursor}\n` : ''}`;
 }
 
 /** The code cell: the code when the reply holds it, else why not, so that an active code never reads as none. */
 function codeCell(
-  serial: unknown,
-  offline: Record<string, unknown>,
+  serial: string,
+  offline: EmergencyAccessPage['offline'],
   eligible: boolean,
   viewed: boolean,
 ): string {
@@ -138,9 +179,8 @@ function codeCell(
     : `active, not shown here (\`eatctl view ${String(serial)}\` shows it, audited)`;
 }
 
-function emergencyAccessRows(body: Record<string, unknown>, etag: string | null, viewed: boolean) {
-  const offline = body.offline as Record<string, unknown>;
-  const eligibility = body.eligibility as { eligible: boolean; reasons: string[] };
+function emergencyAccessRows(body: EmergencyAccessPage, etag: string | null, viewed: boolean) {
+  const { offline, eligibility } = body;
   return [
     ['offline emergency code', codeCell(body.serial, offline, eligibility.eligible, viewed)],
     ['state', offline.state],
@@ -153,8 +193,8 @@ function emergencyAccessRows(body: Record<string, unknown>, etag: string | null,
   ] as [string, unknown][];
 }
 
-const changeReply = async (reply: { body: unknown; headers: Headers }) => {
-  const page = reply.body as Record<string, unknown>;
+const changeReply = async (reply: { body: EmergencyAccessPage; headers: Headers }) => {
+  const page = reply.body;
   const etag = reply.headers.get('etag');
   return {
     body: { ...page, etag },
@@ -162,28 +202,29 @@ const changeReply = async (reply: { body: unknown; headers: Headers }) => {
   };
 };
 
-type UserRef = { userId: string; firstName: string; lastName: string } | null;
+type TokenSummaryDetails = ReplyOf<typeof getTokenRoute>;
+type UserRef = z.output<typeof userRef> | null;
 const userCell = (user: UserRef) => (user ? `${user.userId} (${user.firstName} ${user.lastName})` : '-');
 
-function viewRequestText(r: Record<string, unknown>): string {
+function viewRequestText(r: z.output<typeof viewRequestView>): string {
   return keyValues([
     ['request', r.id],
     ['serial', r.serial],
-    ['user', userCell(r.user as UserRef)],
+    ['user', userCell(r.user)],
     ['security domain', r.securityDomain],
-    ['asked by', `${String(r.requestedBy)} at ${String(r.requestedAt)}`],
+    ['asked by', `${r.requestedBy} at ${r.requestedAt}`],
     ['reason', r.reason],
     ['ticket', r.ticket ?? '-'],
     ['status', r.status],
     ['approve by', r.approveBy],
-    ['decided by', r.decidedBy === null ? '-' : `${String(r.decidedBy)} at ${String(r.decidedAt)}`],
+    ['decided by', r.decidedBy === null ? '-' : `${r.decidedBy} at ${String(r.decidedAt)}`],
     ['view by', r.viewBy ?? '-'],
     ['cancelled by', r.cancelledBy ? `${String(r.cancelledBy)} at ${String(r.cancelledAt)}` : '-'],
     ['region', r.region],
   ]);
 }
 
-function lockoutCell(lockout: Record<string, unknown>): string {
+function lockoutCell(lockout: TokenSummaryDetails['lockout']): string {
   const counts = `${String(lockout.tokencodeFailures)} tokencode, ${String(lockout.emergencyAccessFailures)} emergency code failures`;
   return lockout.locked ? `LOCKED (${counts}; eatctl token unlock)` : `no (${counts})`;
 }
@@ -195,6 +236,28 @@ function rejectHint(outcome: string, reason: string | undefined): string {
   if (reason === 'ONLINE_USE_NOT_ALLOWED')
     return 'the code is right, but its online use is off: an administrator allows it (eatctl online-use SERIAL on)';
   return 'the passcode is not accepted (a wrong PIN or code, an unknown user, or a code replaced or used up)';
+}
+
+/** `--etag` as the If-Match header of a replacing PUT. */
+const ifMatchOf = (v: Values): Record<string, string> =>
+  str(v, 'etag') ? { 'if-match': str(v, 'etag')! } : {};
+
+/** A token management verb: one call, and the token as it now is. */
+function tokenVerb(
+  name: string,
+  summary: string,
+  args: string[],
+  call: (c: Connection, args: string[]) => Promise<{ body: TokenSummary }>,
+): ApiVerb {
+  return {
+    name,
+    summary,
+    args,
+    run: async (c, _v, a) => {
+      const { body } = await call(c, a);
+      return { body, text: summaryRows([body]) };
+    },
+  };
 }
 
 /** A sweep as of a time this far ahead of the clock expires codes that are still valid: asked first. */
@@ -245,11 +308,10 @@ const VERBS: ApiVerb[] = [
         ['limit', 'limit'],
         ['cursor', 'cursor'],
       ];
-      const query = new URLSearchParams(
-        names.flatMap(([flag, name]): [string, string][] => (v[flag] ? [[name, String(v[flag])]] : [])),
+      const query = Object.fromEntries(
+        names.flatMap(([flag, name]) => (v[flag] ? [[name, String(v[flag])]] : [])),
       );
-      const reply = await callApi(c, 'GET', `/v1/tokens${query.size ? `?${query}` : ''}`);
-      const body = reply.body as { items: Record<string, unknown>[]; nextCursor: string | null };
+      const { body } = await callRoute(c, searchTokensRoute, { query });
       return { body, text: pageText(body, summaryRows(body.items)) };
     },
   },
@@ -258,11 +320,10 @@ const VERBS: ApiVerb[] = [
     summary: 'a token without secrets, with its lockout counters',
     args: ['SERIAL'],
     run: async (c, _v, [serial]) => {
-      const { body } = await callApi(c, 'GET', `/v1/tokens/${q(serial!)}`);
-      const t = body as Record<string, unknown>;
-      const lockout = t.lockout as Record<string, unknown>;
+      const { body: t } = await callRoute(c, getTokenRoute, { params: { serial: serial! } });
+      const { lockout } = t;
       return {
-        body,
+        body: t,
         text: `${summaryRows([t])}\n${keyValues([
           ['tokencode failures', lockout.tokencodeFailures],
           ['emergency code failures', lockout.emergencyAccessFailures],
@@ -282,18 +343,13 @@ const VERBS: ApiVerb[] = [
       "  --reason/--ticket where the token's domain asks for them; --approval under dual control (eatctl request-view)",
     run: async (c, v, [serial]) => {
       // The token first: the page's view is audited, so it is made only once the token is known.
-      const token = (await callApi(c, 'GET', `/v1/tokens/${q(serial!)}`)).body as Record<string, unknown>;
-      const query = new URLSearchParams(
-        (['reason', 'ticket', 'approval'] as const).flatMap((name): [string, string][] =>
-          str(v, name) === undefined ? [] : [[name, str(v, name)!]],
-        ),
-      );
-      const reply = await callApi(
-        c,
-        'GET',
-        `/v1/tokens/${q(serial!)}/emergency-access${query.size ? `?${query}` : ''}`,
-      );
-      const page = reply.body as Record<string, unknown>;
+      const params = { serial: serial! };
+      const token = (await callRoute(c, getTokenRoute, { params })).body;
+      const reply = await callRoute(c, viewEmergencyAccessRoute, {
+        params,
+        query: { reason: str(v, 'reason'), ticket: str(v, 'ticket'), approval: str(v, 'approval') },
+      });
+      const page = reply.body;
       const etag = reply.headers.get('etag');
       return {
         body: { ...page, etag, token },
@@ -302,9 +358,9 @@ const VERBS: ApiVerb[] = [
             'serial',
             `${String(token.serial)} (${String(token.kind)}, ${token.enabled ? 'enabled' : 'DISABLED'})`,
           ],
-          ['user', userCell(token.user as UserRef)],
+          ['user', userCell(token.user)],
           ['security domain', token.securityDomain],
-          ['locked out', lockoutCell(token.lockout as Record<string, unknown>)],
+          ['locked out', lockoutCell(token.lockout)],
           ...emergencyAccessRows(page, etag, true),
         ]),
       };
@@ -320,13 +376,13 @@ const VERBS: ApiVerb[] = [
       const reason = str(v, 'reason');
       if (reason === undefined) throw new UsageError('--reason is required: say why the code is read');
       const ticket = str(v, 'ticket');
-      const { body } = await callApi(c, 'POST', `/v1/tokens/${q(serial!)}/view-requests`, {
+      const { body: r } = await callRoute(c, requestViewRoute, {
+        params: { serial: serial! },
         body: { reason, ...(ticket === undefined ? {} : { ticket }) },
       });
-      const r = body as Record<string, unknown>;
       return {
-        body,
-        text: `${viewRequestText(r)}next: another administrator runs \`eatctl approve ${String(r.serial)} ${String(r.id)}\`, then \`eatctl view ${String(r.serial)} --approval ${String(r.id)}\` (once)\n`,
+        body: r,
+        text: `${viewRequestText(r)}next: another administrator runs \`eatctl approve ${r.serial} ${r.id}\`, then \`eatctl view ${r.serial} --approval ${r.id}\` (once)\n`,
       };
     },
   },
@@ -336,21 +392,18 @@ const VERBS: ApiVerb[] = [
     options: { limit: { type: 'string' }, cursor: { type: 'string' } },
     usage: '[--limit N] [--cursor C]',
     run: async (c, v) => {
-      const query = new URLSearchParams({
-        ...(str(v, 'limit') ? { limit: str(v, 'limit')! } : {}),
-        ...(str(v, 'cursor') ? { cursor: str(v, 'cursor')! } : {}),
+      const { body } = await callRoute(c, listViewRequestsRoute, {
+        query: { limit: str(v, 'limit') || undefined, cursor: str(v, 'cursor') || undefined },
       });
-      const reply = await callApi(c, 'GET', `/v1/view-requests${query.size ? `?${query}` : ''}`);
-      const body = reply.body as { items: Record<string, unknown>[]; nextCursor: string | null };
       const rows = table(
         ['request', 'serial', 'user', 'domain', 'asked by', 'reason', 'ticket', 'approve by'],
         body.items.map((r) =>
           [
             r.id,
             r.serial,
-            (r.user as UserRef)?.userId ?? '-',
+            r.user?.userId ?? '-',
             r.securityDomain,
-            r.yours ? `${String(r.requestedBy)} (you)` : r.requestedBy,
+            r.yours ? `${r.requestedBy} (you)` : r.requestedBy,
             r.reason,
             r.ticket ?? '-',
             r.approveBy,
@@ -360,26 +413,26 @@ const VERBS: ApiVerb[] = [
       return { body, text: pageText(body, rows) };
     },
   },
-  ...(['approve', 'deny'] as const).map((decision): ApiVerb => ({
-    name: decision,
-    summary: `${decision} another administrator's view request (dual control)`,
-    args: ['SERIAL', 'REQUEST'],
-    run: async (c, _v, [serial, id]) => {
-      const { body } = await callApi(
-        c,
-        'POST',
-        `/v1/tokens/${q(serial!)}/view-requests/${q(id!)}/${decision}`,
-      );
-      return { body, text: viewRequestText(body as Record<string, unknown>) };
-    },
-  })),
+  ...[['approve', approveViewRequestRoute] as const, ['deny', denyViewRequestRoute] as const].map(
+    ([decision, route]): ApiVerb => ({
+      name: decision,
+      summary: `${decision} another administrator's view request (dual control)`,
+      args: ['SERIAL', 'REQUEST'],
+      run: async (c, _v, [serial, requestId]) => {
+        const { body } = await callRoute(c, route, { params: { serial: serial!, requestId: requestId! } });
+        return { body, text: viewRequestText(body) };
+      },
+    }),
+  ),
   {
     name: 'cancel-view',
     summary: 'withdraw a view request before its use (yours, or one in your domains)',
     args: ['SERIAL', 'REQUEST'],
-    run: async (c, _v, [serial, id]) => {
-      const { body } = await callApi(c, 'POST', `/v1/tokens/${q(serial!)}/view-requests/${q(id!)}/cancel`);
-      return { body, text: viewRequestText(body as Record<string, unknown>) };
+    run: async (c, _v, [serial, requestId]) => {
+      const { body } = await callRoute(c, cancelViewRequestRoute, {
+        params: { serial: serial!, requestId: requestId! },
+      });
+      return { body, text: viewRequestText(body) };
     },
   },
   {
@@ -387,7 +440,7 @@ const VERBS: ApiVerb[] = [
     summary: 'a new offline code at the next online login',
     args: ['SERIAL'],
     run: async (c, _v, [serial]) =>
-      changeReply(await callApi(c, 'POST', `/v1/tokens/${q(serial!)}/emergency-access/reset`)),
+      changeReply(await callRoute(c, resetEmergencyAccessRoute, { params: { serial: serial! } })),
   },
   {
     name: 'online-use',
@@ -396,7 +449,8 @@ const VERBS: ApiVerb[] = [
     run: async (c, _v, [serial, state]) => {
       if (state !== 'on' && state !== 'off') throw new UsageError('say on or off');
       return changeReply(
-        await callApi(c, 'PUT', `/v1/tokens/${q(serial!)}/emergency-access/online-use`, {
+        await callRoute(c, setOnlineUseRoute, {
+          params: { serial: serial! },
           body: { allowed: state === 'on' },
         }),
       );
@@ -414,8 +468,8 @@ const VERBS: ApiVerb[] = [
       const onlineUse = str(v, 'online-use');
       if (onlineUse !== undefined && onlineUse !== 'on' && onlineUse !== 'off')
         throw new UsageError('--online-use on|off');
-      const body = {
-        ...(v.reset ? { resetOffline: true } : {}),
+      const body: BodyInputOf<typeof saveEmergencyAccessRoute> = {
+        ...(v.reset ? { resetOffline: true as const } : {}),
         ...(onlineUse ? { onlineUseAllowed: onlineUse === 'on' } : {}),
       };
       if (Object.keys(body).length === 0) throw new UsageError('say --reset, --online-use on|off or both');
@@ -423,10 +477,11 @@ const VERBS: ApiVerb[] = [
       const given = str(v, 'etag');
       const etag =
         given ??
-        (await callApi(c, 'GET', `/v1/tokens/${q(serial!)}/emergency-access`)).headers.get('etag') ??
+        (await callRoute(c, viewEmergencyAccessRoute, { params: { serial: serial! } })).headers.get('etag') ??
         '';
       const reply = await changeReply(
-        await callApi(c, 'PATCH', `/v1/tokens/${q(serial!)}/emergency-access`, {
+        await callRoute(c, saveEmergencyAccessRoute, {
+          params: { serial: serial! },
           body,
           headers: { 'if-match': etag },
         }),
@@ -443,12 +498,10 @@ const VERBS: ApiVerb[] = [
     options: { limit: { type: 'string' }, cursor: { type: 'string' } },
     usage: 'SERIAL [--limit N] [--cursor C]',
     run: async (c, v, [serial]) => {
-      const query = new URLSearchParams({
-        ...(str(v, 'limit') ? { limit: str(v, 'limit')! } : {}),
-        ...(str(v, 'cursor') ? { cursor: str(v, 'cursor')! } : {}),
+      const { body } = await callRoute(c, auditTrailRoute, {
+        params: { serial: serial! },
+        query: { limit: str(v, 'limit') || undefined, cursor: str(v, 'cursor') || undefined },
       });
-      const reply = await callApi(c, 'GET', `/v1/tokens/${q(serial!)}/audit${query.size ? `?${query}` : ''}`);
-      const body = reply.body as { items: Record<string, unknown>[]; nextCursor: string | null };
       const rows = table(
         ['at', 'action', 'actor', 'region', 'outcome', 'details'],
         body.items.map((e) =>
@@ -458,7 +511,7 @@ const VERBS: ApiVerb[] = [
       return { body, text: pageText(body, rows) };
     },
   },
-  // The signed audit chain export (issue 17); `audit verify` (audit-verify.ts) checks the file offline.
+  // The signed audit chain export; `audit verify` (audit-verify.ts) checks the file offline.
   {
     name: 'audit export',
     summary: "a token's audit chains, one per region, signed by the service (to a file with --out)",
@@ -466,23 +519,20 @@ const VERBS: ApiVerb[] = [
     options: { out: { type: 'string' } },
     usage: 'SERIAL [--out FILE]\n  then: eatctl audit verify FILE',
     run: async (c, v, [serial]) => {
-      const { body } = await callApi(c, 'GET', `/v1/tokens/${q(serial!)}/audit/export`);
-      const document = body as {
-        chains: { region: string; links: unknown[] }[];
-        signature: { keyId: string };
-      };
+      const { body } = await callRoute(c, exportAuditChainRoute, { params: { serial: serial! } });
+      const json = `${JSON.stringify(body, null, 2)}\n`;
       const out = str(v, 'out');
-      if (out === undefined) return { body, text: `${JSON.stringify(body, null, 2)}\n` };
-      await writeFile(out, `${JSON.stringify(body, null, 2)}\n`);
+      if (out === undefined) return { body, text: json };
+      await writeFile(out, json);
       return {
         body,
         text: keyValues([
           ['serial', serial!],
-          ...document.chains.map((chain): [string, string] => [
+          ...body.chains.map((chain): [string, string] => [
             `chain ${chain.region}`,
             `${chain.links.length} links`,
           ]),
-          ['signed by', document.signature.keyId],
+          ['signed by', body.signature.keyId],
           ['written to', out],
         ]),
       };
@@ -531,20 +581,13 @@ const VERBS: ApiVerb[] = [
       const saveTo = str(v, 'save-data') === undefined ? null : offlineDataPath(str(v, 'save-data')!);
       const heldOffline = await heldOfflineArg(v);
       const passcode = await secretArg(str(v, 'passcode'), io, 'passcode');
-      const { body } = await callApi({ ...c, asAgent: true }, 'POST', '/v1/agent/authenticate', {
-        body: { userId: str(v, 'user'), passcode, ...(heldOffline ? { heldOffline } : {}) },
+      const { body } = await callRoute(c, agentAuthenticateRoute, {
+        asAgent: true,
+        body: { userId: str(v, 'user')!, passcode, ...(heldOffline ? { heldOffline } : {}) },
       });
-      const reply = body as {
-        outcome: string;
-        method: string | null;
-        reason?: string;
-        offlineData: Record<string, unknown> | null;
-      };
+      const reply = body;
       if (reply.offlineData && saveTo !== null) writeSecretFile(saveTo, JSON.stringify(reply.offlineData));
-      const emergency = reply.offlineData?.emergencyAccess as {
-        generation: number;
-        expiresAt: string;
-      } | null;
+      const emergency = reply.offlineData?.emergencyAccess ?? null;
       const saved =
         saveTo === null
           ? []
@@ -588,12 +631,8 @@ const VERBS: ApiVerb[] = [
     name: 'domain list',
     summary: 'security domains and their offline policy',
     run: async (c) => {
-      const { body } = await callApi(c, 'GET', '/v1/security-domains?limit=100');
-      const items = (body as { items: Record<string, unknown>[] }).items;
-      return {
-        body,
-        text: domainRows(items),
-      };
+      const { body } = await callRoute(c, listSecurityDomainsRoute, { query: { limit: '100' } });
+      return { body, text: domainRows(body.items) };
     },
   },
   {
@@ -610,19 +649,21 @@ const VERBS: ApiVerb[] = [
       'DOMAIN --name NAME [--policy FILE] [--view-policy FILE] [--etag ETAG]\n' +
       '  --view-policy: {"reasonRequired", "ticketPattern", "dualControl", "approvalMinutes", "viewMinutes"}',
     run: async (c, v, [id]) => {
+      // The files' contents go as they are: the API validates them and says what is wrong.
       const json = async (name: string) =>
-        str(v, name) ? JSON.parse(await readFile(str(v, name)!, 'utf8')) : undefined;
+        str(v, name) ? (JSON.parse(await readFile(str(v, name)!, 'utf8')) as object) : undefined;
       const offlinePolicy = await json('policy');
       const viewPolicy = await json('view-policy');
-      const { body } = await callApi(c, 'PUT', `/v1/security-domains/${q(id!)}`, {
+      const { body } = await callRoute(c, putSecurityDomainRoute, {
+        params: { domainId: id! },
         body: {
-          name: str(v, 'name') ?? id,
+          name: str(v, 'name') ?? id!,
           ...(offlinePolicy ? { offlinePolicy } : {}),
           ...(viewPolicy ? { viewPolicy } : {}),
         },
-        headers: str(v, 'etag') ? { 'if-match': str(v, 'etag')! } : {},
+        headers: ifMatchOf(v),
       });
-      return { body, text: domainRows([body as Record<string, unknown>]) };
+      return { body, text: domainRows([body]) };
     },
   },
   {
@@ -637,17 +678,18 @@ const VERBS: ApiVerb[] = [
     },
     usage: 'USER --first-name F --last-name L --domain D [--etag ETAG]',
     run: async (c, v, [userId]) => {
-      const { body } = await callApi(c, 'PUT', `/v1/users/${q(userId!)}`, {
-        body: {
-          firstName: str(v, 'first-name'),
-          lastName: str(v, 'last-name'),
-          securityDomain: str(v, 'domain'),
-        },
-        headers: str(v, 'etag') ? { 'if-match': str(v, 'etag')! } : {},
+      const given: Given<BodyInputOf<typeof putUserRoute>> = {
+        firstName: str(v, 'first-name'),
+        lastName: str(v, 'last-name'),
+        securityDomain: str(v, 'domain'),
+      };
+      const { body: u } = await callRoute(c, putUserRoute, {
+        params: { userId: userId! },
+        body: given as BodyInputOf<typeof putUserRoute>,
+        headers: ifMatchOf(v),
       });
-      const u = body as Record<string, unknown>;
       return {
-        body,
+        body: u,
         text: table(
           ['user', 'first name', 'last name', 'domain'],
           [[u.userId, u.firstName, u.lastName, u.securityDomain].map(String)],
@@ -662,11 +704,14 @@ const VERBS: ApiVerb[] = [
     usage: '--file FILE',
     run: async (c, v, _args, io) => {
       if (!str(v, 'file')) throw new UsageError('--file is required');
-      const tokens = JSON.parse(await readFile(str(v, 'file')!, 'utf8')) as Record<string, unknown>[];
+      // The file's tokens go as they are: the API checks each one.
+      const tokens = JSON.parse(await readFile(str(v, 'file')!, 'utf8')) as BodyInputOf<
+        typeof importTokenRoute
+      >[];
       if (!Array.isArray(tokens)) throw new UsageError('the file must hold a JSON array of tokens');
       const imported: string[] = [];
       for (const [i, token] of tokens.entries()) {
-        await callApi(c, 'POST', '/v1/tokens', { body: token });
+        await callRoute(c, importTokenRoute, { body: token });
         imported.push(String(token.serial));
         io.stderr(`\rimported ${i + 1}/${tokens.length}`);
       }
@@ -680,40 +725,24 @@ const VERBS: ApiVerb[] = [
       };
     },
   },
-  ...(
-    [
-      [
-        'token assign',
-        'assign a token to a user',
-        ['SERIAL', 'USER'],
-        'PUT',
-        'assignment',
-        (a: string[]) => ({ userId: a[1] }),
-      ],
-      ['token unassign', 'unassign a token', ['SERIAL'], 'DELETE', 'assignment', undefined],
-      ['token enable', 'enable a token', ['SERIAL'], 'PUT', 'enabled', () => ({ enabled: true })],
-      ['token disable', 'disable a token', ['SERIAL'], 'PUT', 'enabled', () => ({ enabled: false })],
-      ['token pin clear', "clear a securid token's PIN", ['SERIAL'], 'DELETE', 'pin', undefined],
-      [
-        'token unlock',
-        'reset the failure counters of a locked-out token',
-        ['SERIAL'],
-        'POST',
-        'unlock',
-        undefined,
-      ],
-    ] as const
-  ).map(([name, summary, args, method, tail, bodyOf]): ApiVerb => ({
-    name,
-    summary,
-    args: [...args],
-    run: async (c, _v, a) => {
-      const { body } = await callApi(c, method, `/v1/tokens/${q(a[0]!)}/${tail}`, {
-        ...(bodyOf ? { body: bodyOf(a) } : {}),
-      });
-      return { body, text: `${summaryRows([body as Record<string, unknown>])}` };
-    },
-  })),
+  tokenVerb('token assign', 'assign a token to a user', ['SERIAL', 'USER'], (c, [serial, userId]) =>
+    callRoute(c, assignTokenRoute, { params: { serial: serial! }, body: { userId: userId! } }),
+  ),
+  tokenVerb('token unassign', 'unassign a token', ['SERIAL'], (c, [serial]) =>
+    callRoute(c, unassignTokenRoute, { params: { serial: serial! } }),
+  ),
+  tokenVerb('token enable', 'enable a token', ['SERIAL'], (c, [serial]) =>
+    callRoute(c, setTokenEnabledRoute, { params: { serial: serial! }, body: { enabled: true } }),
+  ),
+  tokenVerb('token disable', 'disable a token', ['SERIAL'], (c, [serial]) =>
+    callRoute(c, setTokenEnabledRoute, { params: { serial: serial! }, body: { enabled: false } }),
+  ),
+  tokenVerb('token pin clear', "clear a securid token's PIN", ['SERIAL'], (c, [serial]) =>
+    callRoute(c, clearPinRoute, { params: { serial: serial! } }),
+  ),
+  tokenVerb('token unlock', 'reset the failure counters of a locked-out token', ['SERIAL'], (c, [serial]) =>
+    callRoute(c, unlockTokenRoute, { params: { serial: serial! } }),
+  ),
   {
     name: 'token pin set',
     summary: "set a securid token's PIN (--pin - reads it from standard input)",
@@ -722,20 +751,16 @@ const VERBS: ApiVerb[] = [
     usage: 'SERIAL --pin PIN|-',
     run: async (c, v, [serial], io) => {
       const pin = await secretArg(str(v, 'pin'), io, 'pin');
-      const { body } = await callApi(c, 'PUT', `/v1/tokens/${q(serial!)}/pin`, { body: { pin } });
-      return { body, text: summaryRows([body as Record<string, unknown>]) };
+      const { body } = await callRoute(c, setPinRoute, { params: { serial: serial! }, body: { pin } });
+      return { body, text: summaryRows([body]) };
     },
   },
   {
     name: 'agent list',
     summary: 'authentication agents',
     run: async (c) => {
-      const { body } = await callApi(c, 'GET', '/v1/agents?limit=100');
-      const items = (body as { items: Record<string, unknown>[] }).items;
-      return {
-        body,
-        text: agentRows(items),
-      };
+      const { body } = await callRoute(c, listAgentsRoute, { query: { limit: '100' } });
+      return { body, text: agentRows(body.items) };
     },
   },
   {
@@ -749,11 +774,12 @@ const VERBS: ApiVerb[] = [
     },
     usage: 'AGENT --name NAME [--offline] [--etag ETAG]',
     run: async (c, v, [agentId]) => {
-      const { body } = await callApi(c, 'PUT', `/v1/agents/${q(agentId!)}`, {
-        body: { name: str(v, 'name') ?? agentId, supportsOfflineAuthentication: v.offline === true },
-        headers: str(v, 'etag') ? { 'if-match': str(v, 'etag')! } : {},
+      const { body } = await callRoute(c, putAgentRoute, {
+        params: { agentId: agentId! },
+        body: { name: str(v, 'name') ?? agentId!, supportsOfflineAuthentication: v.offline === true },
+        headers: ifMatchOf(v),
       });
-      return { body, text: agentRows([body as Record<string, unknown>]) };
+      return { body, text: agentRows([body]) };
     },
   },
 ];

@@ -1,18 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { callApi, type Connection } from '../api-client';
+import type { ReplyOf } from '../../functions/api/contract/route';
+import { replicationStatusRoute } from '../../functions/api/contract/replication-routes';
+import { callRoute, type Connection } from '../api-client';
 import { keyValues, table } from '../render';
 import { EXIT, UsageError } from '../verb';
 import { toVerb } from './api-verbs';
 
-interface RegionsView {
-  serial: string;
-  writtenIn: string;
-  written: { item: string; version: number; changedAt: string | null }[];
-  changedAt: string | null;
-  checkedAt: string;
-  regions: { region: string; state: string; items: { item: string; version: number }[] | null }[];
-  replicatedEverywhere: boolean;
-}
+type RegionsView = ReplyOf<typeof replicationStatusRoute>;
 
 const POLL_MS = 500;
 
@@ -48,8 +42,7 @@ function render(view: RegionsView): string {
 }
 
 async function read(c: Connection, serial: string): Promise<RegionsView> {
-  return (await callApi(c, 'GET', `/v1/tokens/${encodeURIComponent(serial)}/replication`))
-    .body as RegionsView;
+  return (await callRoute(c, replicationStatusRoute, { params: { serial } })).body;
 }
 
 /**

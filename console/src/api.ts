@@ -1,5 +1,5 @@
 /**
- * The public API as the console calls it. The shapes are the contract's own (functions/api/schemas.ts),
+ * The public API as the console calls it. The shapes are the contract's own (functions/api/contract/schemas.ts),
  * imported as types only: nothing of the server is bundled.
  */
 import type { z } from 'zod/mini';
@@ -8,9 +8,9 @@ import type {
   emergencyAccessPage,
   tokenDetails,
   tokenSummary,
-} from '../../functions/api/schemas';
-import type { replicationStatus } from '../../functions/api/replication-routes';
-import type { viewRequestView } from '../../functions/api/view-approval-routes';
+} from '../../functions/api/contract/schemas';
+import type { replicationStatus } from '../../functions/api/contract/replication-routes';
+import type { viewRequestView } from '../../functions/api/contract/view-approval-routes';
 import type { IneligibilityReason } from '../../shared/domain/eligibility';
 
 export type TokenSummary = z.infer<typeof tokenSummary>;

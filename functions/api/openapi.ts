@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
-import type { RouteDefinition } from '../http/route';
-import { errorBody } from './schemas';
+import type { RouteDefinition } from './contract/route';
+import { errorBody } from './contract/schemas';
 
 type JsonSchema = Record<string, unknown>;
 

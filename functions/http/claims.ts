@@ -1,7 +1,9 @@
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import { AppError } from '../../shared/domain/errors';
 
-export type Scope = 'eat/admin' | 'eat/agent';
+import type { Scope } from '../api/contract/route';
+
+export type { Scope };
 
 /** The `domains` claim's value for an administrator of every security domain; nothing else means all. */
 export const ALL_DOMAINS = '*';
@@ -13,7 +15,7 @@ export const ALL_DOMAINS = '*';
  */
 export const DOMAIN_GROUP_PREFIX = 'eat-domain-';
 export const ALL_DOMAINS_GROUP = 'eat-all-domains';
-/** A domain id (functions/api/schemas.ts `domainId`): what may follow DOMAIN_GROUP_PREFIX. */
+/** A domain id (functions/api/contract/schemas.ts `domainId`): what may follow DOMAIN_GROUP_PREFIX. */
 const GROUP_DOMAIN_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** Who is calling, from the JWT claims the authorizer verified. */

@@ -1,17 +1,16 @@
-export interface HttpReply {
+export interface HttpReply<B = unknown> {
   status: number;
-  body?: unknown;
+  body?: B;
   headers?: Record<string, string>;
 }
 
-export const ok = (body: unknown, headers: Record<string, string> = {}): HttpReply => ({
+export const ok = <B>(body: B, headers: Record<string, string> = {}): HttpReply<B> => ({
   status: 200,
   body,
   headers,
 });
-export const created = (body: unknown, headers: Record<string, string> = {}): HttpReply => ({
+export const created = <B>(body: B, headers: Record<string, string> = {}): HttpReply<B> => ({
   status: 201,
   body,
   headers,
 });
-export const noContent = (): HttpReply => ({ status: 204 });

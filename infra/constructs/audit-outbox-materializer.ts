@@ -18,8 +18,9 @@ import { AUDIT_EVENT_ATTRIBUTES, AUDIT_OUTBOX_ATTRIBUTE } from '../../shared/ada
 import { KEY, TTL_ATTRIBUTE } from '../../shared/adapters/dynamodb/table-schema';
 import { perStackInstanceName } from '../names';
 import type { ServiceFunction, TokenTableRef } from './service-function';
+import type { FunctionName } from '../../functions/registry';
 
-export const AUDIT_OUTBOX_FUNCTION = 'audit-outbox';
+export const AUDIT_OUTBOX_FUNCTION = 'audit-outbox' satisfies FunctionName;
 
 /** Every attribute an audit item may have: what the materializer's PutItem may name. */
 export const AUDIT_ITEM_ATTRIBUTES: readonly string[] = [

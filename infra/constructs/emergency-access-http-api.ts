@@ -13,7 +13,7 @@ import * as integrations from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { Scope } from '../../functions/http/claims';
-import type { RouteDefinition } from '../../functions/http/route';
+import type { RouteDefinition } from '../../functions/api/contract/route';
 import { perStackInstanceName } from '../names';
 import type { ServiceFunction } from './service-function';
 

@@ -18,8 +18,9 @@ import { Construct } from 'constructs';
 import { IDENTITY_DETAIL_TYPES, IDENTITY_EVENT_SOURCE } from '../../shared/domain/identity-events';
 import { AUDIT_EVENT_FILTER } from './audit-archive';
 import type { ServiceFunction } from './service-function';
+import type { FunctionName } from '../../functions/registry';
 
-export const AUDIT_TRAIL_FUNCTION = 'audit-trail';
+export const AUDIT_TRAIL_FUNCTION = 'audit-trail' satisfies FunctionName;
 
 /** New audit items of this region only: every region publishes its own acts once. */
 export function ownAuditEventFilter(regionName: string) {

@@ -175,6 +175,9 @@ export class ServiceFunction extends Construct {
       environment: {
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         POWERTOOLS_LOG_LEVEL: 'INFO',
+        // The handlers' replies and errors stay out of the traces: a reply may hold an emergency code.
+        POWERTOOLS_TRACER_CAPTURE_RESPONSE: 'false',
+        POWERTOOLS_TRACER_CAPTURE_ERROR: 'false',
         REGION_NAME: region,
         MAX_EAT_LIFETIME_DAYS: String(props.maxEmergencyCodeLifetimeDays),
         ...(props.sourceMaps ? { NODE_OPTIONS: SOURCE_MAP_NODE_OPTIONS } : {}),

@@ -15,8 +15,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import * as path from 'node:path';
-import { DEFAULT_SIZING, FUNCTIONS_DIR, type FunctionCatalog, type FunctionSpec } from '../function-catalog';
+import { FUNCTION_ENTRIES } from '../../functions/registry';
+import { DEFAULT_SIZING, type FunctionCatalog, type FunctionSpec } from '../function-catalog';
 import { EmergencyAccessHttpApi, type JwtAuthorization } from '../constructs/emergency-access-http-api';
 import { AUDIT_OUTBOX_FUNCTION, AuditOutboxMaterializer } from '../constructs/audit-outbox-materializer';
 import { ExpirySweepSchedule } from '../constructs/expiry-sweep-schedule';
@@ -24,7 +24,7 @@ import { PublicOpenApiDocument } from '../constructs/public-openapi-document';
 import { AUDIT_TRAIL_FUNCTION, IdentityEvents } from '../constructs/identity-events';
 import { ServiceFunction, type TokenTableRef } from '../constructs/service-function';
 import { openApiDocument } from '../../functions/api/openapi';
-import { ALL_ROUTES, openApiRoute } from '../../functions/api/routes';
+import { ALL_ROUTES, openApiRoute } from '../../functions/api/contract/routes';
 import { CHAIN_LINK_ATTRIBUTES } from '../../shared/adapters/dynamodb/dynamodb-audit-chain';
 import { KEY, TTL_ATTRIBUTE } from '../../shared/adapters/dynamodb/table-schema';
 
@@ -310,7 +310,7 @@ function pascal(name: string): string {
 function auditOutboxSpec(): FunctionSpec {
   return {
     name: AUDIT_OUTBOX_FUNCTION,
-    entry: path.join(FUNCTIONS_DIR, `${AUDIT_OUTBOX_FUNCTION}.ts`),
+    entry: FUNCTION_ENTRIES[AUDIT_OUTBOX_FUNCTION],
     routes: [],
     access: { table: 'none', indexes: [], deletes: false, opens: [], seals: [], peppers: [] },
     declared: true,
@@ -325,7 +325,7 @@ function auditOutboxSpec(): FunctionSpec {
 function auditTrailSpec(): FunctionSpec {
   return {
     name: AUDIT_TRAIL_FUNCTION,
-    entry: path.join(FUNCTIONS_DIR, `${AUDIT_TRAIL_FUNCTION}.ts`),
+    entry: FUNCTION_ENTRIES[AUDIT_TRAIL_FUNCTION],
     routes: [],
     access: {
       table: 'read',

@@ -1,27 +1,27 @@
 /**
- * The one error type of the product. Every status the API answers with is decided here, from the
- * contract's error code; nothing else maps errors to statuses.
+ * The one error type of the product, carrying the contract's error code. The core knows no HTTP: the
+ * edge alone turns a code into a status (functions/api/contract/statuses.ts).
  */
-export const ERROR_STATUS = {
-  VALIDATION_FAILED: 400,
-  UNAUTHENTICATED: 401,
-  FORBIDDEN: 403,
+export const ERROR_CODES = [
+  'VALIDATION_FAILED',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
   /** The domain's policy wants a second administrator's approval before this view (view-request.ts). */
-  APPROVAL_REQUIRED: 403,
-  NOT_FOUND: 404,
-  PRECONDITION_NOT_MET: 409,
-  ETAG_MISMATCH: 412,
-  PAYLOAD_TOO_LARGE: 413,
+  'APPROVAL_REQUIRED',
+  'NOT_FOUND',
+  'PRECONDITION_NOT_MET',
+  'ETAG_MISMATCH',
+  'PAYLOAD_TOO_LARGE',
   /** Well-formed, but the domain's view policy asks for a reason, or a ticket of its pattern. */
-  REASON_REQUIRED: 422,
-  TICKET_INVALID: 422,
-  IF_MATCH_REQUIRED: 428,
-  THROTTLED: 429,
-  INTERNAL: 500,
-  DEPENDENCY_UNAVAILABLE: 503,
-} as const;
+  'REASON_REQUIRED',
+  'TICKET_INVALID',
+  'IF_MATCH_REQUIRED',
+  'THROTTLED',
+  'INTERNAL',
+  'DEPENDENCY_UNAVAILABLE',
+] as const;
 
-export type ErrorCode = keyof typeof ERROR_STATUS;
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export interface AppErrorOptions {
   reasons?: readonly string[];
@@ -42,7 +42,6 @@ export function isAppError(error: unknown): error is AppError {
 export class AppError extends Error {
   readonly [APP_ERROR] = true;
   readonly code: ErrorCode;
-  readonly status: number;
   readonly reasons: readonly string[];
   readonly retryable: boolean;
 
@@ -50,7 +49,6 @@ export class AppError extends Error {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
-    this.status = ERROR_STATUS[code];
     this.reasons = options.reasons ?? [];
     this.retryable = options.retryable ?? false;
   }
@@ -62,6 +60,9 @@ export class ConflictError extends AppError {
     super('ETAG_MISMATCH', message, { retryable: true, ...options });
   }
 }
+
+/** A lost race on a conditional write. Not `instanceof`: the error may come from another copy of the module. */
+export const isConflict = (error: unknown): boolean => isAppError(error) && error.code === 'ETAG_MISMATCH';
 
 /** A store or key service did not answer; the caller may retry. Never carries the dependency's own text. */
 export class DependencyUnavailableError extends AppError {
@@ -97,7 +98,7 @@ export class SealedSecretRejectedError extends AppError {
   }
 }
 
-/** A client over its request budget: 429, with the seconds after which it may try again (Retry-After). */
+/** A client over its request budget, with the seconds after which it may try again. */
 export class ThrottledError extends AppError {
   constructor(
     message: string,

@@ -85,7 +85,7 @@ export function verifyOfflineSecret(
 export interface OfflineTokencodes {
   algorithm: typeof OFFLINE_TOKENCODE_ALGORITHM;
   digits: 6 | 8;
-  stepSeconds: number;
+  stepSeconds: typeof OFFLINE_STEP_SECONDS;
   /** When a step's tokencode is accepted around its step (totp.ts). */
   acceptance: AcceptanceWindow;
   /** The TOTP step (Unix seconds / stepSeconds) of the first residue. */

@@ -1,5 +1,5 @@
 import { evaluateEligibility } from '../domain/eligibility';
-import { AppError } from '../domain/errors';
+import { AppError, isConflict } from '../domain/errors';
 import { isCodeUsable } from '../domain/issuance';
 import {
   countFailure,
@@ -27,7 +27,7 @@ import { readPasscode } from '../domain/passcode';
 import { appendAuditEvents, auditEventOf, recordAudit, type AuditEntry } from './audit';
 import { requireClientBudget } from './client-budget';
 import type { UseCaseDependencies } from './context';
-import { isConflict, updateCounters } from './lockout-counters';
+import { updateCounters } from './lockout-counters';
 import { deliverOfflineData } from './offline-delivery';
 import {
   checkCode,
@@ -159,19 +159,7 @@ async function authenticateWithToken(
   const now = deps.clock();
   const { token, issued } = state;
   const policy = (await deps.store.getSecurityDomain(token.securityDomain))?.offlinePolicy ?? null;
-  const readings = readPasscode(request.passcode, {
-    kind: token.kind,
-    digits: token.digits,
-    emergencyCodeLength:
-      issued === null ? null : (issued.codeLength ?? policy?.emergencyCodeFormat.length ?? null),
-  });
-  const asTokencode = readings.find((r): r is TokencodeReading => r.method === 'tokencode');
-  const asCode = readings.find((r): r is CodeReading => r.method === 'emergency-access');
-  // A passcode that can only be an emergency code is audited as one; anything else as a tokencode.
-  const attempted: AuditAction =
-    asCode !== undefined && asTokencode === undefined
-      ? 'authenticate.emergency-access'
-      : 'authenticate.tokencode';
+  const { readings, asTokencode, asCode, attempted } = readAttempt(state, policy, request.passcode);
   const entry: AuditEntryOf = (action, outcome, details) => ({
     serial,
     action,
@@ -225,12 +213,10 @@ async function authenticateWithToken(
           heldGeneration: request.heldOffline?.generation ?? null,
         }),
       );
-    const accepted =
-      step !== null
-        ? await acceptTokencode(deps, state, now, step, asTokencode!, success('authenticate.tokencode'))
-        : codeMatches
-          ? await acceptCode(deps, state, policy, now, asCode!, success('authenticate.emergency-access'))
-          : null;
+    const accepted = await acceptMatch(deps, state, policy, now, success, {
+      tokencodeStep: step === null ? null : { step, reading: asTokencode! },
+      code: codeMatches ? asCode! : null,
+    });
     if (accepted?.blocked === 'LOCKED') {
       await audit(attempted, 'denied', { reason: 'LOCKED' });
       return LOCKED;
@@ -290,6 +276,44 @@ async function authenticateWithToken(
   } finally {
     await seed.wipe();
   }
+}
+
+/** What the passcode can be read as, for this token, and which action an attempt is audited as. */
+function readAttempt(state: TokenState, policy: OfflinePolicy | null, passcode: string) {
+  const { token, issued } = state;
+  const readings = readPasscode(passcode, {
+    kind: token.kind,
+    digits: token.digits,
+    emergencyCodeLength:
+      issued === null ? null : (issued.codeLength ?? policy?.emergencyCodeFormat.length ?? null),
+  });
+  const asTokencode = readings.find((r): r is TokencodeReading => r.method === 'tokencode');
+  const asCode = readings.find((r): r is CodeReading => r.method === 'emergency-access');
+  // A passcode that can only be an emergency code is audited as one; anything else as a tokencode.
+  const attempted: AuditAction =
+    asCode !== undefined && asTokencode === undefined
+      ? 'authenticate.emergency-access'
+      : 'authenticate.tokencode';
+  return { readings, asTokencode, asCode, attempted };
+}
+
+/** Accepts what matched: the tokencode first, else the emergency code; null when nothing did. */
+async function acceptMatch(
+  deps: UseCaseDependencies,
+  state: TokenState,
+  policy: OfflinePolicy | null,
+  now: Date,
+  success: (action: AuditAction) => OutboxEvent,
+  matched: { tokencodeStep: { step: number; reading: TokencodeReading } | null; code: CodeReading | null },
+) {
+  const { tokencodeStep, code } = matched;
+  if (tokencodeStep !== null) {
+    const event = success('authenticate.tokencode');
+    return acceptTokencode(deps, state, now, tokencodeStep.step, tokencodeStep.reading, event);
+  }
+  if (code !== null)
+    return acceptCode(deps, state, policy, now, code, success('authenticate.emergency-access'));
+  return null;
 }
 
 /** Why the offline emergency code cannot be used online now; null when it can. */

@@ -1,19 +1,12 @@
-import { etagMatches } from '../domain/etag';
 import { evaluateEligibility, type Eligibility } from '../domain/eligibility';
 import { isResetPending, offlineEmergencyStateOf } from '../domain/emergency-access';
 import { AppError, NotFoundError, PreconditionError } from '../domain/errors';
-import type { AuditAction, TokenState } from '../domain/model';
-import { mergeTokenState, nextAdminSettings, withAdminSettings } from '../domain/regional-state';
+import type { AuditAction, TokenOverview, TokenState } from '../domain/model';
+import { mergeTokenState, nextAdminSettings, tagOf, withAdminSettings } from '../domain/regional-state';
+import { versionMatches, type ExpectedVersion } from '../domain/version';
 import { appendAuditEvents, auditEventOf, recordAudit } from './audit';
 import { viewGate, type ViewAccess } from './view-approvals';
 import { canSeeDomain, type AdminActor, type UseCaseDependencies } from './context';
-import {
-  emergencyAccessEtagOf,
-  emergencyAccessPageOf,
-  tokenDetailsOf,
-  type EmergencyAccessPage,
-  type TokenDetails,
-} from './views';
 
 /** A token's state, or 404 when it does not exist or lies outside the actor's domains (the same answer). */
 export async function loadVisibleTokenState(
@@ -49,18 +42,29 @@ export async function getTokenDetails(
   deps: UseCaseDependencies,
   actor: AdminActor,
   serial: string,
-): Promise<TokenDetails> {
+): Promise<TokenOverview> {
   // Read without secrets: the token details are served by the read-only search function.
   const overview = await deps.store.getTokenOverview(serial);
   if (overview === null || !canSeeDomain(actor, overview.token.securityDomain))
     throw new NotFoundError('No such token');
-  return tokenDetailsOf(overview, deps.clock());
+  return overview;
 }
 
-export interface EmergencyAccessReply {
-  page: EmergencyAccessPage;
-  etag: string;
+/** A token's emergency access as of `at`: its state, eligibility, the code when shown, and the version. */
+export interface EmergencyAccess {
+  state: TokenState;
+  eligibility: Eligibility;
+  at: Date;
+  /** In clear only from the audited view, while the code is active, unspent and the token eligible. */
+  tokencode: string | null;
+  version: string;
 }
+
+/**
+ * The page's version: a tag of the items it shows. The admin items change with Save (in any region), the
+ * issued code with a login or the sweep; any of them makes an edit based on the old page stale.
+ */
+const emergencyAccessVersionOf = (state: Pick<TokenState, 'items'>): string => tagOf(state.items, true);
 
 /**
  * The Manage Emergency Access Tokencodes page with the code in clear. The code is shown only while it
@@ -76,7 +80,7 @@ export async function viewEmergencyAccess(
   actor: AdminActor,
   serial: string,
   access: ViewAccess = {},
-): Promise<EmergencyAccessReply> {
+): Promise<EmergencyAccess> {
   const state = await loadVisibleTokenState(deps, actor, serial);
   const now = deps.clock();
   const issued = state.issued;
@@ -128,10 +132,7 @@ export async function viewEmergencyAccess(
   } else {
     await appendAuditEvents(deps, [event]);
   }
-  return {
-    page: emergencyAccessPageOf(state, eligibility, now, tokencode),
-    etag: emergencyAccessEtagOf(state),
-  };
+  return { state, eligibility, at: now, tokencode, version: emergencyAccessVersionOf(state) };
 }
 
 export interface EmergencyAccessChange {
@@ -140,7 +141,7 @@ export interface EmergencyAccessChange {
 }
 
 /**
- * Reset, the online-use toggle and Save. With `ifMatch`, the change applies only to the page that was
+ * Reset, the online-use toggle and Save. With `expected`, the change applies only to the page that was
  * read (412 otherwise). Refused with 409 and the reasons when the token is not eligible, except turning
  * online use off, which only ever narrows access. Asking for what is already so changes nothing.
  * Both changes are one write of this region's admin item, conditional on its version, that carries their
@@ -151,10 +152,10 @@ export async function changeEmergencyAccess(
   actor: AdminActor,
   serial: string,
   change: EmergencyAccessChange,
-  ifMatch: string | undefined,
-): Promise<EmergencyAccessReply> {
+  expected: ExpectedVersion | undefined,
+): Promise<EmergencyAccess> {
   const state = await loadVisibleTokenState(deps, actor, serial);
-  if (ifMatch !== undefined && !etagMatches(ifMatch, emergencyAccessEtagOf(state))) {
+  if (expected !== undefined && !versionMatches(expected, emergencyAccessVersionOf(state))) {
     throw new AppError('ETAG_MISMATCH', 'The emergency access settings changed since they were read');
   }
   const now = deps.clock();
@@ -219,5 +220,5 @@ export async function changeEmergencyAccess(
     next = mergeTokenState(withAdminSettings(state.items, saved));
   }
   await appendAuditEvents(deps, events);
-  return { page: emergencyAccessPageOf(next, eligibility, now, null), etag: emergencyAccessEtagOf(next) };
+  return { state: next, eligibility, at: now, tokencode: null, version: emergencyAccessVersionOf(next) };
 }

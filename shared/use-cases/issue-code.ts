@@ -5,7 +5,7 @@ import type { EmergencyAccessSettings, IssuedEmergencyCode, OfflinePolicy } from
 import { appendAuditEvents, auditEventOf } from './audit';
 import { createCodeVerifier } from './code-verifier';
 import type { UseCaseDependencies } from './context';
-import { isConflict } from './lockout-counters';
+import { isConflict } from '../domain/errors';
 
 export interface CurrentEmergencyCode {
   issued: IssuedEmergencyCode;

@@ -1,13 +1,10 @@
-import { ConflictError, isAppError } from '../domain/errors';
+import { ConflictError, isConflict } from '../domain/errors';
 import { ownCounters, sameRegionalCounters } from '../domain/lockout';
 import type { OutboxEvent, RegionalCounters, TokenState } from '../domain/model';
 import { appendAuditEvents } from './audit';
 import type { UseCaseDependencies } from './context';
 
 const ATTEMPTS = 5;
-
-/** A lost race on a conditional write. Not `instanceof`: the error may come from another copy of the module. */
-export const isConflict = (error: unknown): boolean => isAppError(error) && error.code === 'ETAG_MISMATCH';
 
 /**
  * Applies `change` to this region's lockout item (seeing every region's items) and saves it conditionally;

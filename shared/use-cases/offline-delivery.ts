@@ -3,7 +3,7 @@ import type { Agent, IssuedEmergencyCode, OfflinePolicy, TokenState } from '../d
 import { buildOfflineData, type OfflineData } from '../domain/offline-data';
 import type { UseCaseDependencies } from './context';
 import { currentEmergencyCode, type CurrentEmergencyCode } from './issue-code';
-import { isConflict } from './lockout-counters';
+import { isConflict } from '../domain/errors';
 
 export interface OfflineDelivery {
   data: OfflineData;

@@ -1,8 +1,8 @@
 import { foldName, startsWithFolded } from '../domain/names';
+import type { TokenOverview } from '../domain/model';
 import type { Page, TokenListing } from '../ports/token-store';
 import { canSeeDomain, type AdminActor, type UseCaseDependencies } from './context';
 import { invalidCursor, PageCursors, type CursorScope } from './page-cursors';
-import { tokenSummaryOf, type TokenSummary } from './views';
 
 export interface TokenSearch {
   userId?: string;
@@ -12,6 +12,12 @@ export interface TokenSearch {
   domain?: string;
   limit: number;
   cursor?: string;
+}
+
+/** A token found: its listing and its newest issued code, merged over the regions. */
+export interface TokenSearchHit {
+  token: TokenListing;
+  issued: TokenOverview['issued'];
 }
 
 /** Where the next page starts: an offset in a user's visible tokens, or the store's cursor. */
@@ -41,13 +47,12 @@ export async function searchTokens(
   deps: UseCaseDependencies,
   actor: AdminActor,
   search: TokenSearch,
-): Promise<Page<TokenSummary>> {
-  const now = deps.clock();
+): Promise<Page<TokenSearchHit>> {
   if (search.serial !== undefined) {
     if (search.cursor !== undefined) throw invalidCursor();
     const state = await deps.store.getTokenOverview(search.serial);
     const shown = state !== null && matches(state.token, search, actor);
-    return { items: shown ? [tokenSummaryOf(state.token, state.issued, now)] : [], cursor: null };
+    return { items: shown ? [{ token: state.token, issued: state.issued }] : [], cursor: null };
   }
   const cursors = new PageCursors(deps.sealer, deps.clock);
   const scope: CursorScope = { operation: 'searchTokens', actor, query: { ...search } };
@@ -65,7 +70,7 @@ export async function searchTokens(
   return {
     items: page.items.map((t, i) => {
       const state = states[i];
-      return tokenSummaryOf(state?.token ?? t, state?.issued ?? null, now);
+      return { token: state?.token ?? t, issued: state?.issued ?? null };
     }),
     cursor,
   };

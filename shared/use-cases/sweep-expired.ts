@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { offlineEmergencyStateOf } from '../domain/emergency-access';
-import { isAppError, ValidationError } from '../domain/errors';
+import { isConflict, ValidationError } from '../domain/errors';
 import type { IssuedEmergencyCode, OutboxEvent } from '../domain/model';
 import type { DueCode, Page, PageRequest, RunOutDownload } from '../ports/token-store';
 import { appendAuditEvents, auditEventOf } from './audit';
@@ -217,8 +217,6 @@ async function sweepBuckets<T>(
     } while (cursor !== null);
   }
 }
-
-const isConflict = (error: unknown) => isAppError(error) && error.code === 'ETAG_MISMATCH';
 
 /** Whether the code read from the table is still the one the index named, still active and due. */
 function isStillDue(

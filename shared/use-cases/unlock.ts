@@ -1,10 +1,9 @@
 import { isLocked, mergeCounters, unlock } from '../domain/lockout';
-import type { RegionalCounters } from '../domain/model';
+import type { RegionalCounters, TokenOverview } from '../domain/model';
 import { auditEventOf, recordAudit, type AuditEntry } from './audit';
 import type { AdminActor, UseCaseDependencies } from './context';
 import { loadVisibleTokenState } from './emergency-access';
 import { updateCounters } from './lockout-counters';
-import { tokenDetailsOf, type TokenDetails } from './views';
 
 /**
  * The administrator's unlock (`POST /v1/tokens/{serial}/unlock`): a new unlock epoch lifts every lock
@@ -18,7 +17,7 @@ export async function unlockToken(
   deps: UseCaseDependencies,
   actor: AdminActor,
   serial: string,
-): Promise<TokenDetails> {
+): Promise<TokenOverview> {
   const state = await loadVisibleTokenState(deps, actor, serial);
   const before = state.lockout;
   const needed = isLocked(before) || before.tokencodeFailures > 0 || before.emergencyAccessFailures > 0;
@@ -67,5 +66,5 @@ export async function unlockToken(
   // No write (nothing to unlock, or a concurrent unlock did it): audited alone, as `changed: false`.
   if (!wrote) await recordAudit(deps, entry(items, items, false));
   const after = mergeCounters(serial, items);
-  return tokenDetailsOf({ ...state, lockout: after }, deps.clock());
+  return { ...state, lockout: after };
 }

@@ -155,23 +155,19 @@ export async function viewGate(
   return { details: reasonDetails(access) };
 }
 
-/** A request as the API shows it; `yours` says whether the caller made it (and so may not decide it). */
-export interface ViewRequestView extends Omit<ViewRequest, 'version' | 'cancelledBy' | 'cancelledAt'> {
-  cancelledBy: string | null;
-  cancelledAt: string | null;
+/** A request as the caller sees it now: its status at this time, and whether the caller made it. */
+export interface SeenViewRequest {
+  request: ViewRequest;
+  status: ViewRequestStatus;
+  /** The caller asked: they may read the code once approved, and may not decide the request. */
   yours: boolean;
 }
 
-function viewOf(request: ViewRequest, actor: AdminActor, now: Date): ViewRequestView {
-  const { version: _version, cancelledBy, cancelledAt, ...rest } = request;
-  return {
-    ...rest,
-    status: statusAt(request, now),
-    cancelledBy: cancelledBy ?? null,
-    cancelledAt: cancelledAt ?? null,
-    yours: request.requestedBy === actor.id,
-  };
-}
+const seenBy = (request: ViewRequest, actor: AdminActor, now: Date): SeenViewRequest => ({
+  request,
+  status: statusAt(request, now),
+  yours: request.requestedBy === actor.id,
+});
 
 async function visibleTokenDomain(deps: UseCaseDependencies, actor: AdminActor, serial: string) {
   const domain = await deps.store.getTokenDomain(serial);
@@ -199,7 +195,7 @@ export async function requestView(
   actor: AdminActor,
   serial: string,
   given: AccessReason,
-): Promise<ViewRequestView> {
+): Promise<SeenViewRequest> {
   const state = await deps.store.getTokenState(serial);
   if (state === null || !canSeeDomain(actor, state.token.securityDomain)) {
     throw new NotFoundError('No such token');
@@ -237,7 +233,7 @@ export async function requestView(
   });
   const saved = await deps.store.saveViewRequest(request, [event]);
   await appendAuditEvents(deps, [event]);
-  return viewOf(saved, actor, now);
+  return seenBy(saved, actor, now);
 }
 
 /**
@@ -248,7 +244,7 @@ export async function listPendingViewRequests(
   deps: UseCaseDependencies,
   actor: AdminActor,
   page: PageRequest,
-): Promise<Page<ViewRequestView>> {
+): Promise<Page<SeenViewRequest>> {
   const cursors = new PageCursors(deps.sealer, deps.clock);
   const scope = { operation: 'listViewRequests', actor, query: {} };
   const inner = await cursors.open(scope, page.cursor);
@@ -261,7 +257,7 @@ export async function listPendingViewRequests(
   return {
     items: found.items
       .filter((request) => canSeeDomain(actor, request.securityDomain))
-      .map((request) => viewOf(request, actor, now)),
+      .map((request) => seenBy(request, actor, now)),
     cursor: await cursors.seal(scope, found.cursor),
   };
 }
@@ -271,8 +267,8 @@ export async function getViewRequest(
   actor: AdminActor,
   serial: string,
   id: string,
-): Promise<ViewRequestView> {
-  return viewOf(await visibleRequest(deps, actor, serial, id), actor, deps.clock());
+): Promise<SeenViewRequest> {
+  return seenBy(await visibleRequest(deps, actor, serial, id), actor, deps.clock());
 }
 
 /**
@@ -285,7 +281,7 @@ export async function decideViewRequest(
   serial: string,
   id: string,
   decision: 'approve' | 'deny',
-): Promise<ViewRequestView> {
+): Promise<SeenViewRequest> {
   const request = await visibleRequest(deps, actor, serial, id);
   if (request.requestedBy === actor.id) {
     throw new AppError('FORBIDDEN', 'A second administrator decides: not the one who asked', {
@@ -316,7 +312,7 @@ export async function decideViewRequest(
   );
   const saved = await deps.store.saveViewRequest(decided, [event]);
   await appendAuditEvents(deps, [event]);
-  return viewOf(saved, actor, now);
+  return seenBy(saved, actor, now);
 }
 
 /** Reads again after a lost race: the other writer may have approved it (still withdrawable) or ended it. */
@@ -336,7 +332,7 @@ export async function cancelViewRequest(
   actor: AdminActor,
   serial: string,
   id: string,
-): Promise<ViewRequestView> {
+): Promise<SeenViewRequest> {
   let request = await visibleRequest(deps, actor, serial, id);
   requireHomeRegion(deps, request);
   for (let attempt = 1; ; attempt += 1) {
@@ -356,7 +352,7 @@ export async function cancelViewRequest(
     try {
       const saved = await deps.store.saveViewRequest(cancelled, [event]);
       await appendAuditEvents(deps, [event]);
-      return viewOf(saved, actor, now);
+      return seenBy(saved, actor, now);
     } catch (error) {
       if (!lostRace(error) || attempt === CANCEL_ATTEMPTS) throw error;
       const current = await deps.store.getViewRequest(serial, id);

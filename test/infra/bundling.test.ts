@@ -13,8 +13,9 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { esbuildOptionsOf } from '../../bench/bundles';
+import { FUNCTION_ENTRIES } from '../../functions/registry';
 import { bundlingOptions, ServiceFunction } from '../../infra/constructs/service-function';
-import { FUNCTIONS_DIR, functionCatalog } from '../../infra/function-catalog';
+import { functionCatalog } from '../../infra/function-catalog';
 
 function bundle(sourceMaps: boolean): string {
   const outdir = mkdtempSync(path.join(tmpdir(), 'eat-bundle-'));
@@ -22,7 +23,7 @@ function bundle(sourceMaps: boolean): string {
   const app = new App({ outdir });
   const stack = new Stack(app, 'Bundling', { env: { region: 'us-east-1' } });
   // Deployed, the document is a static file; its handler still serves it in the local gateway.
-  const spec = { ...functionCatalog().sweep, name: 'openapi', entry: path.join(FUNCTIONS_DIR, 'openapi.ts') };
+  const spec = { ...functionCatalog().sweep, name: 'openapi', entry: FUNCTION_ENTRIES.openapi };
   new ServiceFunction(stack, 'Openapi', {
     spec,
     namePrefix: 'eat',
@@ -37,8 +38,14 @@ function bundle(sourceMaps: boolean): string {
   return path.join(assembly.directory, assets[0]!);
 }
 
-/** Loads the bundle in a fresh Node process, as the Lambda runtime does, and invokes its handler once. */
-function invoke(file: string, event: unknown): { statusCode: number; body: string } {
+/**
+ * Loads the bundle in a fresh Node process, as the Lambda runtime does, and invokes its handler once: its
+ * reply, and the lines it printed before (the metrics' EMF, as Lambda's stdout receives it).
+ */
+function invoke(
+  file: string,
+  event: unknown,
+): { reply: { statusCode: number; body: string }; printed: string[] } {
   const script = `
     const { handler } = await import(${JSON.stringify(pathToFileURL(file).href)});
     const context = { awsRequestId: 'bundling-test', getRemainingTimeInMillis: () => 10000 };
@@ -47,7 +54,11 @@ function invoke(file: string, event: unknown): { statusCode: number; body: strin
     encoding: 'utf8',
     env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1', NODE_OPTIONS: '--enable-source-maps' },
   });
-  return JSON.parse(output) as { statusCode: number; body: string };
+  const lines = output.split('\n');
+  return {
+    reply: JSON.parse(lines.at(-1)!) as { statusCode: number; body: string },
+    printed: lines.slice(0, -1),
+  };
 }
 
 const outdirs: string[] = [];
@@ -63,7 +74,7 @@ describe('bundling', () => {
     expect(size).toBeGreaterThan(10_000);
     expect(size).toBeLessThan(3_000_000);
 
-    const reply = invoke(path.join(dir, 'index.mjs'), {
+    const { reply, printed } = invoke(path.join(dir, 'index.mjs'), {
       version: '2.0',
       routeKey: 'GET /v1/openapi.json',
       rawPath: '/v1/openapi.json',
@@ -79,6 +90,9 @@ describe('bundling', () => {
     });
     expect(reply.statusCode).toBe(200);
     expect(JSON.parse(reply.body)).toMatchObject({ openapi: expect.stringMatching(/^3\.1/) });
+    // The bundle runs the Powertools middlewares: the request's count is flushed as EMF.
+    const emf = printed.map((line) => JSON.parse(line) as { _aws?: unknown; Replies?: number });
+    expect(emf).toContainEqual(expect.objectContaining({ _aws: expect.anything(), Replies: 1 }));
   });
 
   it('leaves the source map out when it is not wanted', () => {

@@ -9,7 +9,8 @@
 import { build, type Metafile } from 'esbuild';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { FUNCTIONS_DIR, functionCatalog } from '../../infra/function-catalog';
+import { FUNCTION_ENTRIES } from '../../functions/registry';
+import { functionCatalog } from '../../infra/function-catalog';
 
 const ROOT = path.join(__dirname, '..', '..');
 const manifest = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
@@ -68,9 +69,7 @@ describe('runtime dependencies', () => {
 
   beforeAll(async () => {
     // The route groups and the sweep, and the two stream consumers (audit outbox, audit trail).
-    const streamConsumers = ['audit-outbox', 'audit-trail'].map((name) =>
-      path.join(FUNCTIONS_DIR, `${name}.ts`),
-    );
+    const streamConsumers = [FUNCTION_ENTRIES['audit-outbox'], FUNCTION_ENTRIES['audit-trail']];
     const entries = [...functionCatalog().all.map((spec) => spec.entry), ...streamConsumers];
     const result = await build({
       entryPoints: entries,

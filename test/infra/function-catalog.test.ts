@@ -1,11 +1,13 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { ALL_ROUTES } from '../../functions/api/routes';
-import type { RouteDefinition } from '../../functions/http/route';
+import { ALL_ROUTES } from '../../functions/api/contract/routes';
+import { ROUTE_GROUPS, type RouteDefinition } from '../../functions/api/contract/route';
+import { FUNCTION_ENTRIES, type FunctionName } from '../../functions/registry';
 import { INDEX } from '../../shared/adapters/dynamodb/table-schema';
 import {
   FUNCTION_DECLARATIONS,
   MissingHandlerError,
+  STATIC_ROUTE_GROUPS,
   PROJECT_ROOT,
   functionCatalog,
   routeGroupsOf,
@@ -13,7 +15,8 @@ import {
 } from '../../infra/function-catalog';
 import { buildApp } from './support';
 
-const route = (overrides: Partial<RouteDefinition>): RouteDefinition =>
+/** A route of any group, registered or not: the catalog is also handed groups the registry lacks. */
+const route = (overrides: Partial<Omit<RouteDefinition, 'group'>> & { group?: string }): RouteDefinition =>
   ({
     operationId: 'op',
     method: 'GET',
@@ -26,21 +29,24 @@ const route = (overrides: Partial<RouteDefinition>): RouteDefinition =>
   }) as RouteDefinition;
 
 /**
- * A functions folder holding the given handler modules (stubs: bundling is skipped). NodejsFunction wants
- * its entry under the project root, so it lies in node_modules/.cache, which git ignores.
+ * A registry of the given handler modules (stubs in a folder: bundling is skipped). NodejsFunction wants
+ * its entry under the project root, so the folder lies in node_modules/.cache, which git ignores.
  */
 const CACHE = path.join(PROJECT_ROOT, 'node_modules', '.cache');
 const made: string[] = [];
 afterAll(() => {
   for (const dir of made) rmSync(dir, { recursive: true, force: true });
 });
-function functionsDir(...names: string[]): string {
+function functionEntries(...names: string[]): Record<string, string> {
   mkdirSync(CACHE, { recursive: true });
   const dir = mkdtempSync(path.join(CACHE, 'eat-infra-test-functions-'));
   made.push(dir);
-  for (const name of names)
-    writeFileSync(path.join(dir, `${name}.ts`), 'export const handler = async () => ({});\n');
-  return dir;
+  const entries: Record<string, string> = {};
+  for (const name of names) {
+    entries[name] = path.join(dir, `${name}.ts`);
+    writeFileSync(entries[name], 'export const handler = async () => ({});\n');
+  }
+  return entries;
 }
 
 describe('function catalog', () => {
@@ -64,11 +70,11 @@ describe('function catalog', () => {
       route({ operationId: 'putWidget', group: 'admin-widgets', method: 'PUT', path: '/v1/widgets/{id}' }),
     ];
     const groups = [...new Set(ALL_ROUTES.map((r) => r.group)), 'admin-widgets', 'sweep'];
-    const dir = functionsDir(...groups);
-    const catalog = functionCatalog(routes, dir);
+    const entries = functionEntries(...groups);
+    const catalog = functionCatalog(routes, entries);
     const widgets = catalog.routeGroups.find((s) => s.name === 'admin-widgets')!;
     expect(widgets).toMatchObject({
-      entry: path.join(dir, 'admin-widgets.ts'),
+      entry: entries['admin-widgets'],
       declared: false,
       access: { table: 'read-write', indexes: [], opens: [], seals: [], deletes: false },
     });
@@ -96,17 +102,25 @@ describe('function catalog', () => {
     expect(undeclaredAccess([route({ scope: null })]).table).toBe('none');
   });
 
-  it('refuses a route group whose handler module does not exist', () => {
-    const dir = functionsDir('sweep');
-    expect(() => functionCatalog([route({ group: 'admin-missing' })], dir)).toThrow(MissingHandlerError);
-    expect(() => functionCatalog([route({ group: 'admin-missing' })], dir)).toThrow(
-      /admin-missing.ts does not exist/,
+  it('refuses a route group that the function registry does not have', () => {
+    const entries = functionEntries('sweep');
+    expect(() => functionCatalog([route({ group: 'admin-missing' })], entries)).toThrow(MissingHandlerError);
+    expect(() => functionCatalog([route({ group: 'admin-missing' })], entries)).toThrow(
+      /"admin-missing" has no handler module in the function registry/,
     );
   });
 
+  it('takes every function of the registry, each from its own module', () => {
+    const catalog = functionCatalog();
+    const served = ROUTE_GROUPS.filter((group) => !STATIC_ROUTE_GROUPS.has(group));
+    expect(new Set(catalog.all.map((spec) => spec.name))).toEqual(new Set([...served, 'sweep']));
+    for (const spec of catalog.all) expect(spec.entry).toBe(FUNCTION_ENTRIES[spec.name as FunctionName]);
+    for (const entry of Object.values(FUNCTION_ENTRIES)) expect(existsSync(entry)).toBe(true);
+  });
+
   it('refuses a missing sweep, and a route group named like it', () => {
-    expect(() => functionCatalog([route({ group: 'things' })], functionsDir('things'))).toThrow(/sweep/);
-    expect(() => functionCatalog([route({ group: 'sweep' })], functionsDir('sweep'))).toThrow(/sweep/);
+    expect(() => functionCatalog([route({ group: 'things' })], functionEntries('things'))).toThrow(/sweep/);
+    expect(() => functionCatalog([route({ group: 'sweep' })], functionEntries('sweep'))).toThrow(/sweep/);
   });
 
   it('refuses a group that is not a file name', () => {

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { openApiDocument } from '../../functions/api/openapi';
-import { ALL_ROUTES, openApiRoute } from '../../functions/api/routes';
-import { routeKeyOf } from '../../functions/http/route';
+import { ALL_ROUTES, openApiRoute } from '../../functions/api/contract/routes';
+import { routeKeyOf } from '../../functions/api/contract/route';
 import { AUDIT_OUTBOX_FUNCTION } from '../../infra/constructs/audit-outbox-materializer';
 import { AUDIT_TRAIL_FUNCTION } from '../../infra/constructs/identity-events';
 import { SWEEP_MAX_EVENT_AGE, SWEEP_RETRY_ATTEMPTS } from '../../infra/constructs/expiry-sweep-schedule';
@@ -81,6 +81,21 @@ describe('functions', () => {
         expect(fn.LoggingConfig).toMatchObject({ LogFormat: 'JSON', LogGroup: { Ref: expect.any(String) } });
         expect(fn.MemorySize).toBe(spec.sizing.memorySizeMb);
         expect(fn.Timeout).toBe(spec.sizing.timeoutSeconds);
+      }
+    }
+  });
+
+  it('traces every function, the stream consumers included, and keeps replies and errors out of the traces', () => {
+    const names = [...catalog.all.map((spec) => spec.name), AUDIT_OUTBOX_FUNCTION, AUDIT_TRAIL_FUNCTION];
+    for (const { json } of regional) {
+      for (const name of names) {
+        const fn = lambdaOf(json, { name } as FunctionSpec).Properties;
+        expect(fn.TracingConfig).toEqual({ Mode: 'Active' });
+        // A reply may hold an emergency code: the handler's segment never records it.
+        expect((fn.Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({
+          POWERTOOLS_TRACER_CAPTURE_RESPONSE: 'false',
+          POWERTOOLS_TRACER_CAPTURE_ERROR: 'false',
+        });
       }
     }
   });

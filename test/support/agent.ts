@@ -1,6 +1,9 @@
 /** Helpers of the agent API tests: a clock the test moves, logins through the handler, the agent library. */
-import { agentAuthenticateRoute } from '../../functions/api/agent-routes';
-import { getSecurityDomainRoute, putSecurityDomainRoute } from '../../functions/api/management-routes';
+import { agentAuthenticateRoute } from '../../functions/api/contract/agent-routes';
+import {
+  getSecurityDomainRoute,
+  putSecurityDomainRoute,
+} from '../../functions/api/contract/management-routes';
 import type { OfflinePolicy } from '../../shared/domain/model';
 import { parseOfflineData, verifyOfflinePasscode } from '../../shared/agent';
 import { decodeBase32, totp } from '../../shared/domain/totp';

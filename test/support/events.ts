@@ -1,7 +1,7 @@
 /** API Gateway HTTP API (v2) events and Lambda contexts, as the JWT authorizer hands them to a function. */
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, Context } from 'aws-lambda';
-import type { RouteDefinition } from '../../functions/http/route';
+import type { RouteDefinition } from '../../functions/api/contract/route';
 
 export interface Claims {
   sub?: string;

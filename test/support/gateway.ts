@@ -8,12 +8,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { importJWK, SignJWT, type JWK, type JWTPayload } from 'jose';
-import { ALL_ROUTES } from '../../functions/api/routes';
+import { ALL_ROUTES } from '../../functions/api/contract/routes';
+import { routeHandlerOf } from '../../functions/registry';
 import { LOCAL_CLIENTS, LOCAL_USERS } from '../../local/clients';
 import { createGateway, type LambdaHandler } from '../../local/gateway';
 import { createLocalIssuer, LOCAL_AUDIENCE, type LocalIssuer } from '../../local/jwt';
 import { localRoutes } from '../../local/local-routes';
-import type { UseCaseDependencies } from '../../shared/use-cases/context';
 import type { TestSystem } from './system';
 
 export const ISSUER = 'http://127.0.0.1:3000/local';
@@ -32,26 +32,22 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
-interface FunctionModule {
-  handler: LambdaHandler;
-  createHandler?: (deps: UseCaseDependencies) => LambdaHandler;
-}
-
 export async function startTestGateway(system: TestSystem, deps = system.deps): Promise<TestGateway> {
   const keyFile = join(system.env.LOCAL_KEY_FILE!, '..', 'jwt-signing-key.json');
   const issuer = await createLocalIssuer(keyFile, ISSUER);
-  const handlers = new Map<string, LambdaHandler>();
+  const handlers = new Map<string, Promise<LambdaHandler>>();
   Object.assign(process.env, system.env);
-  const handlerOf = (group: string): LambdaHandler => {
-    let handler = handlers.get(group);
-    if (handler === undefined) {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports -- the deployed module, configured from env
-      const module = require(`../../functions/${group}`) as FunctionModule;
-      handler = module.createHandler ? module.createHandler(deps) : module.handler;
-      handlers.set(group, handler);
-    }
-    return handler;
-  };
+  // The deployed modules, configured from env.
+  const handlerOf =
+    (group: string): LambdaHandler =>
+    async (event, context) => {
+      let handler = handlers.get(group);
+      if (handler === undefined) {
+        handler = routeHandlerOf(group, deps);
+        handlers.set(group, handler);
+      }
+      return (await handler)(event, context);
+    };
   const local = localRoutes({ deps, issuer, clients: LOCAL_CLIENTS, users: LOCAL_USERS });
   const app = createGateway({
     regionName: system.deps.regionName,

@@ -13,7 +13,8 @@ import { DynamoDbClientBudget } from '../../shared/adapters/dynamodb/dynamodb-cl
 import { LocalSigner } from '../../shared/adapters/signing/local-signer';
 import { ensureLocalKeyFile, LocalSealer } from '../../shared/adapters/sealing';
 import type { UseCaseDependencies } from '../../shared/use-cases/context';
-import type { RouteDefinition } from '../../functions/http/route';
+import type { RouteDefinition } from '../../functions/api/contract/route';
+import { isRouteGroup, ROUTE_FUNCTIONS, type RouteFunctionModule } from '../../functions/registry';
 import { httpEvent, lambdaContext, type RequestSpec } from './events';
 import { MemoryClientBudget } from '../../shared/adapters/memory/memory-client-budget';
 import { MemoryTokenStore } from '../../shared/adapters/memory/memory-token-store';
@@ -30,11 +31,6 @@ export interface Reply {
 }
 
 type Handler = (event: APIGatewayProxyEventV2WithJWTAuthorizer, context: Context) => Promise<unknown>;
-
-interface FunctionModule {
-  handler: Handler;
-  createHandler?: (deps: UseCaseDependencies) => Handler;
-}
 
 /** The functions over some dependencies: what the use-case tests need, with DynamoDB or without. */
 export interface UseCaseSystem {
@@ -75,26 +71,31 @@ async function localKeys() {
   return { dir, keyFile, sealer, pepper, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** Each route group's module, loaded once with `env` in the environment, in a registry of its own. */
-function functionModules(env: Record<string, string>): (group: string) => FunctionModule {
-  const modules = new Map<string, FunctionModule>();
+/** Each route group's module (functions/registry.ts), loaded once with `env` in the environment, in a registry of its own. */
+function functionModules(env: Record<string, string>): (group: string) => Promise<RouteFunctionModule> {
+  const modules = new Map<string, Promise<RouteFunctionModule>>();
   return (group) => {
     let loaded = modules.get(group);
     if (loaded === undefined) {
+      if (!isRouteGroup(group)) throw new Error(`no route function "${group}" in functions/registry.ts`);
       Object.assign(process.env, env);
-      jest.isolateModules(() => {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports -- a fresh registry per module, configured from env
-        loaded = require(`../../functions/${group}`) as FunctionModule;
-      });
-      modules.set(group, loaded!);
+      // A fresh module registry per function, configured from env as at a cold start.
+      loaded = (async () => {
+        let module: RouteFunctionModule | undefined;
+        await jest.isolateModulesAsync(async () => {
+          module = await ROUTE_FUNCTIONS[group]();
+        });
+        return module!;
+      })();
+      modules.set(group, loaded);
     }
-    return loaded!;
+    return loaded;
   };
 }
 
-function callerWith(moduleOf: (group: string) => FunctionModule): UseCaseSystem['callWith'] {
-  return (custom, route, spec) => {
-    const create = moduleOf(route.group).createHandler;
+function callerWith(moduleOf: (group: string) => Promise<RouteFunctionModule>): UseCaseSystem['callWith'] {
+  return async (custom, route, spec) => {
+    const create = (await moduleOf(route.group)).createHandler;
     if (create === undefined) throw new Error(`functions/${route.group} takes no dependencies`);
     return invoke(create(custom), route, spec);
   };
@@ -176,7 +177,7 @@ export async function startTestSystem(regionName = 'test-primary'): Promise<Test
     deps,
     sealer,
     env,
-    call: (route, spec) => invoke(moduleOf(route.group).handler, route, spec),
+    call: async (route, spec) => invoke((await moduleOf(route.group)).handler, route, spec),
     callWith: callerWith(moduleOf),
     stop: async () => {
       await table.drop();

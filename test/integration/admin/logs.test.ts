@@ -8,15 +8,15 @@ import {
   resetEmergencyAccessRoute,
   saveEmergencyAccessRoute,
   viewEmergencyAccessRoute,
-} from '../../../functions/api/admin-routes';
-import { agentAuthenticateRoute } from '../../../functions/api/agent-routes';
+} from '../../../functions/api/contract/admin-routes';
+import { agentAuthenticateRoute } from '../../../functions/api/contract/agent-routes';
 import {
   assignTokenRoute,
   importTokenRoute,
   putSecurityDomainRoute,
   putUserRoute,
   setPinRoute,
-} from '../../../functions/api/management-routes';
+} from '../../../functions/api/contract/management-routes';
 import { decodeBase32, totp } from '../../../shared/domain/totp';
 import { giveOfflineCode, seedDemo } from '../../support/demo';
 import { AGENT } from '../../support/events';

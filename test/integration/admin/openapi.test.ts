@@ -6,23 +6,23 @@
  */
 import Ajv from 'ajv';
 import type { z } from 'zod/mini';
-import { exportAuditChainRoute } from '../../../functions/api/audit-export-routes';
-import { replicationStatusRoute } from '../../../functions/api/replication-routes';
+import { exportAuditChainRoute } from '../../../functions/api/contract/audit-export-routes';
+import { replicationStatusRoute } from '../../../functions/api/contract/replication-routes';
 import {
   auditTrailRoute,
   getTokenRoute,
   searchTokensRoute,
   viewEmergencyAccessRoute,
-} from '../../../functions/api/admin-routes';
+} from '../../../functions/api/contract/admin-routes';
 import {
   getSecurityDomainRoute,
   getUserRoute,
   importTokenRoute,
   listAgentsRoute,
   listSecurityDomainsRoute,
-} from '../../../functions/api/management-routes';
-import { ALL_ROUTES, openApiRoute } from '../../../functions/api/routes';
-import type { RouteDefinition } from '../../../functions/http/route';
+} from '../../../functions/api/contract/management-routes';
+import { ALL_ROUTES, openApiRoute } from '../../../functions/api/contract/routes';
+import type { RouteDefinition } from '../../../functions/api/contract/route';
 import { giveOfflineCode, seedDemo, USERS } from '../../support/demo';
 import type { RequestSpec } from '../../support/events';
 import { startTestSystem, type TestSystem } from '../../support/system';

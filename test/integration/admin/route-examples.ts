@@ -3,7 +3,7 @@
  * bend into invalid ones. Valid means that every part passes the route's schemas, not that the call
  * succeeds. A route that takes input and has no example here fails those tests, so none is forgotten.
  */
-import type { RouteDefinition } from '../../../functions/http/route';
+import type { RouteDefinition } from '../../../functions/api/contract/route';
 import type { Claims } from '../../support/events';
 import { ADMIN, AGENT } from '../../support/events';
 

@@ -9,7 +9,7 @@ import {
   type DynamoDBClient,
   type PutItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import { searchTokensRoute } from '../../../functions/api/admin-routes';
+import { searchTokensRoute } from '../../../functions/api/contract/admin-routes';
 import { DynamoDbTokenStore } from '../../../shared/adapters/dynamodb/dynamodb-token-store';
 import type { Token } from '../../../shared/domain/model';
 import { DEFAULT_OFFLINE_POLICY } from '../../../shared/domain/policy';

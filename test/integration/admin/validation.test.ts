@@ -6,9 +6,9 @@
 import { ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
 import type { z } from 'zod/mini';
-import { ALL_ROUTES } from '../../../functions/api/routes';
-import { errorBody } from '../../../functions/api/schemas';
-import type { RouteDefinition } from '../../../functions/http/route';
+import { ALL_ROUTES } from '../../../functions/api/contract/routes';
+import { errorBody } from '../../../functions/api/contract/schemas';
+import type { RouteDefinition } from '../../../functions/api/contract/route';
 import { giveOfflineCode, seedDemo, USERS } from '../../support/demo';
 import { ADMIN, SALES_ADMIN } from '../../support/events';
 import type { RequestSpec } from '../../support/events';

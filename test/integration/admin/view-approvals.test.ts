@@ -4,9 +4,12 @@
  * approval by a second administrator, the one view, the deadlines, the region that holds a request, and
  * the races a conditional write decides.
  */
-import { viewEmergencyAccessRoute } from '../../../functions/api/admin-routes';
-import { getSecurityDomainRoute, putSecurityDomainRoute } from '../../../functions/api/management-routes';
-import { emergencyAccessPage, errorBody, pageOf } from '../../../functions/api/schemas';
+import { viewEmergencyAccessRoute } from '../../../functions/api/contract/admin-routes';
+import {
+  getSecurityDomainRoute,
+  putSecurityDomainRoute,
+} from '../../../functions/api/contract/management-routes';
+import { emergencyAccessPage, errorBody, pageOf } from '../../../functions/api/contract/schemas';
 import {
   approveViewRequestRoute,
   cancelViewRequestRoute,
@@ -15,7 +18,7 @@ import {
   listViewRequestsRoute,
   requestViewRoute,
   viewRequestView,
-} from '../../../functions/api/view-approval-routes';
+} from '../../../functions/api/contract/view-approval-routes';
 import { LocalAuditMaterializer } from '../../../local/audit-materializer';
 import { DependencyUnavailableError } from '../../../shared/domain/errors';
 import type { ViewPolicy } from '../../../shared/domain/view-policy';

@@ -8,8 +8,8 @@ import {
   resetEmergencyAccessRoute,
   setOnlineUseRoute,
   viewEmergencyAccessRoute,
-} from '../../../functions/api/admin-routes';
-import { setPinRoute, setTokenEnabledRoute } from '../../../functions/api/management-routes';
+} from '../../../functions/api/contract/admin-routes';
+import { setPinRoute, setTokenEnabledRoute } from '../../../functions/api/contract/management-routes';
 import { loadDemoData } from '../../../local/demo-data';
 import { decodeBase32, totp } from '../../../shared/domain/totp';
 import type { UseCaseDependencies } from '../../../shared/use-cases/context';

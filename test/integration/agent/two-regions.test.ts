@@ -2,7 +2,7 @@ import {
   resetEmergencyAccessRoute,
   setOnlineUseRoute,
   viewEmergencyAccessRoute,
-} from '../../../functions/api/admin-routes';
+} from '../../../functions/api/contract/admin-routes';
 import { loadDemoData } from '../../../local/demo-data';
 import { decodeBase32, totp } from '../../../shared/domain/totp';
 import type { UseCaseDependencies } from '../../../shared/use-cases/context';

@@ -7,7 +7,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { auditChainExport, exportAuditChainRoute } from '../../../functions/api/audit-export-routes';
+import { auditChainExport, exportAuditChainRoute } from '../../../functions/api/contract/audit-export-routes';
 import { LocalAuditTrail } from '../../../local/audit-trail';
 import { DynamoDbAuditChainStore } from '../../../shared/adapters/dynamodb/dynamodb-audit-chain';
 import { verifyChain } from '../../../shared/domain/audit-chain';

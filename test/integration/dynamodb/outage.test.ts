@@ -1,4 +1,5 @@
-import { DependencyUnavailableError } from '../../../shared/domain/errors';
+import { statusOf } from '../../../functions/api/contract/statuses';
+import { DependencyUnavailableError, type AppError } from '../../../shared/domain/errors';
 import { startDynamoDbLocal } from '../../../local/engines';
 import { aToken } from '../../support/fixtures';
 import { createTestTable, localDynamoDbClient } from '../../support/table';
@@ -18,7 +19,8 @@ describe('DynamoDbTokenStore when DynamoDB stops answering', () => {
       for (const call of [() => store.getTokenState(token.serial), () => store.saveToken(token)]) {
         const error = await call().catch((e: unknown) => e);
         expect(error).toBeInstanceOf(DependencyUnavailableError);
-        expect(error).toMatchObject({ code: 'DEPENDENCY_UNAVAILABLE', status: 503, retryable: true });
+        expect(error).toMatchObject({ code: 'DEPENDENCY_UNAVAILABLE', retryable: true });
+        expect(statusOf((error as AppError).code)).toBe(503);
         expect((error as Error).message).toBe('DynamoDB is unavailable');
       }
     } finally {

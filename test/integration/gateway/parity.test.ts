@@ -10,10 +10,10 @@
  */
 import { connect } from 'node:net';
 import * as z from 'zod/mini';
-import { ALL_ROUTES } from '../../../functions/api/routes';
-import { errorBody } from '../../../functions/api/schemas';
+import { ALL_ROUTES } from '../../../functions/api/contract/routes';
+import { errorBody } from '../../../functions/api/contract/schemas';
 import { MAX_BODY_BYTES } from '../../../functions/http/request-limits';
-import type { RouteDefinition } from '../../../functions/http/route';
+import type { RouteDefinition } from '../../../functions/api/contract/route';
 import { giveOfflineCode, seedDemo, USERS } from '../../support/demo';
 import { ADMIN, AGENT, type Claims } from '../../support/events';
 import { startTestGateway, type TestGateway } from '../../support/gateway';

@@ -36,6 +36,7 @@ import {
   type TestKeys,
   type TestRegions,
 } from './regions';
+import { statusOf } from '../../../functions/api/contract/statuses';
 
 const { serial: SERIAL, pin: PIN, seed: SEED } = ALICE;
 const USER = {
@@ -141,7 +142,7 @@ const figures = {
 const actorIn = (r: number): AdminActor => ({ id: `admin-${r}`, domains: '*', requestId: `req-${r}` });
 const agentIn = (r: number) => ({ agentId: `agent-${r}`, requestId: `req-agent-${r}` });
 /** Whether a refusal is one the contract allows (a 4xx with a code), not a failure of the system. */
-const refused = (error: unknown) => isAppError(error) && error.status < 500;
+const refused = (error: unknown) => isAppError(error) && statusOf(error.code) < 500;
 
 let keys: TestKeys;
 
@@ -233,7 +234,7 @@ async function apply(
         } else if (o.passcode === 'replay' && last.passcode !== null) {
           passcode = last.passcode;
         } else if (o.passcode === 'code') {
-          code = (await viewEmergencyAccess(deps, actorIn(r), SERIAL)).page.offline.tokencode;
+          code = (await viewEmergencyAccess(deps, actorIn(r), SERIAL)).tokencode;
           passcode = PIN + (code ?? 'ABCDEFGHJKLM');
         } else {
           passcode = `${PIN}000000`;
@@ -418,7 +419,7 @@ async function runScenario(s: Scenario): Promise<void> {
       await world.replicator.settle();
     }
     const winner = (await home.store.getTokenState(SERIAL))!.issued!;
-    const shown = (await viewEmergencyAccess(home, actorIn(0), SERIAL)).page.offline.tokencode!;
+    const shown = (await viewEmergencyAccess(home, actorIn(0), SERIAL)).tokencode!;
     for (const [r, offline] of data) {
       const parsed = parseOfflineData(offline);
       const ok =

@@ -20,6 +20,7 @@ import {
   type TestKeys,
   type TestRegions,
 } from './regions';
+import { emergencyAccessPageOf } from '../../../functions/api/views';
 
 /** Longer than a login takes here, so that a replay can come before the replication of its acceptance. */
 const DELAY_MS = 2_000;
@@ -169,7 +170,7 @@ it('accepts a single-use code again in another region only until its spending ha
       await trial(
         waited,
         async () => {
-          const page = (await viewEmergencyAccess(a, ADMIN, ALICE.serial)).page.offline;
+          const page = emergencyAccessPageOf(await viewEmergencyAccess(a, ADMIN, ALICE.serial)).offline;
           generation = page.generation;
           const passcode = ALICE.pin + page.tokencode!;
           expect(await login(a, 0, passcode)).toMatchObject({

@@ -14,7 +14,12 @@ import {
   KMSClient,
   ReplicateKeyCommand,
 } from '@aws-sdk/client-kms';
-import { DependencyUnavailableError, SealedSecretRejectedError } from '../../../shared/domain/errors';
+import { statusOf } from '../../../functions/api/contract/statuses';
+import {
+  DependencyUnavailableError,
+  SealedSecretRejectedError,
+  type AppError,
+} from '../../../shared/domain/errors';
 import type { SealedSecret } from '../../../shared/domain/model';
 import { encryptionContextOf, type SealingContext } from '../../../shared/ports/sealer';
 import { createSealer } from '../../../shared/adapters/sealing';
@@ -231,7 +236,8 @@ describe('KmsSealer when KMS stops answering', () => {
           (e: unknown) => e,
         );
         expect(error).toBeInstanceOf(DependencyUnavailableError);
-        expect(error).toMatchObject({ retryable: true, status: 503, code: 'DEPENDENCY_UNAVAILABLE' });
+        expect(error).toMatchObject({ retryable: true, code: 'DEPENDENCY_UNAVAILABLE' });
+        expect(statusOf((error as AppError).code)).toBe(503);
         expect((error as Error).message).toBe('KMS is unavailable');
         expect((error as Error).cause).toMatchObject({ attempts: 2, code: 'ECONNREFUSED' });
       }

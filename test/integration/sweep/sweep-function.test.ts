@@ -4,7 +4,7 @@
  */
 import { currentCode } from '../../support/fixtures';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { viewEmergencyAccessRoute } from '../../../functions/api/admin-routes';
+import { viewEmergencyAccessRoute } from '../../../functions/api/contract/admin-routes';
 import type { UseCaseDependencies } from '../../../shared/use-cases/context';
 import { authenticate } from '../../../shared/use-cases/authenticate';
 import { allowOnlineUse, giveOfflineCode, seedDemo, USERS } from '../../support/demo';
@@ -36,7 +36,10 @@ function capturedMetrics() {
   const metrics = new Metrics({ namespace: 'EmergencyAccess', serviceName: 'sweep-test' });
   const flushed: Record<string, unknown>[] = [];
   jest.spyOn(metrics, 'publishStoredMetrics').mockImplementation(() => {
-    flushed.push(metrics.serializeMetrics() as unknown as Record<string, unknown>);
+    // As the real flush: nothing is written when no metric was added (a refused run).
+    const output = metrics.serializeMetrics() as unknown as Record<string, unknown>;
+    const named = (output._aws as { CloudWatchMetrics: { Metrics: unknown[] }[] }).CloudWatchMetrics[0]!;
+    if (named.Metrics.length > 0) flushed.push(output);
     metrics.clearMetrics();
     return metrics;
   });

@@ -6,15 +6,15 @@
  * bounded after normalisation and folded one way on every search path.
  */
 import { pbkdf2 } from 'node:crypto';
-import { searchTokensRoute } from '../../../functions/api/admin-routes';
-import { agentAuthenticateRoute } from '../../../functions/api/agent-routes';
+import { searchTokensRoute } from '../../../functions/api/contract/admin-routes';
+import { agentAuthenticateRoute } from '../../../functions/api/contract/agent-routes';
 import {
   assignTokenRoute,
   importTokenRoute,
   putUserRoute,
   setPinRoute,
-} from '../../../functions/api/management-routes';
-import { errorBody } from '../../../functions/api/schemas';
+} from '../../../functions/api/contract/management-routes';
+import { errorBody } from '../../../functions/api/contract/schemas';
 import { DynamoDbClientBudget } from '../../../shared/adapters/dynamodb/dynamodb-client-budget';
 import { TOKENCODE_FAILURE_LIMIT } from '../../../shared/domain/lockout';
 import {
@@ -215,9 +215,11 @@ describe('finding 5: the same bounded work and the same answer for every user id
     expect((await login('nobody', '1234567890', WEB_AGENT, tight)).reply.status).toBe(200);
   });
 
-  it('will not start the agent function without a budget', () => {
+  it('will not start the agent function without a budget', async () => {
     const { clientBudget: _none, ...without } = deps;
-    expect(() => system.callWith(without, agentAuthenticateRoute, { claims: AGENT })).toThrow(/budget/);
+    await expect(system.callWith(without, agentAuthenticateRoute, { claims: AGENT })).rejects.toThrow(
+      /budget/,
+    );
   });
 });
 

@@ -5,9 +5,9 @@
  * cursor it is given, holds a byte of another domain's data.
  */
 import { generateKeyPair, SignJWT } from 'jose';
-import { ALL_ROUTES } from '../../../functions/api/routes';
-import { errorBody } from '../../../functions/api/schemas';
-import type { RouteDefinition } from '../../../functions/http/route';
+import { ALL_ROUTES } from '../../../functions/api/contract/routes';
+import { errorBody } from '../../../functions/api/contract/schemas';
+import type { RouteDefinition } from '../../../functions/api/contract/route';
 import { LOCAL_AUDIENCE } from '../../../local/jwt';
 import { giveOfflineCode, seedDemo, USERS } from '../../support/demo';
 import { ISSUER, startTestGateway, type TestGateway } from '../../support/gateway';

@@ -8,8 +8,12 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutCommand, UpdateCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { auditTrailRoute, getTokenRoute, searchTokensRoute } from '../../../functions/api/admin-routes';
-import { replicationStatusRoute } from '../../../functions/api/replication-routes';
+import {
+  auditTrailRoute,
+  getTokenRoute,
+  searchTokensRoute,
+} from '../../../functions/api/contract/admin-routes';
+import { replicationStatusRoute } from '../../../functions/api/contract/replication-routes';
 import { FUNCTION_DECLARATIONS } from '../../../infra/function-catalog';
 import { DynamoDbReplicaReader } from '../../../shared/adapters/dynamodb/dynamodb-replica-reader';
 import { attributeConditions } from '../../../infra/constructs/service-function';
@@ -19,7 +23,7 @@ import { KEY } from '../../../shared/adapters/dynamodb/table-schema';
 import { emptyRegionalCounters } from '../../../shared/domain/lockout';
 import type { SecretVerifier, TokenState } from '../../../shared/domain/model';
 import { nextAdminSettings } from '../../../shared/domain/regional-state';
-import { tokenDetailsOf, tokenSummaryOf } from '../../../shared/use-cases/views';
+import { tokenDetailsOf, tokenSummaryOf } from '../../../functions/api/views';
 import { ADMIN } from '../../support/events';
 import { aSecurityDomain, aToken, anAuditEvent, anIssuedCode } from '../../support/fixtures';
 import { startTestSystem, type TestSystem } from '../../support/system';
@@ -179,7 +183,7 @@ describe('the read-only functions read no secret attribute', () => {
     const call = (route: typeof searchTokensRoute | typeof getTokenRoute, spec: object) =>
       system.callWith(deps, route, { claims: ADMIN, ...spec });
     const full = (await system.table.store.getTokenState(SERIAL))!;
-    const expected = JSON.parse(JSON.stringify(tokenSummaryOf(full.token, full.issued, new Date())));
+    const expected = JSON.parse(JSON.stringify(tokenSummaryOf(full, new Date())));
     // The merged values, not the token item's: disabled by the register, the newest code active.
     expect(expected).toMatchObject({ enabled: false, offlineEmergencyAccess: { state: 'active' } });
 

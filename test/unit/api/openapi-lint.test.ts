@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { openApiDocument } from '../../../functions/api/openapi';
-import { ALL_ROUTES } from '../../../functions/api/routes';
+import { ALL_ROUTES } from '../../../functions/api/contract/routes';
 import { projectRoot } from '../../../local/engines';
 
 interface LintReport {

@@ -3,7 +3,7 @@
  * would read "Invalid input". Nothing here loads classic zod (which would install its English messages for
  * everyone, as it does in a process that also runs the local system), so this sees what a bundle sees.
  */
-import { serial, userId } from '../../../functions/api/schemas';
+import { serial, userId } from '../../../functions/api/contract/schemas';
 import { offlineDataSchema } from '../../../shared/agent/offline-data-schema';
 
 const messagesOf = (result: { success: boolean; error?: { issues: { message: string }[] } }) =>

@@ -1,6 +1,7 @@
 import { callerOf, claimList } from '../../../functions/http/claims';
 import { httpEvent, type Claims } from '../../support/events';
 import { isAppError } from '../../../shared/domain/errors';
+import { statusOf } from '../../../functions/api/contract/statuses';
 
 const route = { method: 'GET', path: '/v1/tokens' } as const;
 const callerWith = (claims: Record<string, unknown>) =>
@@ -10,7 +11,7 @@ function refusal(claims: Record<string, unknown>): string {
   try {
     callerWith(claims);
   } catch (error) {
-    if (isAppError(error)) return `${error.status} ${error.code}`;
+    if (isAppError(error)) return `${statusOf(error.code)} ${error.code}`;
     throw error;
   }
   return 'accepted';

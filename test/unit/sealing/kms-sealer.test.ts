@@ -79,7 +79,7 @@ describe('kmsError', () => {
       const mapped = kmsError(error, operation);
       expect(mapped).toBeInstanceOf(DependencyUnavailableError);
       expect(mapped.retryable).toBe(true);
-      expect(mapped.status).toBe(503);
+      expect(mapped.code).toBe('DEPENDENCY_UNAVAILABLE');
     }
   });
 

@@ -6,7 +6,7 @@ import {
   searchTokensRoute,
   setOnlineUseRoute,
   viewEmergencyAccessRoute,
-} from '../../../functions/api/admin-routes';
+} from '../../../functions/api/contract/admin-routes';
 import {
   emergencyAccessPage,
   errorBody,
@@ -14,7 +14,7 @@ import {
   tokenDetails,
   tokenSummary,
   auditEvent,
-} from '../../../functions/api/schemas';
+} from '../../../functions/api/contract/schemas';
 import { AGENT, SALES_ADMIN } from '../../support/events';
 import { giveOfflineCode, startDemoSystem, USERS } from '../../support/demo';
 import type { UseCaseSystem } from '../../support/system';

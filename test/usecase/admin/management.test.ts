@@ -5,8 +5,8 @@ import {
   getTokenRoute,
   searchTokensRoute,
   viewEmergencyAccessRoute,
-} from '../../../functions/api/admin-routes';
-import { agentAuthenticateRoute } from '../../../functions/api/agent-routes';
+} from '../../../functions/api/contract/admin-routes';
+import { agentAuthenticateRoute } from '../../../functions/api/contract/agent-routes';
 import {
   agentView,
   assignTokenRoute,
@@ -28,9 +28,9 @@ import {
   unassignTokenRoute,
   unlockTokenRoute,
   userView,
-} from '../../../functions/api/management-routes';
-import { errorBody, pageOf, tokenDetails } from '../../../functions/api/schemas';
-import type { RouteDefinition } from '../../../functions/http/route';
+} from '../../../functions/api/contract/management-routes';
+import { errorBody, pageOf, tokenDetails } from '../../../functions/api/contract/schemas';
+import type { RouteDefinition } from '../../../functions/api/contract/route';
 import { DEFAULT_OFFLINE_POLICY } from '../../../shared/domain/policy';
 import { DEFAULT_VIEW_POLICY } from '../../../shared/domain/view-policy';
 import { DEMO_PIN_POLICY } from '../../../local/demo-data';

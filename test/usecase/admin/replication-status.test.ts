@@ -2,9 +2,12 @@
  * The regions' view of a change (issue 17) over two in-memory regions: a save in one region is pending in
  * the other until that region's copy of the written item reaches the saved version.
  */
-import { setOnlineUseRoute } from '../../../functions/api/admin-routes';
-import { setTokenEnabledRoute } from '../../../functions/api/management-routes';
-import { replicationStatus, replicationStatusRoute } from '../../../functions/api/replication-routes';
+import { setOnlineUseRoute } from '../../../functions/api/contract/admin-routes';
+import { setTokenEnabledRoute } from '../../../functions/api/contract/management-routes';
+import {
+  replicationStatus,
+  replicationStatusRoute,
+} from '../../../functions/api/contract/replication-routes';
 import { StoreReplicaReader } from '../../../shared/adapters/store-replica-reader';
 import { MemoryTokenStore } from '../../../shared/adapters/memory/memory-token-store';
 import { DependencyUnavailableError } from '../../../shared/domain/errors';

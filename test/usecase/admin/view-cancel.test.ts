@@ -3,9 +3,12 @@
  * store: who may cancel, what a cancelled request still opens (nothing), the refusals that change nothing,
  * and the races its conditional write decides.
  */
-import { viewEmergencyAccessRoute } from '../../../functions/api/admin-routes';
-import { getSecurityDomainRoute, putSecurityDomainRoute } from '../../../functions/api/management-routes';
-import { errorBody } from '../../../functions/api/schemas';
+import { viewEmergencyAccessRoute } from '../../../functions/api/contract/admin-routes';
+import {
+  getSecurityDomainRoute,
+  putSecurityDomainRoute,
+} from '../../../functions/api/contract/management-routes';
+import { errorBody } from '../../../functions/api/contract/schemas';
 import {
   approveViewRequestRoute,
   cancelViewRequestRoute,
@@ -13,7 +16,7 @@ import {
   listViewRequestsRoute,
   requestViewRoute,
   viewRequestView,
-} from '../../../functions/api/view-approval-routes';
+} from '../../../functions/api/contract/view-approval-routes';
 import type { ViewRequest } from '../../../shared/domain/view-request';
 import type { UseCaseDependencies } from '../../../shared/use-cases/context';
 import { giveOfflineCode, startDemoSystem, USERS } from '../../support/demo';

@@ -3,8 +3,11 @@ import {
   resetEmergencyAccessRoute,
   setOnlineUseRoute,
   viewEmergencyAccessRoute,
-} from '../../../functions/api/admin-routes';
-import { agentAuthenticateRoute, agentAuthenticationReply } from '../../../functions/api/agent-routes';
+} from '../../../functions/api/contract/admin-routes';
+import {
+  agentAuthenticateRoute,
+  agentAuthenticationReply,
+} from '../../../functions/api/contract/agent-routes';
 import { EMERGENCY_ACCESS_FAILURE_LIMIT, TOKENCODE_FAILURE_LIMIT } from '../../../shared/domain/lockout';
 import type { UseCaseDependencies } from '../../../shared/use-cases/context';
 import { unlockToken } from '../../../shared/use-cases/unlock';
@@ -22,6 +25,7 @@ import {
   WEB_AGENT,
   type LoginOptions,
 } from '../../support/agent';
+import { tokenDetailsOf } from '../../../functions/api/views';
 
 const [alice, bob, carol, dave, erin] = USERS;
 const HELPDESK = { id: 'helpdesk', domains: '*' as const, requestId: 'unlock-request' };
@@ -420,7 +424,11 @@ describe('throttling', () => {
     });
 
     const unlocked = await unlockToken(deps, HELPDESK, dave.serial);
-    expect(unlocked.lockout).toEqual({ tokencodeFailures: 0, emergencyAccessFailures: 0, locked: false });
+    expect(tokenDetailsOf(unlocked, new Date()).lockout).toEqual({
+      tokencodeFailures: 0,
+      emergencyAccessFailures: 0,
+      locked: false,
+    });
     expect((await login('dave', nextPasscode(clock, dave))).body).toMatchObject({ outcome: 'accept' });
   });
 

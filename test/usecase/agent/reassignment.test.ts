@@ -2,14 +2,14 @@
  * Reassigning a token invalidates what its previous user downloaded and was issued: the attacks are the
  * previous user's, with the offline data and the emergency code they legitimately held.
  */
-import { setOnlineUseRoute, viewEmergencyAccessRoute } from '../../../functions/api/admin-routes';
+import { setOnlineUseRoute, viewEmergencyAccessRoute } from '../../../functions/api/contract/admin-routes';
 import {
   assignTokenRoute,
   importTokenRoute,
   putUserRoute,
   setPinRoute,
   unassignTokenRoute,
-} from '../../../functions/api/management-routes';
+} from '../../../functions/api/contract/management-routes';
 import {
   parseOfflineData,
   recordOfflineData,

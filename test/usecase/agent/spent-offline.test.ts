@@ -3,7 +3,7 @@
  * it at the next online login (`heldOffline.spentOffline`), and the service spends it too, so that the
  * same code is refused online and the agent leaves with the next generation.
  */
-import { setOnlineUseRoute, viewEmergencyAccessRoute } from '../../../functions/api/admin-routes';
+import { setOnlineUseRoute, viewEmergencyAccessRoute } from '../../../functions/api/contract/admin-routes';
 import {
   heldOfflineOf,
   parseOfflineData,

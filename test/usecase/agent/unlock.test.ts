@@ -7,6 +7,7 @@ import {
 import { unlockToken } from '../../../shared/use-cases/unlock';
 import { startDemoSystem, USERS } from '../../support/demo';
 import type { UseCaseSystem } from '../../support/system';
+import { tokenDetailsOf } from '../../../functions/api/views';
 
 const [alice, , , dave] = USERS;
 const HELPDESK = { id: 'helpdesk', domains: '*' as const, requestId: 'req-unlock' };
@@ -43,7 +44,7 @@ async function lock(serial: string) {
 describe('unlockToken (POST /v1/tokens/{serial}/unlock)', () => {
   it('clears both counters and the lock, keeps the spent tokencode step, and is audited', async () => {
     await lock(dave.serial);
-    const details = await unlockToken(system.deps, HELPDESK, dave.serial);
+    const details = tokenDetailsOf(await unlockToken(system.deps, HELPDESK, dave.serial), new Date());
     expect(details).toMatchObject({
       serial: dave.serial,
       lockout: { tokencodeFailures: 0, emergencyAccessFailures: 0, locked: false },
@@ -105,7 +106,10 @@ describe('unlockToken (POST /v1/tokens/{serial}/unlock)', () => {
       }
       return store.saveRegionalCounters(counters);
     };
-    const details = await unlockToken({ ...system.deps, store: racing }, HELPDESK, alice.serial);
+    const details = tokenDetailsOf(
+      await unlockToken({ ...system.deps, store: racing }, HELPDESK, alice.serial),
+      new Date(),
+    );
     expect(raced).toBe(true);
     expect(details.lockout).toEqual({ tokencodeFailures: 0, emergencyAccessFailures: 0, locked: false });
     expect((await store.getTokenState(alice.serial))!.lockout).toMatchObject({

@@ -3,8 +3,8 @@
  * regionally written items has it yet. Its route and its response schema, in one block.
  */
 import * as z from 'zod/mini';
-import type { RouteDefinition } from '../http/route';
-import { REGIONAL_ITEMS } from '../../shared/domain/replication';
+import type { RouteDefinition } from './route';
+import { REGIONAL_ITEMS } from '../../../shared/domain/replication';
 import { isoTime, serialParams } from './schemas';
 
 const regionalItem = z

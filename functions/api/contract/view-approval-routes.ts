@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import type { RouteDefinition } from '../http/route';
+import type { RouteDefinition } from './route';
 import {
   accessReason,
   isoTime,

@@ -4,7 +4,7 @@
  * verify FILE` checks it offline.
  */
 import * as z from 'zod/mini';
-import type { RouteDefinition } from '../http/route';
+import type { RouteDefinition } from './route';
 import { isoTime, serialParams } from './schemas';
 
 const hex64 = z.string().check(z.regex(/^[0-9a-f]{64}$/));

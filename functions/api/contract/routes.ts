@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import type { RouteDefinition } from '../http/route';
+import type { RouteDefinition } from './route';
 import { ADMIN_ROUTES } from './admin-routes';
 import { AGENT_ROUTES } from './agent-routes';
 import { AUDIT_EXPORT_ROUTES } from './audit-export-routes';

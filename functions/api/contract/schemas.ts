@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
-import '../../shared/zod-messages';
-import { INELIGIBILITY_REASONS } from '../../shared/domain/eligibility';
-import { nameProblem } from '../../shared/domain/names';
+import '../../../shared/zod-messages';
+import { INELIGIBILITY_REASONS } from '../../../shared/domain/eligibility';
+import { nameProblem } from '../../../shared/domain/names';
 
 /**
  * The building blocks of every route's schema. Strings are bounded, objects are strict (an unknown field
@@ -28,7 +28,10 @@ export const personName = z.string().check(
 export const isoTime = z.iso.datetime();
 export const cursor = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,2048}$/, 'not a cursor'));
 
-/** `limit` as a query string: 1 to 100, 25 when absent. */
+/** The page size when a page query gives no `limit`. */
+export const DEFAULT_PAGE_SIZE = 25;
+
+/** `limit` as a query string: 1 to 100, DEFAULT_PAGE_SIZE when absent. */
 export const limit = z.pipe(
   z.pipe(
     z.string().check(z.regex(/^[0-9]{1,3}$/, 'limit is a whole number from 1 to 100')),

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
-import { offlineDataSchema } from '../../shared/agent/offline-data-schema';
-import { MAX_PASSCODE_LENGTH } from '../../shared/domain/passcode';
-import type { RouteDefinition } from '../http/route';
+import { offlineDataSchema } from '../../../shared/agent/offline-data-schema';
+import { MAX_PASSCODE_LENGTH } from '../../../shared/domain/passcode';
+import type { RouteDefinition } from './route';
 import { userId } from './schemas';
 
 /** The agents' routes (docs/api.md "Agent API"). */
