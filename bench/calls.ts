@@ -92,7 +92,9 @@ export class CallCounter {
 }
 
 const textOf = (body: unknown): string =>
-  typeof body === 'string' ? body : Buffer.from(body as Uint8Array).toString('utf8');
+  body instanceof Uint8Array
+    ? Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8')
+    : String(body);
 
 type RawCommand = new (input: Record<string, unknown>) => Parameters<DynamoDBClient['send']>[0];
 
