@@ -545,7 +545,8 @@ async function main(): Promise<void> {
     }
     if (wanted('scaling') && quick && routes !== undefined) {
       // --quick's one point is the routes section's table (1,000 tokens): its search, not seeded again.
-      const search = routes.routes.find((r) => r.route.startsWith('search'))!;
+      const shaped = file.allSections.routes as RouteRun;
+      const search = shaped.routes.find((r) => r.route.startsWith('search'))!;
       record(
         'scaling',
         { points: [{ tokens: routes.tokens, seedSeconds: null, search }], complete: true },
