@@ -204,10 +204,14 @@ export function loadOnce(subject: LoadSubject): number {
   return ms;
 }
 
-/** Each subject loaded `repetitions` times, round-robin, after one unmeasured round. */
-export function measureLoads(subjects: readonly LoadSubject[], repetitions: number): Map<string, Summary> {
+/** Each subject loaded `repetitions` times, round-robin, after one unmeasured round (unless `warmUp` is false). */
+export function measureLoads(
+  subjects: readonly LoadSubject[],
+  repetitions: number,
+  warmUp = true,
+): Map<string, Summary> {
   const times = new Map<string, number[]>(subjects.map((s) => [s.name, []]));
-  for (const subject of subjects) loadOnce(subject);
+  if (warmUp) for (const subject of subjects) loadOnce(subject);
   for (let r = 0; r < repetitions; r++) {
     for (const subject of subjects) times.get(subject.name)!.push(loadOnce(subject));
   }

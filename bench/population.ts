@@ -1,7 +1,8 @@
 /**
  * A realistic table for the benchmarks: the demo data, then generated users and tokens spread over the
  * demo's security domains, written with BatchWriteItem. The generated items are the very items the token
- * store writes: each is made by the store itself, its PutItem caught before it leaves the process.
+ * store writes: a token's by the store's own item function (tokenItemOf), a user's by the store itself,
+ * its PutItem caught before it leaves the process.
  */
 import { randomBytes } from 'node:crypto';
 import {
@@ -12,6 +13,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { DynamoDbTokenStore } from '../shared/adapters/dynamodb/dynamodb-token-store';
+import { tokenItemOf } from '../shared/adapters/dynamodb/token-items';
 import { createTableInput } from '../shared/adapters/dynamodb/table-schema';
 import type { Token } from '../shared/domain/model';
 import { createVerifier } from '../shared/domain/verifier';
@@ -53,6 +55,10 @@ export function generatedUser(
   };
 }
 
+/** The marshalled item, as the store's document client marshals it. */
+export const marshalledItem = (item: Record<string, unknown>): Record<string, AttributeValue> =>
+  marshall(item, { removeUndefinedValues: true, convertClassInstanceToMap: false });
+
 /** A store whose writes never leave the process: each PutItem's marshalled item is handed to `take`. */
 function capturingStore(take: (item: Record<string, AttributeValue>) => void): DynamoDbTokenStore {
   const client = new DynamoDBClient({
@@ -63,7 +69,7 @@ function capturingStore(take: (item: Record<string, AttributeValue>) => void): D
   client.middlewareStack.add(
     () => async (args) => {
       // The document client's input, before it is marshalled: marshalled here as it would be.
-      take(marshall((args.input as { Item: Record<string, unknown> }).Item, { removeUndefinedValues: true }));
+      take(marshalledItem((args.input as { Item: Record<string, unknown> }).Item));
       return { output: { $metadata: {} } as never, response: {} };
     },
     { step: 'serialize', priority: 'high', name: 'benchCapture' },
@@ -71,11 +77,26 @@ function capturingStore(take: (item: Record<string, AttributeValue>) => void): D
   return new DynamoDbTokenStore(client, { tableName: 'captured' });
 }
 
-async function batchWrite(
+/** The items the token store writes while `write` runs, caught before they leave the process. */
+export async function capturedItems(
+  write: (store: DynamoDbTokenStore) => Promise<void>,
+): Promise<Record<string, AttributeValue>[]> {
+  const items: Record<string, AttributeValue>[] = [];
+  await write(capturingStore((item) => items.push(item)));
+  return items;
+}
+
+/** Parallel BatchWriteItem calls: DynamoDB Local's writes, not the client, bound the seeding. */
+const WRITERS = 16;
+/** Users built (through the capturing store) per chunk; a chunk is written while the next is built. */
+const CHUNK = 2_500;
+
+/** Writes `items`, 25 per BatchWriteItem, WRITERS calls at a time, retrying what comes back unprocessed. */
+export async function batchWrite(
   client: DynamoDBClient,
   tableName: string,
-  items: Record<string, AttributeValue>[],
-) {
+  items: readonly Record<string, AttributeValue>[],
+): Promise<void> {
   let next = 0;
   const writer = async () => {
     while (next < items.length) {
@@ -89,34 +110,47 @@ async function batchWrite(
       }
     }
   };
-  await Promise.all(Array.from({ length: 8 }, writer));
+  await Promise.all(Array.from({ length: WRITERS }, writer));
 }
 
 export async function createTable(client: DynamoDBClient, tableName: string): Promise<void> {
   await client.send(new CreateTableCommand(createTableInput(tableName)));
 }
 
+export interface SeedOptions {
+  count: number;
+  /** The first generated user's index (`generatedUser`): to grow a table already seeded up to `from`. */
+  from?: number;
+  prefix?: string;
+  domains?: readonly string[];
+  /**
+   * Each token's PIN verifier peppered and bound to its serial, as a PIN set through the API is (the users
+   * who log in); without, one unpeppered verifier serves them all (search only).
+   */
+  pepper?: Pepper;
+  /** Also each user's profile item (true); searches read only token items. */
+  users?: boolean;
+}
+
 /**
- * Writes `count` generated users and their securid tokens (PIN GENERATED_PIN, seed GENERATED_SEED) into
- * the table. With `pepper`, each token's PIN verifier is peppered and bound to its serial, as a PIN set
- * through the API is (the users who log in); without, one unpeppered verifier serves them all (search only).
+ * Writes generated users and their securid tokens (PIN GENERATED_PIN, seed GENERATED_SEED) into the table,
+ * in chunks: a chunk's items are made while the previous chunk is being written with BatchWriteItem.
  */
 export async function seedUsers(
   client: DynamoDBClient,
   tableName: string,
   sealer: Sealer,
-  count: number,
-  prefix = 'g',
-  domains?: readonly string[],
-  pepper?: Pepper,
+  options: SeedOptions,
 ): Promise<GeneratedUser[]> {
-  const items: Record<string, AttributeValue>[] = [];
+  const { count, from = 0, prefix = 'g', domains, pepper, users: withUsers = true } = options;
+  let items: Record<string, AttributeValue>[] = [];
   const store = capturingStore((item) => items.push(item));
   const shared = await createVerifier(GENERATED_PIN);
   const users: GeneratedUser[] = [];
-  for (let i = 0; i < count; i++) {
+  let writing: Promise<void> = Promise.resolve();
+  for (let i = from; i < from + count; i++) {
     const { userId, serial, securityDomain, firstName, lastName } = generatedUser(i, prefix, domains);
-    await store.saveUser({ userId, firstName, lastName, securityDomain, version: 0 });
+    if (withUsers) await store.saveUser({ userId, firstName, lastName, securityDomain, version: 0 });
     const token: Token = {
       serial,
       kind: 'securid',
@@ -129,10 +163,16 @@ export async function seedUsers(
       lastOnlineAuthenticationAt: null,
       version: 0,
     };
-    await store.saveToken(token);
+    items.push(marshalledItem(tokenItemOf(token)));
     users.push({ userId, serial, securityDomain });
+    if (users.length % CHUNK === 0 || i === from + count - 1) {
+      const chunk = items;
+      items = [];
+      await writing;
+      writing = batchWrite(client, tableName, chunk);
+    }
   }
-  await batchWrite(client, tableName, items);
+  await writing;
   return users;
 }
 

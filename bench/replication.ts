@@ -3,8 +3,9 @@
  * a write takes to appear in the other table, how long settle() takes after one write, how fast a burst of
  * writes is delivered, and what a partition healed over many conflicting items costs.
  *
- * `npm run bench:replication`; REPLICATION_DELAY_MS (1000) and BURST (1000) change them. Starts its own
- * DynamoDB Local in memory. Prints the figures and writes bench/results/replication.json. Not a test.
+ * `npm run bench:replication`; REPLICATION_DELAY_MS (1000), BURST (1000), SINGLE_WRITES (10) and CONFLICTS
+ * (100) change them. Starts its own DynamoDB Local in memory unless DYNAMODB_ENDPOINT is set. Prints the
+ * figures and writes bench/results/replication.json. Not a test.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -18,22 +19,24 @@ import {
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
 import { createTableInput } from '../shared/adapters/dynamodb/table-schema';
-import { startDynamoDbLocal } from '../local/engines';
+import { startDynamoDbLocal, type EngineHandle } from '../local/engines';
 import { DEFAULT_REPLICATION_DELAY_MS, Replicator } from '../local/replicator';
 
 const DELAY_MS = Number(process.env.REPLICATION_DELAY_MS ?? DEFAULT_REPLICATION_DELAY_MS);
 const BURST = Number(process.env.BURST ?? 1000);
-const SINGLE_WRITES = 10;
-const CONFLICTS = 100;
+const SINGLE_WRITES = Number(process.env.SINGLE_WRITES ?? 10);
+const CONFLICTS = Number(process.env.CONFLICTS ?? 100);
 
 const item = (pk: string, by: string) => ({ pk: { S: pk }, sk: { S: 'ITEM' }, by: { S: by } });
 const ms = (start: number) => Math.round(performance.now() - start);
 
 export async function run(): Promise<unknown> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-  const engine = await startDynamoDbLocal({ inMemory: true });
+  let engine: EngineHandle | undefined;
+  const endpoint =
+    process.env.DYNAMODB_ENDPOINT ?? (engine = await startDynamoDbLocal({ inMemory: true })).endpoint;
   const client = new DynamoDBClient({
-    endpoint: engine.endpoint,
+    endpoint,
     region: 'us-east-1',
     credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
   });
@@ -111,7 +114,7 @@ export async function run(): Promise<unknown> {
   } finally {
     await replicator.stop();
     client.destroy();
-    await engine.stop();
+    await engine?.stop();
   }
 }
 

@@ -3,7 +3,7 @@
  * Gateway), into the function's real handler, over DynamoDB Local holding the demo data and generated
  * tokens, with the local sealer and pepper standing in for KMS. Per route: DynamoDB and KMS calls and round
  * trips (one request at a time), the handler's CPU per request, and latency at 8 concurrent requests;
- * against one bare GetItem measured in the same run.
+ * for reads, against the same DynamoDB calls sent raw (bareReplay), 8 at a time, in the same run.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,7 +24,7 @@ import { DEMO_USERS, loadDemoData } from '../local/demo-data';
 import { DUMMY_CREDENTIALS } from '../local/engines';
 import { createGateway, type LambdaHandler } from '../local/gateway';
 import { createLocalIssuer } from '../local/jwt';
-import { CallCounter } from './calls';
+import { bareReplay, CallCounter } from './calls';
 import {
   createTable,
   GENERATED_PIN,
@@ -61,10 +61,20 @@ export interface RouteFigures {
   latencySamples: number[];
   /** Requests completed per second at 8 concurrent. */
   throughputPerSecond: number;
+  /**
+   * The same DynamoDB calls the request made, sent raw with the SDK in the same waves, 8 replays at a time
+   * (as many as the concurrent requests): the request's bare I/O. Measured for the read routes.
+   */
+  bareIoMs?: Summary;
+  bareIoSamples?: number[];
+  /** latencyMs.median / bareIoMs.median. */
+  overBareIo?: number;
 }
 
 export interface Bench {
   client: DynamoDBClient;
+  /** A client without the bench's middleware, for bare calls. */
+  rawClient: DynamoDBClient;
   tableName: string;
   counter: CallCounter;
   deps: UseCaseDependencies;
@@ -73,8 +83,11 @@ export interface Bench {
   lastCpuMs: () => number;
 }
 
-/** A table with the demo data and `tokens` generated users, and the gateway in front of the functions. */
-export async function startBench(endpoint: string, tokens: number): Promise<Bench> {
+/**
+ * A table with the demo data and `tokens` generated users (their profile items too unless `users` is
+ * false), and the gateway in front of the functions.
+ */
+export async function startBench(endpoint: string, tokens: number, users = true): Promise<Bench> {
   const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: DUMMY_CREDENTIALS });
   const tableName = uniqueTableName('routes');
   await createTable(client, tableName);
@@ -111,7 +124,7 @@ export async function startBench(endpoint: string, tokens: number): Promise<Benc
     }),
   };
   await loadDemoData(deps);
-  await seedUsers(client, tableName, sealer, tokens);
+  await seedUsers(client, tableName, sealer, { count: tokens, users });
   counter.attach(client);
 
   let lastCpuMs = 0;
@@ -143,6 +156,7 @@ export async function startBench(endpoint: string, tokens: number): Promise<Benc
   const bearers = new Map<string, string>();
   return {
     client,
+    rawClient: new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: DUMMY_CREDENTIALS }),
     tableName,
     counter,
     deps,
@@ -201,7 +215,8 @@ export async function concurrently(
 
 /**
  * One route: `sequential` requests one at a time (calls, round trips, CPU), then `concurrent` requests 8 at
- * a time (latency). `requestOf(i)` gives the i-th request; each is used once.
+ * a time (latency); with `bare`, then the last sequential request's DynamoDB calls replayed raw as many
+ * times, 8 at a time. `requestOf(i)` gives the i-th request; each is used once.
  */
 export async function measureRoute(
   bench: Bench,
@@ -209,6 +224,7 @@ export async function measureRoute(
   requestOf: (i: number) => RouteRequest,
   sequential: number,
   concurrent: number,
+  bare = false,
 ): Promise<RouteFigures> {
   await send(bench, requestOf(0)); // warm: the handler module loaded, the JIT past its first run
   const cpu: number[] = [];
@@ -226,7 +242,22 @@ export async function measureRoute(
       kms: c.kmsCalls,
     };
   }
+  // A copy: the concurrent requests below record into the counter too.
+  const recorded = [...bench.counter.recorded];
   const run = await concurrently(concurrent, CONCURRENCY, (i) => send(bench, requestOf(sequential + 1 + i)));
+  const latencyMs = summarize(run.latencies);
+  let bareIo: Pick<RouteFigures, 'bareIoMs' | 'bareIoSamples' | 'overBareIo'> = {};
+  if (bare) {
+    const replay = bareReplay(bench.rawClient, recorded);
+    await replay();
+    const bareRun = await concurrently(concurrent, CONCURRENCY, replay);
+    const bareIoMs = summarize(bareRun.latencies);
+    bareIo = {
+      bareIoMs,
+      bareIoSamples: bareRun.latencies.map((v) => Number(v.toFixed(2))),
+      overBareIo: Number((latencyMs.median / bareIoMs.median).toFixed(2)),
+    };
+  }
   return {
     route,
     ...reply,
@@ -235,16 +266,17 @@ export async function measureRoute(
     byOperation: calls.byOperation,
     roundTrips: calls.roundTrips,
     cpuMs: summarize(cpu),
-    latencyMs: summarize(run.latencies),
+    latencyMs,
     latencySamples: run.latencies.map((v) => Number(v.toFixed(2))),
     throughputPerSecond: concurrent / run.seconds,
+    ...bareIo,
   };
 }
 
 /** One GetItem of a token's item, 8 at a time: the bare I/O a request is compared with. */
 export async function bareGetItem(bench: Bench, count: number): Promise<Summary & { samples: number[] }> {
   const key = { pk: { S: tokenPk(DEMO_USERS[0].serial) }, sk: { S: SK.token } };
-  const get = () => bench.client.send(new GetItemCommand({ TableName: bench.tableName, Key: key }));
+  const get = () => bench.rawClient.send(new GetItemCommand({ TableName: bench.tableName, Key: key }));
   await get();
   const run = await concurrently(count, CONCURRENCY, get);
   return { ...summarize(run.latencies), samples: run.latencies.map((v) => Number(v.toFixed(2))) };
@@ -274,15 +306,12 @@ export async function measureRoutes(
   // allows offline authentication (so that the offline agent is sent its offline data).
   const loginsEach = 1 + options.sequential + options.loginConcurrent;
   // Their PINs are peppered, as every PIN set through the API is.
-  const logins = await seedUsers(
-    bench.client,
-    bench.tableName,
-    bench.deps.sealer,
-    2 * loginsEach,
-    'l',
-    ['SystemDomain'],
-    bench.deps.pepper,
-  );
+  const logins = await seedUsers(bench.client, bench.tableName, bench.deps.sealer, {
+    count: 2 * loginsEach,
+    prefix: 'l',
+    domains: ['SystemDomain'],
+    pepper: bench.deps.pepper,
+  });
   bench.counter.reset();
   const login =
     (agent: string, offset: number) =>
@@ -301,6 +330,7 @@ export async function measureRoutes(
       searchRequest,
       options.sequential,
       options.concurrent,
+      true,
     ),
   );
   routes.push(
@@ -310,6 +340,7 @@ export async function measureRoutes(
       () => ({ method: 'GET', url: `/v1/tokens/${alice.serial}/emergency-access`, client: 'helpdesk' }),
       options.sequential,
       options.concurrent,
+      true,
     ),
   );
   routes.push(
@@ -345,7 +376,12 @@ export async function measureRoutes(
     ),
   );
   const bareGetItemMs = await bareGetItem(bench, Math.max(options.concurrent, 40));
+  await closeBench(bench);
+  return { tokens: options.tokens, bareGetItemMs, routes };
+}
+
+export async function closeBench(bench: Bench): Promise<void> {
   await bench.gateway.close();
   bench.client.destroy();
-  return { tokens: options.tokens, bareGetItemMs, routes };
+  bench.rawClient.destroy();
 }

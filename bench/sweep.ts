@@ -4,23 +4,24 @@
  * put back between them), and one sweep with nothing due. What DynamoDB itself read is counted from the
  * responses (a Query's ScannedCount, a GetItem's item), not from the sweep's own counts.
  *
- * `npm run bench:sweep` (or `npx tsx bench/sweep.ts`); SIZES=10000,100000 and CONCURRENCY=1,4,8,16 to
- * change them. Starts its own DynamoDB Local in memory unless DYNAMODB_ENDPOINT is set. Prints the figures
+ * `npm run bench:sweep` (or `npx tsx bench/sweep.ts`); SIZES=10000,100000, CONCURRENCY=1,4,8,16 and
+ * WARM_UP_SIZE=2000 (the unmeasured first round) to change them. Starts its own DynamoDB Local in memory unless DYNAMODB_ENDPOINT is set. Prints the figures
  * and writes bench/results/sweep.json. Not a test: nothing here passes or fails.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbTokenStore } from '../shared/adapters/dynamodb/dynamodb-token-store';
-import { expiryDayOf, expirySortKey, issuedSk, tokenPk } from '../shared/adapters/dynamodb/keys';
+import { expiryDayOf } from '../shared/adapters/dynamodb/keys';
 import { createTableInput } from '../shared/adapters/dynamodb/table-schema';
 import type { IssuedEmergencyCode } from '../shared/domain/model';
 import type { UseCaseDependencies } from '../shared/use-cases/context';
 import { sweepExpired, type SweepResult } from '../shared/use-cases/sweep-expired';
 import { startDynamoDbLocal, type EngineHandle } from '../local/engines';
 import { PRODUCTION_KDF_COST } from '../shared/domain/verifier';
+import { issuedCodeItemOf } from '../shared/adapters/dynamodb/token-items';
+import { batchWrite, marshalledItem } from './population';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
@@ -68,20 +69,13 @@ function codeAt(serial: string, expiresAt: Date): IssuedEmergencyCode {
     expiresAt: expiresAt.toISOString(),
     state: 'active',
     usedAt: null,
-    version: 1,
+    version: 0,
   };
 }
 
-/** The item as DynamoDbTokenStore.saveIssuedCode stores an active code. */
-function itemOf(code: IssuedEmergencyCode): Record<string, unknown> {
-  return {
-    ...code,
-    pk: tokenPk(code.serial),
-    sk: issuedSk(code.generation),
-    expiryDay: expiryDayOf(code.expiresAt),
-    expiryKey: expirySortKey(code.expiresAt, `${code.serial}#${code.generation}`),
-  };
-}
+/** The items DynamoDbTokenStore.saveIssuedCode writes for these codes (new, at version 1). */
+const itemsOf = (codes: readonly IssuedEmergencyCode[]) =>
+  codes.map((code) => marshalledItem(issuedCodeItemOf(code)));
 
 /** A fraction in [0, 1) that looks random and is the same on every run (Knuth's multiplicative hash). */
 const spread = (i: number) => (Math.imul(i + 1, 2_654_435_761) >>> 0) / 2 ** 32;
@@ -102,28 +96,6 @@ function codesOf(n: number): { due: IssuedEmergencyCode[]; notDue: IssuedEmergen
     else notDue.push(codeAt(serial(i), at(MINUTE + spread(i) * 90 * DAY)));
   }
   return { due, notDue };
-}
-
-async function batchWrite(documents: DynamoDBDocumentClient, tableName: string, items: unknown[]) {
-  const batches: Record<string, unknown>[][] = [];
-  for (let i = 0; i < items.length; i += 25) {
-    batches.push(items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })));
-  }
-  let next = 0;
-  const writer = async () => {
-    while (next < batches.length) {
-      let requests = batches[next++]!;
-      for (let attempt = 0; requests.length > 0; attempt++) {
-        if (attempt > 0)
-          await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, 20 * 2 ** attempt)));
-        const result = await documents.send(
-          new BatchWriteCommand({ RequestItems: { [tableName]: requests } }),
-        );
-        requests = (result.UnprocessedItems?.[tableName] ?? []) as Record<string, unknown>[];
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: 8 }, writer));
 }
 
 interface SweepFigures {
@@ -179,11 +151,11 @@ async function measureSweep(
 async function benchSize(client: DynamoDBClient, n: number, concurrencies: number[], print = true) {
   const tableName = `eat-bench-sweep-${n}-${Date.now()}`;
   await client.send(new CreateTableCommand(createTableInput(tableName)));
-  const documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   try {
     const { due, notDue } = codesOf(n);
     const seedStart = performance.now();
-    await batchWrite(documents, tableName, [...due, ...notDue].map(itemOf));
+    const dueItems = itemsOf(due);
+    await batchWrite(client, tableName, [...dueItems, ...itemsOf(notDue)]);
     const seedSeconds = (performance.now() - seedStart) / 1000;
     if (print) process.stdout.write(`N=${n}: seeded in ${seedSeconds.toFixed(1)} s\n`);
 
@@ -215,7 +187,7 @@ async function benchSize(client: DynamoDBClient, n: number, concurrencies: numbe
 
     const sweeps: SweepFigures[] = [];
     for (const [i, concurrency] of concurrencies.entries()) {
-      if (i > 0) await batchWrite(documents, tableName, due.map(itemOf));
+      if (i > 0) await batchWrite(client, tableName, dueItems);
       const figures = await measureSweep(deps, tally, concurrency);
       if (print) process.stdout.write(`N=${n}: ${JSON.stringify(figures)}\n`);
       sweeps.push(figures);
@@ -263,7 +235,7 @@ export async function run(): Promise<unknown> {
   });
   try {
     // A small round first, so that no measured run pays for the JIT warming up.
-    await benchSize(client, 2_000, [8], false);
+    await benchSize(client, Number(process.env.WARM_UP_SIZE ?? 2_000), [8], false);
     const runs = [];
     for (const n of sizes) runs.push(await benchSize(client, n, concurrencies));
     const report = {

@@ -5,7 +5,7 @@
 import type { OfflinePolicy, PinPolicy, TokenKind } from '../shared/domain/model';
 import { DEFAULT_OFFLINE_POLICY } from '../shared/domain/policy';
 import { decodeBase32, PRODUCT_TOTP } from '../shared/domain/totp';
-import { createVerifier } from '../shared/domain/verifier';
+import { createPinVerifier } from '../shared/use-cases/code-verifier';
 import type { UseCaseDependencies } from '../shared/use-cases/context';
 
 /** The demo users' 4-digit PINs, kept by an explicit policy below NIST's six-digit default. */
@@ -94,9 +94,12 @@ export const DEMO_AGENTS = [
   { agentId: 'web-agent', name: 'Web agent', supportsOfflineAuthentication: false },
 ] as const;
 
-/** Writes the demo data into an empty table; `progress` hears of each step. */
+/**
+ * Writes the demo data into an empty table; `progress` hears of each step. The PINs are set as the API
+ * sets one (peppered, bound to the serial), so a demo user costs a login what any user does.
+ */
 export async function loadDemoData(
-  deps: Pick<UseCaseDependencies, 'store' | 'sealer'> & Partial<Pick<UseCaseDependencies, 'kdf'>>,
+  deps: Pick<UseCaseDependencies, 'store' | 'sealer' | 'pepper'>,
   progress: (step: string) => void = () => undefined,
 ): Promise<void> {
   const { store, sealer } = deps;
@@ -118,7 +121,7 @@ export async function loadDemoData(
       securityDomain,
       digits: 6,
       sealedSeed: await sealer.seal(seed, { purpose: 'totp-seed', serial, generation: 0 }),
-      pinVerifier: user.pin === null ? null : await createVerifier(user.pin, deps.kdf),
+      pinVerifier: user.pin === null ? null : await createPinVerifier(deps, serial, user.pin),
       lastOnlineAuthenticationAt: null,
       version: 0,
     });

@@ -30,6 +30,21 @@ const STORAGE_ATTRIBUTES = new Set([
 
 export const MAX_PAGE = 100;
 
+/**
+ * The item a versioned save writes: the entity at its next version, its storage attributes, the change's
+ * audit events in its outbox (a write without any clears the last ones), its key.
+ */
+export function versionedItemOf<T extends { version: number }>(
+  pk: string,
+  sk: string,
+  entity: T,
+  extra: Item,
+  audit: readonly OutboxEvent[] = [],
+): Item {
+  const outbox: Item = audit.length > 0 ? { [AUDIT_OUTBOX_ATTRIBUTE]: audit } : {};
+  return { ...entity, version: entity.version + 1, ...extra, ...outbox, [KEY.partition]: pk, [KEY.sort]: sk };
+}
+
 export function entityOf<T>(item: Item): T {
   const entity: Item = {};
   for (const [name, value] of Object.entries(item)) if (!STORAGE_ATTRIBUTES.has(name)) entity[name] = value;
@@ -148,22 +163,20 @@ export class TableAccess {
     extra: Item,
     audit: readonly OutboxEvent[] = [],
   ): Promise<T> {
-    const stored: T = { ...entity, version: entity.version + 1 };
     const isNew = entity.version === 0;
-    // The change's audit events commit with it or not at all; a write without any clears the last ones.
-    const outbox: Item = audit.length > 0 ? { [AUDIT_OUTBOX_ATTRIBUTE]: audit } : {};
+    // The change's audit events commit with it or not at all.
     await this.call(() =>
       this.documents.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...stored, ...extra, ...outbox, [KEY.partition]: pk, [KEY.sort]: sk },
+          Item: versionedItemOf(pk, sk, entity, extra, audit),
           ConditionExpression: isNew ? 'attribute_not_exists(#pk)' : '#version = :version',
           ExpressionAttributeNames: isNew ? { '#pk': KEY.partition } : { '#version': 'version' },
           ExpressionAttributeValues: isNew ? undefined : { ':version': entity.version },
         }),
       ),
     );
-    return stored;
+    return { ...entity, version: entity.version + 1 };
   }
 
   /** One page of one partition (of the table or an index), `page.limit` items evaluated at most. */

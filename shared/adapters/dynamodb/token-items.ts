@@ -27,7 +27,7 @@ import {
   tokenPk,
   userPk,
 } from './keys';
-import { entityOf, projectionOf, type Item, type TableAccess } from './table-access';
+import { entityOf, projectionOf, versionedItemOf, type Item, type TableAccess } from './table-access';
 import { KEY } from './table-schema';
 
 /** The admin item as stored: its PIN register apart from the others (keys.ts, PIN_REGISTER_ATTRIBUTE). */
@@ -63,6 +63,29 @@ function searchKeysOf(token: Token): Item {
   return keys;
 }
 
+/** The key and storage attributes of a token's item (TableAccess.saveVersioned's arguments). */
+const tokenItemParts = (token: Token) =>
+  [tokenPk(token.serial), SK.token, token, searchKeysOf(token)] as const;
+
+/** The key and storage attributes of an issued code's item: only active codes are in the sparse expiry index. */
+const issuedCodeItemParts = (issued: IssuedEmergencyCode) =>
+  [
+    tokenPk(issued.serial),
+    issuedSk(issued.generation),
+    issued,
+    issued.state === 'active'
+      ? {
+          expiryDay: expiryDayOf(issued.expiresAt),
+          expiryKey: expirySortKey(issued.expiresAt, `${issued.serial}#${issued.generation}`),
+        }
+      : {},
+  ] as const;
+
+/** The items saveToken and saveIssuedCode write for a new entity: for seeding a table in bulk (bench/). */
+export const tokenItemOf = (token: Token): Item => versionedItemOf(...tokenItemParts(token));
+export const issuedCodeItemOf = (issued: IssuedEmergencyCode): Item =>
+  versionedItemOf(...issuedCodeItemParts(issued));
+
 /** A token's partition: the token item, each region's admin and lockout items, one item per issued generation. */
 export class TokenPartitionItems {
   constructor(private readonly table: TableAccess) {}
@@ -72,7 +95,7 @@ export class TokenPartitionItems {
   }
 
   saveToken(token: Token, audit: readonly OutboxEvent[] = []): Promise<Token> {
-    return this.table.saveVersioned(tokenPk(token.serial), SK.token, token, searchKeysOf(token), audit);
+    return this.table.saveVersioned(...tokenItemParts(token), audit);
   }
 
   async getTokenState(serial: string): Promise<TokenState | null> {
@@ -144,21 +167,7 @@ export class TokenPartitionItems {
     issued: IssuedEmergencyCode,
     audit: readonly OutboxEvent[] = [],
   ): Promise<IssuedEmergencyCode> {
-    // Only active codes are in the sparse expiry index; an expired one drops out of it.
-    const expiryKeys: Item =
-      issued.state === 'active'
-        ? {
-            expiryDay: expiryDayOf(issued.expiresAt),
-            expiryKey: expirySortKey(issued.expiresAt, `${issued.serial}#${issued.generation}`),
-          }
-        : {};
-    return this.table.saveVersioned(
-      tokenPk(issued.serial),
-      issuedSk(issued.generation),
-      issued,
-      expiryKeys,
-      audit,
-    );
+    return this.table.saveVersioned(...issuedCodeItemParts(issued), audit);
   }
 
   async saveAdminSettings(

@@ -47,7 +47,7 @@ beforeAll(async () => {
   });
   [a, b] = regions.map(site) as [Site, Site];
   for (const table of [system.table, replicaTable]) {
-    await loadDemoData({ store: table.store, sealer: system.sealer });
+    await loadDemoData({ ...system.deps, store: table.store });
   }
   global = await SimulatedGlobalTable.start(regions);
 });

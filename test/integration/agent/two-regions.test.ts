@@ -46,7 +46,7 @@ beforeAll(async () => {
   primary = site(regions[0]!, AGENT_1);
   replica = site(regions[1]!, AGENT_2);
   for (const table of [system.table, replicaTable]) {
-    await loadDemoData({ store: table.store, sealer: system.sealer });
+    await loadDemoData({ ...system.deps, store: table.store });
     await table.store.saveAgent({
       agentId: 'win-agent-2',
       name: 'Second Windows agent',

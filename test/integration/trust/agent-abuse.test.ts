@@ -18,6 +18,7 @@ import { errorBody } from '../../../functions/api/contract/schemas';
 import { DynamoDbClientBudget } from '../../../shared/adapters/dynamodb/dynamodb-client-budget';
 import { TOKENCODE_FAILURE_LIMIT } from '../../../shared/domain/lockout';
 import {
+  createVerifier,
   PEPPERED_VERIFIER_ITERATIONS,
   PEPPERED_VERIFIER_MIN_ITERATIONS,
   VERIFIER_ITERATIONS,
@@ -111,7 +112,11 @@ describe('finding 5: the same bounded work and the same answer for every user id
   });
 
   it('costs a token with a PIN from before the pepper the same whether its tokencode was right or not', async () => {
-    // alice's demo PIN is unpeppered (600,000 iterations): the wrong tokencode pays for its check too.
+    // alice's PIN as set before the pepper: a verifier of the PIN itself, at 600,000 iterations, without
+    // pepperKeyId (the demo data sets its PINs peppered, as the API does).
+    const token = (await system.deps.store.getToken(alice.serial))!;
+    await system.deps.store.saveToken({ ...token, pinVerifier: await createVerifier(alice.pin) });
+    // The wrong tokencode pays for the PIN's check too.
     const before = kdfWork();
     await login('alice', `9999${nextTokencode(clock, alice)}`);
     const rightTokencode = kdfWork() - before;
@@ -119,6 +124,8 @@ describe('finding 5: the same bounded work and the same answer for every user id
     await login('alice', '2468123456');
     expect(kdfWork() - middle).toBe(rightTokencode);
     expect(rightTokencode).toBe(VERIFIER_ITERATIONS + 2 * PEPPERED_VERIFIER_ITERATIONS);
+    // Such a PIN is still checked as before, until it is next set.
+    expect((await login('alice', nextPasscode(clock, alice), WEB_AGENT)).reply.body.outcome).toBe('accept');
   });
 
   it('calls the pepper key (KMS GenerateMac) the same number of times, so its latency tells nothing', async () => {

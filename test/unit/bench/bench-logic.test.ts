@@ -1,5 +1,8 @@
 import { compositionOf, esbuildOptionsOf, floorSource, groupOf, packageOf } from '../../../bench/bundles';
+import { capturedItems, marshalledItem } from '../../../bench/population';
 import { markdownTable } from '../../../bench/report';
+import { issuedCodeItemOf, tokenItemOf } from '../../../shared/adapters/dynamodb/token-items';
+import type { IssuedEmergencyCode, Token } from '../../../shared/domain/model';
 import { median, quantile, summarize } from '../../../bench/stats';
 import { distributionChart, escapeXml, lineChart, stackedBarChart } from '../../../bench/svg';
 import { bundlingOptions } from '../../../infra/constructs/service-function';
@@ -158,5 +161,40 @@ describe('report', () => {
       '| view | 4 calls \\| 73 ms | at most 3 | no |',
       '| scaling | x | none | - |',
     ]);
+  });
+});
+
+describe('seeding', () => {
+  it('writes the very items the token store writes for a token and an issued code', async () => {
+    const token: Token = {
+      serial: '900000000001',
+      kind: 'securid',
+      enabled: true,
+      user: { userId: 'g1', firstName: 'Ann', lastName: 'Miller' },
+      securityDomain: 'Sales',
+      digits: 6,
+      sealedSeed: { keyId: 'local:bench', ciphertext: 'c2VlZA' },
+      pinVerifier: null,
+      lastOnlineAuthenticationAt: null,
+      version: 0,
+    };
+    const code: IssuedEmergencyCode = {
+      serial: token.serial,
+      generation: 1,
+      sealedCode: { keyId: 'local:bench', ciphertext: 'Y29kZQ' },
+      verifier: { algorithm: 'pbkdf2-sha256', iterations: 10_000, salt: 'c2FsdA', hash: 'aGFzaA' },
+      issuedAt: '2027-03-01T00:00:00.000Z',
+      expiresAt: '2027-03-15T00:00:00.000Z',
+      state: 'active',
+      usedAt: null,
+      version: 0,
+    };
+    const written = await capturedItems(async (store) => {
+      await store.saveToken(token);
+      await store.saveIssuedCode(code);
+    });
+    expect(written).toEqual([marshalledItem(tokenItemOf(token)), marshalledItem(issuedCodeItemOf(code))]);
+    expect(written[0]).toMatchObject({ lastNameShard: expect.anything(), version: { N: '1' } });
+    expect(written[1]).toMatchObject({ expiryDay: { S: '2027-03-15' } });
   });
 });
