@@ -23,6 +23,7 @@ import { LOCAL_CLIENTS } from '../local/clients';
 import { DEMO_USERS, loadDemoData } from '../local/demo-data';
 import { DUMMY_CREDENTIALS } from '../local/engines';
 import { createGateway, type LambdaHandler } from '../local/gateway';
+import { routeHandlersOf } from '../functions/registry';
 import { createLocalIssuer } from '../local/jwt';
 import { bareReplay, CallCounter } from './calls';
 import {
@@ -128,28 +129,18 @@ export async function startBench(endpoint: string, tokens: number, users = true)
   counter.attach(client);
 
   let lastCpuMs = 0;
-  const handlers = new Map<string, LambdaHandler>();
+  const routeHandlers = routeHandlersOf(deps);
   const handlerOf = (group: string): LambdaHandler => {
-    let handler = handlers.get(group);
-    if (handler === undefined) {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const module = require(`../functions/${group}`) as {
-        handler: LambdaHandler;
-        createHandler?: (d: UseCaseDependencies) => LambdaHandler;
-      };
-      const inner = module.createHandler ? module.createHandler(deps) : module.handler;
-      handler = async (event, context) => {
-        const before = process.cpuUsage();
-        try {
-          return await inner(event, context);
-        } finally {
-          const used = process.cpuUsage(before);
-          lastCpuMs = (used.user + used.system) / 1000;
-        }
-      };
-      handlers.set(group, handler);
-    }
-    return handler;
+    const inner = routeHandlers(group);
+    return async (event, context) => {
+      const before = process.cpuUsage();
+      try {
+        return await inner(event, context);
+      } finally {
+        const used = process.cpuUsage(before);
+        lastCpuMs = (used.user + used.system) / 1000;
+      }
+    };
   };
   const issuer = await createLocalIssuer(join(dir, 'jwt.json'), 'http://127.0.0.1/local');
   const gateway = createGateway({ regionName: 'bench', routes: ALL_ROUTES, handlerOf, issuer });

@@ -57,3 +57,16 @@ export function routeHandlerOf(group: string, deps: UseCaseDependencies): Promis
     module.createHandler ? module.createHandler(deps) : module.handler,
   );
 }
+
+/** Every route group's handler around `deps`, each loaded on its first request (a gateway's `handlerOf`). */
+export function routeHandlersOf(deps: UseCaseDependencies): (group: string) => HttpFunction {
+  const loaded = new Map<string, Promise<HttpFunction>>();
+  return (group) => async (event, context) => {
+    let handler = loaded.get(group);
+    if (handler === undefined) {
+      handler = routeHandlerOf(group, deps);
+      loaded.set(group, handler);
+    }
+    return (await handler)(event, context);
+  };
+}

@@ -21,7 +21,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { FastifyInstance } from 'fastify';
 import { ALL_ROUTES } from '../functions/api/contract/routes';
-import { routeHandlerOf } from '../functions/registry';
+import { routeHandlersOf } from '../functions/registry';
 import { DynamoDbClientBudget } from '../shared/adapters/dynamodb/dynamodb-client-budget';
 import { DynamoDbTokenStore } from '../shared/adapters/dynamodb/dynamodb-token-store';
 import { ensureLocalKeyFile } from '../shared/adapters/sealing';
@@ -38,7 +38,7 @@ import {
   writeLocalEndpoints,
   type LocalEndpoints,
 } from './endpoints';
-import { createGateway, type LambdaHandler } from './gateway';
+import { createGateway } from './gateway';
 import { createLocalIssuer, type LocalIssuer } from './jwt';
 import { localRoutes, type LocalReplication } from './local-routes';
 import { LocalAuditMaterializer } from './audit-materializer';
@@ -87,19 +87,6 @@ async function copyTable(client: DynamoDBClient, from: string, to: string): Prom
 function replicationLine(e: ReplicationEvent): string {
   const what = e.kind === 'applied' ? 'replicated' : 'superseded (a later write won)';
   return `replication: ${e.from} -> ${e.to}  ${e.pk} ${e.sk}  ${what}`;
-}
-
-/** Each route group's handler (functions/registry.ts), built around this region's dependencies where it takes them. */
-function handlersFor(deps: UseCaseDependencies): (group: string) => LambdaHandler {
-  const handlers = new Map<string, Promise<LambdaHandler>>();
-  return (group) => async (event, context) => {
-    let handler = handlers.get(group);
-    if (handler === undefined) {
-      handler = routeHandlerOf(group, deps);
-      handlers.set(group, handler);
-    }
-    return (await handler)(event, context);
-  };
 }
 
 function banner(
@@ -301,7 +288,7 @@ async function main(): Promise<void> {
     const gateway = createGateway({
       regionName,
       routes: ALL_ROUTES,
-      handlerOf: handlersFor(deps),
+      handlerOf: routeHandlersOf(deps),
       issuer,
       extend: local.register,
     });

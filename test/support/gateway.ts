@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { importJWK, SignJWT, type JWK, type JWTPayload } from 'jose';
 import { ALL_ROUTES } from '../../functions/api/contract/routes';
-import { routeHandlerOf } from '../../functions/registry';
+import { routeHandlersOf } from '../../functions/registry';
 import { LOCAL_CLIENTS, LOCAL_USERS } from '../../local/clients';
-import { createGateway, type LambdaHandler } from '../../local/gateway';
+import { createGateway } from '../../local/gateway';
 import { createLocalIssuer, LOCAL_AUDIENCE, type LocalIssuer } from '../../local/jwt';
 import { localRoutes } from '../../local/local-routes';
 import type { TestSystem } from './system';
@@ -35,19 +35,9 @@ export interface TestGateway {
 export async function startTestGateway(system: TestSystem, deps = system.deps): Promise<TestGateway> {
   const keyFile = join(system.env.LOCAL_KEY_FILE!, '..', 'jwt-signing-key.json');
   const issuer = await createLocalIssuer(keyFile, ISSUER);
-  const handlers = new Map<string, Promise<LambdaHandler>>();
   Object.assign(process.env, system.env);
   // The deployed modules, configured from env.
-  const handlerOf =
-    (group: string): LambdaHandler =>
-    async (event, context) => {
-      let handler = handlers.get(group);
-      if (handler === undefined) {
-        handler = routeHandlerOf(group, deps);
-        handlers.set(group, handler);
-      }
-      return (await handler)(event, context);
-    };
+  const handlerOf = routeHandlersOf(deps);
   const local = localRoutes({ deps, issuer, clients: LOCAL_CLIENTS, users: LOCAL_USERS });
   const app = createGateway({
     regionName: system.deps.regionName,
