@@ -4,7 +4,7 @@ import { hotp } from '../shared/domain/totp';
 /**
  * The tokencode verifiers of offline data format 1 (before issue 11), kept only to measure and attack
  * them next to the current format: `npm run bench:offline-data` times both in one run, and the brute-force
- * test (test/unit/agent/brute-force.test.ts) shows this layout singling out the PIN and yielding the
+ * test (test/unit/shared/domain/offline-data.brute-force.test.ts) shows this layout singling out the PIN and yielding the
  * tokencodes. Never used by the product.
  *
  *   key      = PBKDF2-HMAC-SHA256(PIN, salt, iterations, 32 bytes)   (the salt itself without a PIN)

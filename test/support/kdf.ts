@@ -2,7 +2,7 @@
  * The verifier KDF's cost in tests that are about something else: the production algorithm and layout at
  * a thousand iterations (production runs 600,000), its floor lowered to match, so a verifier or offline
  * file costs about a millisecond. Only tests hand it in; functions/dependencies.ts wires the production
- * cost, which test/unit/domain/kdf-cost.test.ts holds to the floor.
+ * cost, which test/unit/shared/domain/kdf-cost.test.ts holds to the floor.
  */
 import { PRODUCTION_KDF_COST, type KdfCost } from '../../shared/domain/verifier';
 

@@ -1,7 +1,7 @@
 /**
  * The token store's contract (shared/ports/token-store.ts), written once and run against every store:
- * the DynamoDB one on DynamoDB Local (test/integration/dynamodb/token-store.test.ts) and the one in memory
- * (test/unit/adapters/memory-token-store.test.ts) that the use-case tests run on. `subject` gives the
+ * the DynamoDB one on DynamoDB Local (test/integration/shared/adapters/dynamodb/dynamodb-token-store.test.ts) and the one in memory
+ * (test/unit/shared/adapters/memory/memory-token-store.test.ts) that the use-case tests run on. `subject` gives the
  * store under test, one for the whole suite; each test uses keys of its own.
  */
 import { statusOf } from '../../functions/api/contract/statuses';
