@@ -14,7 +14,12 @@ import { decodeBase32, totp } from '../../shared/domain/totp';
 import { main } from '../../cli/eatctl';
 import { axeViolations, launchChromium } from '../support/browser';
 import { projectRoot } from '../../local/engines';
-import { startLocalProcess, type LocalProcess } from '../support/local-process';
+import {
+  callLocalApi,
+  localClientToken,
+  startLocalProcess,
+  type LocalProcess,
+} from '../support/local-process';
 
 const ALICE = { userId: 'alice', serial: '000100000001', pin: '2468', seed: 'JBSWY3DPEHPK3PXP' };
 const ERIN_SERIAL = '000100000005';
@@ -41,27 +46,6 @@ afterAll(async () => {
   await browser?.close();
   await system?.stop();
 });
-
-async function clientToken(clientId: string): Promise<string> {
-  const response = await fetch(`${system.primary}/local/oauth2/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: `grant_type=client_credentials&client_id=${clientId}&client_secret=${clientId}-secret`,
-  });
-  return ((await response.json()) as { access_token: string }).access_token;
-}
-
-async function api(token: string, method: string, path: string, body?: unknown) {
-  const response = await fetch(`${system.primary}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-}
 
 interface Visit {
   context: BrowserContext;
@@ -126,8 +110,8 @@ async function expectAccessible(page: Page) {
 
 test('the help-desk procedure in the console, end to end, as jane.admin', async () => {
   // Alice's first online login through the offline-capable agent issues her first code.
-  const agent = await clientToken('win-agent-1');
-  const login = await api(agent, 'POST', '/v1/agent/authenticate', {
+  const agent = await localClientToken(system.primary, 'win-agent-1');
+  const login = await callLocalApi(system.primary, agent, 'POST', '/v1/agent/authenticate', {
     userId: ALICE.userId,
     passcode: ALICE.pin + totp(decodeBase32(ALICE.seed), new Date()),
   });
@@ -164,10 +148,16 @@ test('the help-desk procedure in the console, end to end, as jane.admin', async 
   await page.screenshot({ path: join(SCREENSHOTS, 'console-token.png'), fullPage: true });
 
   // Someone else saves first (online use, through the API): the page's ETag is now stale.
-  const helpdesk = await clientToken('helpdesk');
-  const elsewhere = await api(helpdesk, 'PUT', `/v1/tokens/${ALICE.serial}/emergency-access/online-use`, {
-    allowed: true,
-  });
+  const helpdesk = await localClientToken(system.primary, 'helpdesk');
+  const elsewhere = await callLocalApi(
+    system.primary,
+    helpdesk,
+    'PUT',
+    `/v1/tokens/${ALICE.serial}/emergency-access/online-use`,
+    {
+      allowed: true,
+    },
+  );
   expect(elsewhere.status).toBe(200);
   await page.getByLabel('Reset (issue a new code').check();
   await page.getByRole('button', { name: 'Save' }).click();
@@ -222,7 +212,7 @@ test('after a save, the Regions panel says which region has the change yet, and 
       stderr: (text: string) => void (io.out += text),
       readStdin: async () => '',
     };
-    const token = await clientToken('helpdesk');
+    const token = await localClientToken(system.primary, 'helpdesk');
     const exit = await main([...argv, '--endpoint', system.primary, '--token', token], io);
     return { exit, out: io.out };
   };
@@ -321,7 +311,7 @@ test('the session ends when the access token expires', async () => {
 
 /** Sets SystemDomain's view policy, the rest of the domain as it is (If-Match `*`: the test's own change). */
 async function setSystemDomainViewPolicy(token: string, viewPolicy: Record<string, unknown>) {
-  const domain = await api(token, 'GET', '/v1/security-domains/SystemDomain');
+  const domain = await callLocalApi(system.primary, token, 'GET', '/v1/security-domains/SystemDomain');
   const { name, offlinePolicy, pinPolicy } = domain.body;
   const response = await fetch(`${system.primary}/v1/security-domains/SystemDomain`, {
     method: 'PUT',
@@ -332,7 +322,7 @@ async function setSystemDomainViewPolicy(token: string, viewPolicy: Record<strin
 }
 
 test('a reason before the code, then dual control: the approvals list, a request, and one view', async () => {
-  const helpdesk = await clientToken('helpdesk');
+  const helpdesk = await localClientToken(system.primary, 'helpdesk');
   await setSystemDomainViewPolicy(helpdesk, { reasonRequired: true, ticketPattern: 'INC#+' });
   const jane = await signIn('jane.admin', 'jane-password');
   const { page } = jane;
@@ -359,10 +349,16 @@ test('a reason before the code, then dual control: the approvals list, a request
 
   // Dual control: the help desk's client asks, jane approves it in her approvals list.
   await setSystemDomainViewPolicy(helpdesk, { ticketPattern: 'INC#+', dualControl: true, viewMinutes: 5 });
-  const asked = await api(helpdesk, 'POST', `/v1/tokens/${ALICE.serial}/view-requests`, {
-    reason: 'Second look at the offline login',
-    ticket: 'INC43',
-  });
+  const asked = await callLocalApi(
+    system.primary,
+    helpdesk,
+    'POST',
+    `/v1/tokens/${ALICE.serial}/view-requests`,
+    {
+      reason: 'Second look at the offline login',
+      ticket: 'INC43',
+    },
+  );
   expect(asked.status).toBe(201);
   await page.getByRole('button', { name: 'Approvals' }).click();
   await page.getByRole('heading', { name: 'View requests waiting for approval' }).waitFor();
@@ -384,11 +380,16 @@ test('a reason before the code, then dual control: the approvals list, a request
   await page.getByText('Waiting for a second administrator').waitFor();
   await page.getByRole('cell', { name: /justification: Alice called again from the site/ }).waitFor();
   await page.screenshot({ path: join(SCREENSHOTS, 'console-waiting.png'), fullPage: true });
-  const pending = await api(helpdesk, 'GET', '/v1/view-requests');
+  const pending = await callLocalApi(system.primary, helpdesk, 'GET', '/v1/view-requests');
   const mine = (pending.body.items as { id: string; requestedBy: string }[]).find(
     (r) => r.requestedBy === 'jane.admin',
   )!;
-  const approved = await api(helpdesk, 'POST', `/v1/tokens/${ALICE.serial}/view-requests/${mine.id}/approve`);
+  const approved = await callLocalApi(
+    system.primary,
+    helpdesk,
+    'POST',
+    `/v1/tokens/${ALICE.serial}/view-requests/${mine.id}/approve`,
+  );
   expect(approved.status).toBe(200);
   await page.getByRole('button', { name: 'Check again' }).click();
   await page.getByRole('button', { name: 'Show the code (once)' }).click();
@@ -404,7 +405,12 @@ test('a reason before the code, then dual control: the approvals list, a request
 
   // She withdraws a request on the token page: it can no longer be approved.
   const pendingIds = async () =>
-    ((await api(helpdesk, 'GET', '/v1/view-requests')).body.items as { id: string; requestedBy: string }[])
+    (
+      (await callLocalApi(system.primary, helpdesk, 'GET', '/v1/view-requests')).body.items as {
+        id: string;
+        requestedBy: string;
+      }[]
+    )
       .filter((r) => r.requestedBy === 'jane.admin')
       .map((r) => r.id);
   await page.getByLabel('Reason (why you read this code)').fill('Alice may have found her token');
@@ -415,7 +421,12 @@ test('a reason before the code, then dual control: the approvals list, a request
   await page.getByRole('button', { name: 'Cancel the request' }).click();
   await page.getByText('Cancelled', { exact: true }).waitFor();
   await page.getByRole('cell', { name: 'emergency-access.view-cancelled' }).first().waitFor();
-  const late = await api(helpdesk, 'POST', `/v1/tokens/${ALICE.serial}/view-requests/${withdrawn}/approve`);
+  const late = await callLocalApi(
+    system.primary,
+    helpdesk,
+    'POST',
+    `/v1/tokens/${ALICE.serial}/view-requests/${withdrawn}/approve`,
+  );
   expect(late).toMatchObject({ status: 409, body: { error: { reasons: ['VIEW_REQUEST_CANCELLED'] } } });
 
   // And one from her approvals list, where her own requests have Cancel instead of Approve and Deny.

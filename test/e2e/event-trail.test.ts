@@ -8,7 +8,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { decodeBase32, totp } from '../../shared/domain/totp';
-import { startLocalProcess, type LocalProcess } from '../support/local-process';
+import {
+  callLocalApi,
+  localClientToken,
+  startLocalProcess,
+  type LocalProcess,
+} from '../support/local-process';
 
 const ALICE = {
   userId: 'alice',
@@ -49,28 +54,6 @@ afterAll(async () => {
   await new Promise((resolve) => webhook?.close(resolve));
 });
 
-async function tokenFor(clientId: string): Promise<string> {
-  const response = await fetch(`${system.primary}/local/oauth2/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: `grant_type=client_credentials&client_id=${clientId}&client_secret=${clientId}-secret`,
-  });
-  return ((await response.json()) as { access_token: string }).access_token;
-}
-
-async function call(token: string, method: string, path: string, body?: unknown) {
-  const response = await fetch(`${system.primary}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  return { status: response.status, body: (await response.json()) as any };
-}
-
 /** Waits until the webhook has accepted an event of each detail-type (the trail polls the stream). */
 async function accepted(types: string[]): Promise<Delivery[]> {
   const deadline = Date.now() + 60_000;
@@ -85,19 +68,19 @@ async function accepted(types: string[]): Promise<Delivery[]> {
 }
 
 test('a login, a view and a reset through the API reach the webhook as identity events, none with the code', async () => {
-  const agent = await tokenFor('win-agent-1');
-  const admin = await tokenFor('helpdesk');
-  const login = await call(agent, 'POST', '/v1/agent/authenticate', {
+  const agent = await localClientToken(system.primary, 'win-agent-1');
+  const admin = await localClientToken(system.primary, 'helpdesk');
+  const login = await callLocalApi(system.primary, agent, 'POST', '/v1/agent/authenticate', {
     userId: ALICE.userId,
     passcode: ALICE.pin + totp(ALICE.seed, new Date()),
   });
   expect(login.body).toMatchObject({ outcome: 'accept' });
   const page = `/v1/tokens/${ALICE.serial}/emergency-access`;
-  const view = await call(admin, 'GET', page);
+  const view = await callLocalApi(system.primary, admin, 'GET', page);
   expect(view.status).toBe(200);
   const code: string = view.body.offline.tokencode;
   expect(code).toMatch(/^[A-Z0-9]{12}$/);
-  expect((await call(admin, 'POST', `${page}/reset`)).status).toBe(200);
+  expect((await callLocalApi(system.primary, admin, 'POST', `${page}/reset`)).status).toBe(200);
 
   const ok = await accepted(['Emergency Code Issued', 'Emergency Code Viewed', 'Emergency Code Reset']);
   const byType = (type: string) => ok.find((d) => d.event['detail-type'] === type)!.event;

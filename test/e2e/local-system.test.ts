@@ -6,7 +6,12 @@
  */
 import { createServer } from 'node:net';
 import { decodeBase32, totp } from '../../shared/domain/totp';
-import { startLocalProcess, type LocalProcess } from '../support/local-process';
+import {
+  callLocalApi,
+  localClientToken,
+  startLocalProcess,
+  type LocalProcess,
+} from '../support/local-process';
 
 const ALICE = {
   userId: 'alice',
@@ -27,30 +32,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await system.stop();
 });
-
-async function tokenFor(base: string, clientId: string): Promise<string> {
-  const response = await fetch(`${base}/local/oauth2/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: `grant_type=client_credentials&client_id=${clientId}&client_secret=${clientId}-secret`,
-  });
-  expect(response.status).toBe(200);
-  return ((await response.json()) as { access_token: string }).access_token;
-}
-
-async function call(base: string, token: string, method: string, path: string, body?: unknown, headers = {}) {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...headers,
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  return { status: response.status, headers: response.headers, body: (await response.json()) as any };
-}
 
 async function local(base: string, method: string, path: string, body?: unknown) {
   const response = await fetch(`${base}${path}`, {
@@ -82,15 +63,15 @@ it('runs the whole scenario over HTTP on the primary and the replica, then stops
   expect(system.output()).toContain(`replica  (local-replica)  ${replica}`);
   expect(system.output()).toContain('the replica is a real replica');
   expect(system.output()).toMatch(/replicated to local-replica: \d+ items/);
-  const admin = await tokenFor(primary, 'helpdesk');
-  const agent = await tokenFor(primary, 'win-agent-1');
+  const admin = await localClientToken(primary, 'helpdesk');
+  const agent = await localClientToken(primary, 'win-agent-1');
   const page = `/v1/tokens/${ALICE.serial}/emergency-access`;
 
   // No token, no entry; a token of the agent scope is not an administrator's.
   expect((await fetch(`${primary}/v1/tokens`)).status).toBe(401);
-  expect((await call(primary, agent, 'GET', '/v1/tokens')).status).toBe(403);
+  expect((await callLocalApi(primary, agent, 'GET', '/v1/tokens')).status).toBe(403);
 
-  const search = await call(replica, admin, 'GET', '/v1/tokens?lastName=arch');
+  const search = await callLocalApi(replica, admin, 'GET', '/v1/tokens?lastName=arch');
   expect(search.status).toBe(200);
   expect(search.body.items).toEqual([
     expect.objectContaining({
@@ -107,20 +88,20 @@ it('runs the whole scenario over HTTP on the primary and the replica, then stops
   expect(held.body.held).toEqual([{ from: 'local-primary', to: 'local-replica' }]);
 
   // First online login through the offline-capable agent: generation 1 is issued and downloaded.
-  const login = await call(primary, agent, 'POST', '/v1/agent/authenticate', {
+  const login = await callLocalApi(primary, agent, 'POST', '/v1/agent/authenticate', {
     userId: ALICE.userId,
     passcode: ALICE.pin + totp(ALICE.seed, new Date()),
   });
   expect(login.body).toMatchObject({ outcome: 'accept', method: 'tokencode' });
   expect(login.body.offlineData.emergencyAccess.generation).toBe(1);
   expect(login.headers.get('cache-control')).toBe('no-store');
-  const partitioned = await call(replica, admin, 'GET', page);
+  const partitioned = await callLocalApi(replica, admin, 'GET', page);
   expect(partitioned.body.offline).toMatchObject({ state: 'none' });
   expect((await local(primary, 'GET', '/local/replication')).body.pending).toBeGreaterThan(0);
   expect((await local(primary, 'POST', '/local/replication/release')).body.held).toEqual([]);
   await replicated();
 
-  const view = await call(replica, admin, 'GET', page);
+  const view = await callLocalApi(replica, admin, 'GET', page);
   expect(view.status).toBe(200);
   expect(view.body.offline).toMatchObject({ state: 'active', generation: 1, onlineUseAllowed: false });
   const firstCode: string = view.body.offline.tokencode;
@@ -128,35 +109,35 @@ it('runs the whole scenario over HTTP on the primary and the replica, then stops
 
   // The offline code is refused online until the administrator allows it (here on the replica).
   const withCode = { userId: ALICE.userId, passcode: ALICE.pin + firstCode, heldOffline: { generation: 1 } };
-  expect((await call(primary, agent, 'POST', '/v1/agent/authenticate', withCode)).body.outcome).toBe(
+  expect((await callLocalApi(primary, agent, 'POST', '/v1/agent/authenticate', withCode)).body.outcome).toBe(
     'reject',
   );
-  const allowed = await call(replica, admin, 'PUT', `${page}/online-use`, { allowed: true });
+  const allowed = await callLocalApi(replica, admin, 'PUT', `${page}/online-use`, { allowed: true });
   expect(allowed.body.offline.onlineUseAllowed).toBe(true);
   await replicated();
-  const accepted = await call(primary, agent, 'POST', '/v1/agent/authenticate', withCode);
+  const accepted = await callLocalApi(primary, agent, 'POST', '/v1/agent/authenticate', withCode);
   expect(accepted.body).toMatchObject({ outcome: 'accept', method: 'emergency-access' });
 
   // Reset with Save: the old code works until the next online login, which delivers generation 2.
-  const before = await call(primary, admin, 'GET', page);
-  const saved = await call(
+  const before = await callLocalApi(primary, admin, 'GET', page);
+  const saved = await callLocalApi(
     primary,
     admin,
     'PATCH',
     page,
     { resetOffline: true },
-    { 'if-match': before.headers.get('etag') },
+    { 'if-match': before.headers.get('etag')! },
   );
   expect(saved.body.offline).toMatchObject({ resetPending: true, generation: 1 });
   await replicated();
-  const next = await call(replica, agent, 'POST', '/v1/agent/authenticate', withCode);
+  const next = await callLocalApi(replica, agent, 'POST', '/v1/agent/authenticate', withCode);
   expect(next.body).toMatchObject({ outcome: 'accept' });
   expect(next.body.offlineData.emergencyAccess.generation).toBe(2);
   await replicated();
-  const after = await call(primary, admin, 'GET', page);
+  const after = await callLocalApi(primary, admin, 'GET', page);
   expect(after.body.offline).toMatchObject({ generation: 2, resetPending: false, state: 'active' });
   expect(after.body.offline.tokencode).not.toBe(firstCode);
-  expect((await call(primary, agent, 'POST', '/v1/agent/authenticate', withCode)).body.outcome).toBe(
+  expect((await callLocalApi(primary, agent, 'POST', '/v1/agent/authenticate', withCode)).body.outcome).toBe(
     'reject',
   );
 
@@ -169,10 +150,10 @@ it('runs the whole scenario over HTTP on the primary and the replica, then stops
   });
   expect(await sweep.json()).toMatchObject({ due: 1, expired: 1, failed: 0 });
   await replicated();
-  const expired = await call(replica, admin, 'GET', page);
+  const expired = await callLocalApi(replica, admin, 'GET', page);
   expect(expired.body.offline).toMatchObject({ state: 'expired', tokencode: null });
 
-  const trail = await call(primary, admin, 'GET', `/v1/tokens/${ALICE.serial}/audit?limit=100`);
+  const trail = await callLocalApi(primary, admin, 'GET', `/v1/tokens/${ALICE.serial}/audit?limit=100`);
   const regions = new Set(trail.body.items.map((e: { region: string }) => e.region));
   expect(regions).toEqual(new Set(['local-primary', 'local-replica']));
 

@@ -61,3 +61,36 @@ export async function startLocalProcess(env: Record<string, string> = {}): Promi
   const [primary, replica] = ports.map((port) => `http://127.0.0.1:${port}`) as [string, string];
   return { primary, replica, ports, dataDir, output: () => output, stop };
 }
+
+/** A client-credentials token from the local system's issuer (each local client's secret is `<id>-secret`). */
+export async function localClientToken(base: string, clientId: string): Promise<string> {
+  const response = await fetch(`${base}/local/oauth2/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: `grant_type=client_credentials&client_id=${clientId}&client_secret=${clientId}-secret`,
+  });
+  if (response.status !== 200) throw new Error(`no token for ${clientId}: ${response.status}`);
+  return ((await response.json()) as { access_token: string }).access_token;
+}
+
+/** One API call over HTTP with a bearer token; the reply's status, headers and JSON body. */
+export async function callLocalApi(
+  base: string,
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...headers,
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  return { status: response.status, headers: response.headers, body: (await response.json()) as any };
+}
