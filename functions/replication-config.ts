@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbReplicaReader, type RegionTable } from '../shared/adapters/dynamodb/dynamodb-replica-reader';
 import type { ReplicaReader } from '../shared/ports/replica-reader';
 import type { FunctionConfig } from './config';
+import { traced } from './observability';
 
 /**
  * The regions whose tables the regions' view reads, from `REPLICATION_REGIONS`, read once at cold start:
@@ -32,7 +33,7 @@ export function replicationRegions(
 }
 
 /**
- * A reader with one DynamoDB client per region, made once per process. Short timeouts and one retry: a
+ * A reader with one DynamoDB client per region, made once per process and traced as the others are. Short timeouts and one retry: a
  * region that does not answer is shown as unreachable within seconds instead of holding the page.
  */
 export function replicaReaderFrom(
@@ -41,13 +42,15 @@ export function replicaReaderFrom(
   const tables: RegionTable[] = replicationRegions(config).map(({ region, tableName }) => ({
     region,
     tableName,
-    client: new DynamoDBClient({
-      // Locally every region's table is in one DynamoDB Local, whose region is the process's.
-      region: config.dynamoDbEndpoint ? (process.env.AWS_REGION ?? 'us-east-1') : region,
-      ...(config.dynamoDbEndpoint ? { endpoint: config.dynamoDbEndpoint } : {}),
-      maxAttempts: 2,
-      requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000 },
-    }),
+    client: traced(
+      new DynamoDBClient({
+        // Locally every region's table is in one DynamoDB Local, whose region is the process's.
+        region: config.dynamoDbEndpoint ? (process.env.AWS_REGION ?? 'us-east-1') : region,
+        ...(config.dynamoDbEndpoint ? { endpoint: config.dynamoDbEndpoint } : {}),
+        maxAttempts: 2,
+        requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000 },
+      }),
+    ),
   }));
   return new DynamoDbReplicaReader(tables);
 }
